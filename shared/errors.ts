@@ -1,0 +1,195 @@
+/**
+ * The error catalogue. Every failure a user can see has a stable code, an exit code and a hint.
+ * Only the CLI entry points print errors and exit; everything else throws one of these classes.
+ */
+
+/** Exit codes shared by both CLIs; documented in README.md ("Exit codes"). */
+export const ExitCode = Object.freeze({
+  ok: 0,
+  internal: 1,
+  usage: 2,
+  busy: 3,
+  pullFailed: 4,
+  healthFailedRolledBack: 5,
+  rollbackFailed: 6,
+  daemonUnavailable: 7,
+  partialFailure: 10,
+  totalFailure: 11,
+  timeout: 12,
+  awsAuth: 13,
+  aws: 14,
+})
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
+
+interface CatalogueEntry {
+  readonly exitCode: ExitCodeValue
+  readonly hint: string
+}
+
+/** Stable codes. Adding a code means adding a row here, a class below and a line in README.md. */
+export const catalogue = Object.freeze({
+  E_INTERNAL: {
+    exitCode: ExitCode.internal,
+    hint: 'This is a bug; rerun with --verbose and report the stack.',
+  },
+  E_USAGE: { exitCode: ExitCode.usage, hint: 'Run the command with --help to see the accepted flags.' },
+  E_CONFIG_INVALID: {
+    exitCode: ExitCode.usage,
+    hint: 'Fix the named key in the configuration file and reload.',
+  },
+  E_IMAGE_REF_INVALID: {
+    exitCode: ExitCode.usage,
+    hint: 'Use <account>.dkr.ecr.<region>.amazonaws.com/<repository>[:tag|@sha256:<64 hex>].',
+  },
+  E_IMAGE_NOT_ALLOWED: {
+    exitCode: ExitCode.usage,
+    hint: "Deploy an image from the service's configured repository, or change the configuration.",
+  },
+  E_UNKNOWN_SERVICE: {
+    exitCode: ExitCode.usage,
+    hint: 'Check the service name against the agent configuration.',
+  },
+  E_BUSY: {
+    exitCode: ExitCode.busy,
+    hint: 'Another deploy of this service is running; retry later or pass --wait.',
+  },
+  E_IMAGE_NOT_FOUND: {
+    exitCode: ExitCode.pullFailed,
+    hint: 'Check that the tag or digest was pushed to ECR.',
+  },
+  E_PULL_FAILED: {
+    exitCode: ExitCode.pullFailed,
+    hint: 'Nothing was changed. Check registry reachability and the instance role ECR permissions.',
+  },
+  E_HEALTH_FAILED: {
+    exitCode: ExitCode.healthFailedRolledBack,
+    hint: 'The previous release was restored. Read the container log tail above to see why the new one failed.',
+  },
+  E_ROLLBACK_FAILED: {
+    exitCode: ExitCode.rollbackFailed,
+    hint: 'The service may be down. Check `ecr-deploy-agent status` and the container logs now.',
+  },
+  E_NO_PREVIOUS_RELEASE: {
+    exitCode: ExitCode.rollbackFailed,
+    hint: 'There is no earlier release recorded to roll back to.',
+  },
+  E_DOCKER: { exitCode: ExitCode.internal, hint: 'Check that the Docker daemon is running and reachable.' },
+  E_DAEMON_UNAVAILABLE: {
+    exitCode: ExitCode.daemonUnavailable,
+    hint: 'Start it with `systemctl start ecr-deploy-agent`, or check the socket path.',
+  },
+  E_PARTIAL_FAILURE: {
+    exitCode: ExitCode.partialFailure,
+    hint: 'Some instances failed; see the per-instance report.',
+  },
+  E_TOTAL_FAILURE: {
+    exitCode: ExitCode.totalFailure,
+    hint: 'No instance succeeded; see the per-instance report.',
+  },
+  E_TIMEOUT: {
+    exitCode: ExitCode.timeout,
+    hint: 'Raise --timeout or check the instances that have not answered.',
+  },
+  E_AWS_AUTH: {
+    exitCode: ExitCode.awsAuth,
+    hint: 'Check the AWS credentials (OIDC role, instance role or environment) and their permissions.',
+  },
+  E_AWS: { exitCode: ExitCode.aws, hint: 'An AWS call failed; retry, or check the named resource.' },
+} satisfies Record<string, CatalogueEntry>)
+
+export type ErrorCode = keyof typeof catalogue
+
+/** Base class: never thrown directly, so that every failure has a kind. */
+export abstract class DeployToolError extends Error {
+  abstract readonly code: ErrorCode
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = new.target.name
+  }
+
+  get exitCode(): ExitCodeValue {
+    return catalogue[this.code].exitCode
+  }
+
+  get hint(): string {
+    return catalogue[this.code].hint
+  }
+}
+
+export class InternalError extends DeployToolError {
+  readonly code = 'E_INTERNAL'
+}
+export class UsageError extends DeployToolError {
+  readonly code = 'E_USAGE'
+}
+export class ConfigError extends DeployToolError {
+  readonly code = 'E_CONFIG_INVALID'
+}
+export class ImageRefError extends DeployToolError {
+  readonly code = 'E_IMAGE_REF_INVALID'
+}
+export class ImageNotAllowedError extends DeployToolError {
+  readonly code = 'E_IMAGE_NOT_ALLOWED'
+}
+export class UnknownServiceError extends DeployToolError {
+  readonly code = 'E_UNKNOWN_SERVICE'
+}
+export class BusyError extends DeployToolError {
+  readonly code = 'E_BUSY'
+}
+export class ImageNotFoundError extends DeployToolError {
+  readonly code = 'E_IMAGE_NOT_FOUND'
+}
+export class PullFailedError extends DeployToolError {
+  readonly code = 'E_PULL_FAILED'
+}
+export class HealthFailedError extends DeployToolError {
+  readonly code = 'E_HEALTH_FAILED'
+}
+export class RollbackFailedError extends DeployToolError {
+  readonly code = 'E_ROLLBACK_FAILED'
+}
+export class NoPreviousReleaseError extends DeployToolError {
+  readonly code = 'E_NO_PREVIOUS_RELEASE'
+}
+export class DockerError extends DeployToolError {
+  readonly code = 'E_DOCKER'
+}
+export class DaemonUnavailableError extends DeployToolError {
+  readonly code = 'E_DAEMON_UNAVAILABLE'
+}
+export class PartialFailureError extends DeployToolError {
+  readonly code = 'E_PARTIAL_FAILURE'
+}
+export class TotalFailureError extends DeployToolError {
+  readonly code = 'E_TOTAL_FAILURE'
+}
+export class TimeoutError extends DeployToolError {
+  readonly code = 'E_TIMEOUT'
+}
+export class AwsAuthError extends DeployToolError {
+  readonly code = 'E_AWS_AUTH'
+}
+export class AwsError extends DeployToolError {
+  readonly code = 'E_AWS'
+}
+
+/** Formats an error the way both CLIs print it: `error [CODE]: message` then the hint. */
+export function formatError(error: unknown, verbose = false): string {
+  if (error instanceof DeployToolError) {
+    const lines = [`error [${error.code}]: ${error.message}`, `hint: ${error.hint}`]
+    if (verbose && error.stack) lines.push(error.stack)
+    return lines.join('\n')
+  }
+  const message = error instanceof Error ? error.message : String(error)
+  const lines = [`error [E_INTERNAL]: ${message}`, `hint: ${catalogue.E_INTERNAL.hint}`]
+  if (verbose && error instanceof Error && error.stack) lines.push(error.stack)
+  return lines.join('\n')
+}
+
+/** The exit code for anything thrown. */
+export function exitCodeOf(error: unknown): ExitCodeValue {
+  return error instanceof DeployToolError ? error.exitCode : ExitCode.internal
+}
