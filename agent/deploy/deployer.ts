@@ -1,0 +1,81 @@
+/**
+ * The agent's use cases, as the API, the CLI and the upkeep jobs see them.
+ * The implementation decides in pure planners and acts through the Docker, ECR and state adapters.
+ */
+
+/** One recorded release of a service. */
+export interface ReleaseRecord {
+  /** Stable id, unique per service (used by `rollback --to`). */
+  readonly id: string
+  /** Digest-pinned image reference. */
+  readonly image: string
+  readonly digest: string
+  readonly startedAt: string
+  readonly finishedAt?: string
+  readonly result: DeployResult | 'failed' | 'in-progress'
+  readonly durationMs?: number
+  readonly message?: string
+}
+
+export type DeployResult = 'deployed' | 'unchanged' | 'rolled-back'
+
+/** Progress of a deploy, streamed to the CLI as NDJSON and printed compactly (SSM keeps 24,000 characters). */
+export interface ProgressEvent {
+  readonly service: string
+  readonly phase: 'resolve' | 'pull' | 'start' | 'health' | 'switch' | 'stop' | 'rollback' | 'done'
+  readonly message: string
+}
+
+export interface DeployRequest {
+  readonly service: string
+  /** ECR image reference, by tag or digest. */
+  readonly image: string
+  /** Wait for a running deploy of the same service instead of failing with BusyError. */
+  readonly wait?: boolean
+  readonly onProgress?: (event: ProgressEvent) => void
+}
+
+export interface RollbackRequest {
+  readonly service: string
+  /** Release id to return to; default: the previous successful release. */
+  readonly to?: string
+  readonly onProgress?: (event: ProgressEvent) => void
+}
+
+export interface DeployOutcome {
+  readonly service: string
+  readonly result: DeployResult
+  readonly release: ReleaseRecord
+  readonly previous?: ReleaseRecord
+  readonly durationMs: number
+  readonly message: string
+}
+
+export interface ServiceStatus {
+  readonly service: string
+  readonly state: 'running' | 'stopped' | 'missing' | 'not-deployed' | 'deploying'
+  readonly healthy: boolean | null
+  readonly current?: ReleaseRecord
+  readonly previous?: ReleaseRecord
+  readonly containerId?: string
+}
+
+export interface UpkeepReport {
+  readonly actions: readonly string[]
+}
+
+/**
+ * What the agent can do. Methods throw catalogue errors (shared/errors.ts): BusyError, ImageNotAllowedError,
+ * UnknownServiceError, PullFailedError, HealthFailedError (after a successful automatic rollback),
+ * RollbackFailedError, NoPreviousReleaseError...
+ */
+export interface Deployer {
+  deploy(request: DeployRequest): Promise<DeployOutcome>
+  rollback(request: RollbackRequest): Promise<DeployOutcome>
+  status(service?: string): Promise<readonly ServiceStatus[]>
+  history(service: string): Promise<readonly ReleaseRecord[]>
+  /** On start and every few minutes: finish or undo interrupted deploys; restart missing/stopped containers. */
+  reconcile(): Promise<UpkeepReport>
+  /** Remove images of managed services beyond the kept count, never the current or previous release. */
+  prune(): Promise<UpkeepReport>
+}
