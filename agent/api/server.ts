@@ -1,0 +1,109 @@
+import { type FastifyBaseLogger, type FastifyError, type FastifyInstance, fastify } from 'fastify'
+import { DeployToolError, UsageError } from '../../shared/errors.js'
+import { parseImageRef } from '../../shared/image-ref.js'
+import type { Deployer } from '../deploy/deployer.js'
+import { httpStatusOf } from './http-status.js'
+import { errorLineOf } from './protocol.js'
+import {
+  type DeployBody,
+  deployBodySchema,
+  type RollbackBody,
+  rollbackBodySchema,
+  serviceParamsSchema,
+  servicesQuerySchema,
+} from './schemas.js'
+import { NDJSON, streamOperation } from './stream-operation.js'
+
+/** What POST /reload reports after the configuration was read again and applied. */
+export interface ReloadOutcome {
+  readonly services: readonly string[]
+  readonly message: string
+}
+
+/** Everything the API needs, built by agent/main.ts (or by a test with fakes). */
+export interface ApiDeps {
+  readonly deployer: Deployer
+  /** Reads the configuration again; throws ConfigError and keeps the old one when the new one is invalid. */
+  readonly reload: () => Promise<ReloadOutcome>
+  /** Pino logger for requests; omit to stay silent (tests). */
+  readonly logger?: FastifyBaseLogger
+  readonly version?: string
+}
+
+/** Builds the agent API. It never listens by itself: see listenOnSocket, or use `inject()` in tests. */
+export function buildServer(deps: ApiDeps): FastifyInstance {
+  const app = fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    // Reject unknown keys and wrong types instead of silently dropping or coercing them.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  })
+  const { deployer } = deps
+  const startedAt = Date.now()
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const known =
+      error instanceof DeployToolError
+        ? error
+        : (error.statusCode ?? 500) < 500
+          ? new UsageError(`${request.method} ${request.url}: ${error.message}`)
+          : error
+    if (!(known instanceof DeployToolError)) request.log.error({ err: error }, 'request failed unexpectedly')
+    const line = errorLineOf(known)
+    return reply
+      .code(httpStatusOf(line.code))
+      .type(NDJSON)
+      .send(`${JSON.stringify(line)}\n`)
+  })
+  app.setNotFoundHandler((request, reply) => {
+    const line = errorLineOf(new UsageError(`${request.method} ${request.url} is not an agent API route`))
+    return reply
+      .code(404)
+      .type(NDJSON)
+      .send(`${JSON.stringify(line)}\n`)
+  })
+
+  app.post<{ Body: DeployBody }>('/deploy', { schema: { body: deployBodySchema } }, (request, reply) => {
+    const { service, image, wait } = request.body
+    // Validated here to name the bad part; the deployer receives the reference as the user wrote it.
+    parseImageRef(image)
+    return streamOperation(reply, (onProgress) =>
+      deployer.deploy({ service, image, onProgress, ...(wait ? { wait } : {}) }),
+    )
+  })
+
+  app.post<{ Body: RollbackBody }>(
+    '/rollback',
+    { schema: { body: rollbackBodySchema } },
+    (request, reply) => {
+      const { service, to } = request.body
+      return streamOperation(reply, (onProgress) =>
+        deployer.rollback({ service, onProgress, ...(to === undefined ? {} : { to }) }),
+      )
+    },
+  )
+
+  app.get<{ Querystring: { service?: string } }>(
+    '/services',
+    { schema: { querystring: servicesQuerySchema } },
+    async (request) => ({ services: await deployer.status(request.query.service) }),
+  )
+
+  app.get<{ Params: { name: string } }>(
+    '/services/:name/history',
+    { schema: { params: serviceParamsSchema } },
+    async (request) => ({
+      service: request.params.name,
+      releases: await deployer.history(request.params.name),
+    }),
+  )
+
+  app.get('/health', async () => ({
+    status: 'ok',
+    version: deps.version ?? 'unknown',
+    uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+  }))
+
+  app.post('/reload', async () => deps.reload())
+
+  return app
+}
