@@ -1,0 +1,11 @@
+/**
+ * Where `envFromParameters` values come from: SSM Parameter Store on EC2 (SecureStrings decrypted).
+ * The SSM adapter lives outside the deploy engine; tests pass a hand-written fake.
+ */
+export interface ParameterSource {
+  /**
+   * Values by parameter name, for every name asked. Throws a catalogue error (AwsError,
+   * AwsAuthError) naming the missing or unreadable parameter instead of returning partial results.
+   */
+  get(names: readonly string[]): Promise<Readonly<Record<string, string>>>
+}
