@@ -1,0 +1,14 @@
+import { createServer } from 'node:net'
+
+/** A TCP port that was free on 127.0.0.1 a moment ago (the kernel picks it, so parallel tests differ). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.on('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}
