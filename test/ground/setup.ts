@@ -1,0 +1,103 @@
+/**
+ * tap `before` hook: brings up the shared test ground (dockerd if none runs, the ECR-shaped
+ * registry, the pushed test images) or joins the one another tap run already started.
+ * It runs as a child of the tap runner, so the runner's pid names this run's lease.
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import Docker from 'dockerode'
+import { isAlive } from './daemon-process.js'
+import { ensureDockerd } from './docker-engine.js'
+import {
+  ACCOUNT_ID,
+  DOCKER_SOCKET,
+  DOWN_REGISTRY_HOST,
+  GROUND_DIR,
+  GROUND_FILE,
+  type Ground,
+  REGION,
+  REGISTRY_HOST,
+} from './ground.js'
+import { readStartedParts, stopStartedParts, writeStartedParts } from './ground-state.js'
+import { ensureHostNames } from './hosts-file.js'
+import { openLeaseBook } from './lease.js'
+import { type RegistryAccess, registryStatus, startRegistry, writeRegistryFiles } from './registry.js'
+import { ensureTlsFiles, trustInDocker } from './test-ca.js'
+import { ensureTestImages } from './test-images.js'
+
+const runPid = process.ppid
+const startedAt = Date.now()
+mkdirSync(GROUND_DIR, { recursive: true, mode: 0o700 })
+const book = openLeaseBook(GROUND_DIR)
+
+await book.withLock(300_000, async () => {
+  book.take(runPid)
+  try {
+    const how = await bringUp()
+    const seconds = ((Date.now() - startedAt) / 1000).toFixed(1)
+    process.stderr.write(`test ground ${how} in ${seconds} s (${GROUND_DIR})\n`)
+  } catch (error) {
+    book.release(runPid)
+    if (book.liveHolders().length === 0) await stopStartedParts()
+    throw error
+  }
+})
+
+/** Returns how the ground came up, for the timing line. */
+async function bringUp(): Promise<string> {
+  const parts = readStartedParts()
+  if (parts.dockerdPid !== null && !isAlive(parts.dockerdPid)) parts.dockerdPid = null
+  const startedDockerd = await ensureDockerd(DOCKER_SOCKET, GROUND_DIR)
+  if (startedDockerd !== null) parts.dockerdPid = startedDockerd
+  writeStartedParts(parts)
+
+  const tls = ensureTlsFiles(join(GROUND_DIR, 'tls'), [REGISTRY_HOST])
+  ensureHostNames({ [REGISTRY_HOST]: '127.0.0.1', [DOWN_REGISTRY_HOST]: '127.0.0.2' })
+  trustInDocker(REGISTRY_HOST, tls.caCert)
+
+  let access = previousAccess(tls.caCert)
+  const reused =
+    access !== null &&
+    parts.registryPid !== null &&
+    isAlive(parts.registryPid) &&
+    (await registryStatus(access, '/v2/', 'GET')).status === 200
+  if (!reused || access === null) {
+    // A fresh password per registry start: nothing outlives the ground that could still use it.
+    access = {
+      host: REGISTRY_HOST,
+      caCert: tls.caCert,
+      user: 'AWS',
+      password: randomBytes(24).toString('base64url'),
+    }
+    const config = writeRegistryFiles(GROUND_DIR, tls, access)
+    parts.registryPid = await startRegistry(config, GROUND_DIR, access)
+    writeStartedParts(parts)
+  }
+
+  const images = await ensureTestImages(new Docker({ socketPath: DOCKER_SOCKET }), GROUND_DIR, access)
+  const ground: Ground = {
+    accountId: ACCOUNT_ID,
+    region: REGION,
+    registryHost: REGISTRY_HOST,
+    registryUrl: `https://${REGISTRY_HOST}`,
+    downRegistryHost: DOWN_REGISTRY_HOST,
+    registryUser: 'AWS',
+    registryPassword: access.password,
+    caCertPath: tls.caCert,
+    dockerSocket: DOCKER_SOCKET,
+    images,
+  }
+  writeFileSync(GROUND_FILE, `${JSON.stringify(ground, null, 2)}\n`, { mode: 0o600 })
+  const dockerd = startedDockerd === null ? 'dockerd already running' : 'dockerd started'
+  return reused ? `reused (${dockerd})` : `started (${dockerd}, registry started)`
+}
+
+function previousAccess(caCert: string): RegistryAccess | null {
+  try {
+    const ground = JSON.parse(readFileSync(GROUND_FILE, 'utf8')) as Ground
+    return { host: REGISTRY_HOST, caCert, user: 'AWS', password: ground.registryPassword }
+  } catch {
+    return null
+  }
+}
