@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto'
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { InternalError } from '../../shared/errors.js'
+import { assertServiceName } from '../../shared/service-name.js'
+import { emptyLedger, type ServiceLedger } from './ledger.js'
+import type { StateStore } from './state-store.js'
+
+export const DEFAULT_STATE_DIR = '/var/lib/ecr-deploy'
+
+/** One JSON file per service under `<dir>/services/`, replaced by write-temp, fsync, rename. */
+export class FileStateStore implements StateStore {
+  readonly #dir: string
+
+  constructor(stateDir: string) {
+    this.#dir = join(stateDir, 'services')
+  }
+
+  async read(service: string): Promise<ServiceLedger> {
+    const file = this.#file(service)
+    let text: string
+    try {
+      text = await readFile(file, 'utf8')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyLedger(service)
+      throw new InternalError(`cannot read the state file ${file}: ${(error as Error).message}`, {
+        cause: error,
+      })
+    }
+    try {
+      return JSON.parse(text) as ServiceLedger
+    } catch (error) {
+      throw new InternalError(`the state file ${file} is not valid JSON; move it aside to start over`, {
+        cause: error,
+      })
+    }
+  }
+
+  async write(ledger: ServiceLedger): Promise<void> {
+    await mkdir(this.#dir, { recursive: true, mode: 0o700 })
+    const file = this.#file(ledger.service)
+    const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
+    try {
+      const handle = await open(temp, 'wx', 0o600)
+      try {
+        await handle.writeFile(`${JSON.stringify(ledger, null, 2)}\n`)
+        await handle.sync()
+      } finally {
+        await handle.close()
+      }
+      await rename(temp, file)
+      await this.#syncDir()
+    } catch (error) {
+      await rm(temp, { force: true })
+      throw new InternalError(`cannot write the state file ${file}: ${(error as Error).message}`, {
+        cause: error,
+      })
+    }
+  }
+
+  async services(): Promise<readonly string[]> {
+    try {
+      const names = await readdir(this.#dir)
+      return names.filter((name) => name.endsWith('.json')).map((name) => name.slice(0, -'.json'.length))
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
+      throw error
+    }
+  }
+
+  #file(service: string): string {
+    // The name becomes a path: the pattern check keeps it inside the state directory.
+    return join(this.#dir, `${assertServiceName(service)}.json`)
+  }
+
+  /** The rename is durable only once the directory entry is on disk too. */
+  async #syncDir(): Promise<void> {
+    const handle = await open(this.#dir, 'r')
+    try {
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+  }
+}
