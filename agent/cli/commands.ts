@@ -1,0 +1,113 @@
+import { DeployToolError, InternalError } from '../../shared/errors.js'
+import { parseImageRef } from '../../shared/image-ref.js'
+import { assertServiceName } from '../../shared/service-name.js'
+import type { ProgressLine, ResultLine } from '../api/protocol.js'
+import type { ReloadOutcome } from '../api/server.js'
+import type { ReleaseRecord, ServiceStatus } from '../deploy/deployer.js'
+import type { AgentClient } from './client.js'
+import {
+  formatHistoryTable,
+  formatProgress,
+  formatStatusTable,
+  type ResultSummary,
+  summaryOfFailure,
+  summaryOfResult,
+} from './output.js'
+
+/** Where the commands write, and the clock for elapsed times. */
+export interface CliIo {
+  out(text: string): void
+  err(text: string): void
+  now(): number
+}
+
+/**
+ * A deploy or rollback that failed: the entry point prints the error, then the summary as the last stdout
+ * line (the controller reads that line even when the command failed), then exits with the error's code.
+ */
+export class OperationFailed extends Error {
+  constructor(
+    readonly error: DeployToolError,
+    readonly summary: ResultSummary,
+  ) {
+    super(error.message, { cause: error })
+  }
+}
+
+export interface DeployOptions {
+  readonly service: string
+  readonly image: string
+  readonly wait: boolean
+  readonly json: boolean
+}
+
+export function deployCommand(client: AgentClient, io: CliIo, options: DeployOptions): Promise<void> {
+  return operation(io, options.json, options.service, options.image, (onProgress) => {
+    assertServiceName(options.service)
+    parseImageRef(options.image)
+    const body = { service: options.service, image: options.image, ...(options.wait ? { wait: true } : {}) }
+    return client.stream('/deploy', body, onProgress)
+  })
+}
+
+export interface RollbackOptions {
+  readonly service: string
+  readonly to?: string
+  readonly json: boolean
+}
+
+export function rollbackCommand(client: AgentClient, io: CliIo, options: RollbackOptions): Promise<void> {
+  return operation(io, options.json, options.service, null, (onProgress) => {
+    assertServiceName(options.service)
+    const body = { service: options.service, ...(options.to === undefined ? {} : { to: options.to }) }
+    return client.stream('/rollback', body, onProgress)
+  })
+}
+
+async function operation(
+  io: CliIo,
+  json: boolean,
+  service: string,
+  image: string | null,
+  run: (onProgress: (line: ProgressLine) => void) => Promise<ResultLine>,
+): Promise<void> {
+  const started = io.now()
+  // With --json stdout holds only the result line; progress still shows, on stderr.
+  const print = json ? io.err : io.out
+  try {
+    const result = await run((line) => print(formatProgress(line, io.now() - started)))
+    print(`${result.result}: ${result.message}`)
+    io.out(JSON.stringify(summaryOfResult(result)))
+  } catch (error) {
+    const known =
+      error instanceof DeployToolError
+        ? error
+        : new InternalError(error instanceof Error ? error.message : String(error), { cause: error })
+    throw new OperationFailed(known, summaryOfFailure(known, service, image, io.now() - started))
+  }
+}
+
+export async function statusCommand(
+  client: AgentClient,
+  io: CliIo,
+  options: { readonly service?: string; readonly json: boolean },
+): Promise<void> {
+  const query = options.service === undefined ? '' : `?service=${assertServiceName(options.service)}`
+  const { services } = await client.call<{ services: ServiceStatus[] }>('GET', `/services${query}`)
+  io.out(options.json ? JSON.stringify({ services }) : formatStatusTable(services))
+}
+
+export async function historyCommand(
+  client: AgentClient,
+  io: CliIo,
+  options: { readonly service: string; readonly json: boolean },
+): Promise<void> {
+  const path = `/services/${assertServiceName(options.service)}/history`
+  const answer = await client.call<{ service: string; releases: ReleaseRecord[] }>('GET', path)
+  io.out(options.json ? JSON.stringify(answer) : formatHistoryTable(answer.releases))
+}
+
+export async function reloadCommand(client: AgentClient, io: CliIo): Promise<void> {
+  const answer = await client.call<ReloadOutcome>('POST', '/reload')
+  io.out(answer.message)
+}

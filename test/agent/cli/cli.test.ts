@@ -1,0 +1,194 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+import { listenOnSocket } from '../../../agent/api/listen.js'
+import { buildServer } from '../../../agent/api/server.js'
+import {
+  BusyError,
+  ConfigError,
+  HealthFailedError,
+  PullFailedError,
+  RollbackFailedError,
+} from '../../../shared/errors.js'
+import { DIGEST_1, DIGEST_2, FakeDeployer, IMAGE_REPO } from '../api/fake-deployer.js'
+import { lastJson, runCli } from './run-cli.js'
+
+const IMAGE = `${IMAGE_REPO}:v2`
+
+async function tempSocket(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'agent-cli-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  return join(dir, 'agent.sock')
+}
+
+async function daemon(reloadValid = true) {
+  const socket = await tempSocket()
+  const deployer = new FakeDeployer()
+  const app = buildServer({
+    deployer,
+    reload: async () => {
+      if (!reloadValid)
+        throw new ConfigError('/etc/ecr-deploy/agent.yaml: services.web.ports[0]: expected "host:container"')
+      return { services: ['web'], message: 'configuration reloaded: 1 service (web)' }
+    },
+  })
+  t.teardown(() => app.close())
+  await listenOnSocket(app, socket)
+  return { socket, deployer }
+}
+
+t.test('deploy prints compact progress, then the JSON result as the last line', async (t) => {
+  const { socket, deployer } = await daemon()
+  const run = await runCli(['--socket', socket, 'deploy', '--service', 'web', '--image', IMAGE, '--wait'])
+  t.equal(run.code, 0, run.stderr)
+  t.match(
+    run.lines[0],
+    /^\[\s*\d+\.\ds\] pull: pulling 123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com\/web:v2$/,
+  )
+  t.match(run.lines[1], /^\[\s*\d+\.\ds\] health: healthy after 1 check$/)
+  t.equal(run.lines[2], `deployed: deployed ${IMAGE}`)
+  t.strictSame(lastJson(run), {
+    result: 'deployed',
+    service: 'web',
+    image: `${IMAGE_REPO}@${DIGEST_2}`,
+    digest: DIGEST_2,
+    previousDigest: DIGEST_1,
+    durationMs: 1234,
+    message: `deployed ${IMAGE}`,
+  })
+  t.equal(run.stderr, '')
+  t.strictSame(deployer.calls, [{ method: 'deploy', service: 'web', image: IMAGE, wait: true }])
+})
+
+t.test('--json keeps stdout to the single result line (progress goes to stderr)', async (t) => {
+  const { socket } = await daemon()
+  const run = await runCli(['--socket', socket, 'deploy', '--service', 'web', '--image', IMAGE, '--json'])
+  t.equal(run.code, 0)
+  t.equal(run.lines.length, 1)
+  t.match(lastJson(run), { result: 'deployed', digest: DIGEST_2 })
+  t.match(run.stderr, /pull: pulling/)
+})
+
+t.test('daemon errors become catalogue exit codes, with the result line still last', async (t) => {
+  const { socket, deployer } = await daemon()
+  const cases = [
+    [new HealthFailedError('web: v2 failed /health (500) three times; r1 restored'), 5, 'rolled-back'],
+    [new BusyError('web is being deployed by another command'), 3, 'failed'],
+    [new PullFailedError('pull of web:v2 failed: manifest unknown'), 4, 'failed'],
+    [new RollbackFailedError('web: restoring r1 failed: port 8080 in use'), 6, 'failed'],
+  ] as const
+  for (const [error, exitCode, result] of cases) {
+    deployer.onDeploy = async (request) => {
+      request.onProgress?.({ service: 'web', phase: 'pull', message: 'pulling' })
+      throw error
+    }
+    const run = await runCli(['--socket', socket, 'deploy', '--service', 'web', '--image', IMAGE])
+    t.equal(run.code, exitCode, error.code)
+    t.equal(run.stderr, `error [${error.code}]: ${error.message}\nhint: ${error.hint}\n`)
+    t.match(run.lines[0], /pull: pulling/)
+    t.match(lastJson(run), {
+      result,
+      service: 'web',
+      image: IMAGE,
+      digest: null,
+      code: error.code,
+      message: error.message,
+    })
+  }
+})
+
+t.test('rollback passes --to and prints the rolled-back result', async (t) => {
+  const { socket, deployer } = await daemon()
+  const run = await runCli(['--socket', socket, 'rollback', '--service', 'web', '--to', 'r1'])
+  t.equal(run.code, 0, run.stderr)
+  t.match(lastJson(run), { result: 'rolled-back', digest: DIGEST_1, previousDigest: DIGEST_2 })
+  t.strictSame(deployer.calls, [{ method: 'rollback', service: 'web', to: 'r1' }])
+})
+
+t.test('bad flags are refused with exit 2 before the daemon is asked', async (t) => {
+  const { socket, deployer } = await daemon()
+  const badService = await runCli(['--socket', socket, 'deploy', '--service', 'Web_1', '--image', IMAGE])
+  t.equal(badService.code, 2)
+  t.match(badService.stderr, /^error \[E_USAGE\]: service name "Web_1" is invalid/)
+  t.match(lastJson(badService), { result: 'failed', code: 'E_USAGE' })
+  const badImage = await runCli(['--socket', socket, 'deploy', '--service', 'web', '--image', 'nginx:latest'])
+  t.equal(badImage.code, 2)
+  t.match(badImage.stderr, /^error \[E_IMAGE_REF_INVALID\]: image "nginx:latest" has no registry/)
+  const missing = await runCli(['--socket', socket, 'deploy', '--service', 'web'])
+  t.equal(missing.code, 2)
+  t.equal(missing.stderr.split('\n')[0], "error [E_USAGE]: required option '--image <uri>' not specified")
+  const unknown = await runCli(['--socket', socket, 'frobnicate'])
+  t.equal(unknown.code, 2)
+  t.match(unknown.stderr, /error \[E_USAGE\]: unknown command 'frobnicate'/)
+  t.strictSame(deployer.calls, [])
+  const help = await runCli(['--help'])
+  t.equal(help.code, 0)
+  t.match(help.stdout, /deploy \[options\]/)
+})
+
+t.test('a daemon that is not running is reported clearly, exit 7', async (t) => {
+  const socket = await tempSocket()
+  const run = await runCli(['--socket', socket, 'deploy', '--service', 'web', '--image', IMAGE])
+  t.equal(run.code, 7)
+  t.equal(
+    run.stderr.split('\n')[0],
+    `error [E_DAEMON_UNAVAILABLE]: the agent daemon is not running: nothing listens on ${socket} (ENOENT)`,
+  )
+  t.match(run.stderr, /hint: Start it with `systemctl start ecr-deploy-agent`/)
+  t.match(lastJson(run), { result: 'failed', code: 'E_DAEMON_UNAVAILABLE' })
+  const viaEnv = await runCli(['status'], { ECR_DEPLOY_AGENT_SOCKET: socket })
+  t.equal(viaEnv.code, 7)
+  t.match(viaEnv.stderr, socket)
+  t.equal(viaEnv.stdout, '', 'status prints no result line')
+  const verbose = await runCli(['--socket', socket, '--verbose', 'status'])
+  t.match(verbose.stderr, /DaemonUnavailableError[^\n]*\n\s+at /, 'the stack only with --verbose')
+  t.notMatch(run.stderr, /\n\s+at /)
+})
+
+t.test('a daemon that dies mid-deploy: exit 7 and a message saying what to check', async (t) => {
+  const socket = await tempSocket()
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/x-ndjson' })
+    res.write(`${JSON.stringify({ type: 'progress', service: 'web', phase: 'pull', message: 'pulling' })}\n`)
+    setTimeout(() => res.socket?.destroy(), 50)
+  })
+  await new Promise<void>((resolve) => server.listen(socket, resolve))
+  t.teardown(() => server.close())
+  const run = await runCli(['--socket', socket, 'deploy', '--service', 'web', '--image', IMAGE])
+  t.equal(run.code, 7)
+  t.match(run.stderr, /closed the connection before deploy finished/)
+  t.match(run.lines[0], /pull: pulling/)
+  t.match(lastJson(run), { result: 'failed', code: 'E_DAEMON_UNAVAILABLE' })
+})
+
+t.test('status, history and reload', async (t) => {
+  const { socket, deployer } = await daemon()
+  const table = await runCli(['--socket', socket, 'status'])
+  t.equal(table.code, 0)
+  t.strictSame(table.lines, [
+    'SERVICE  STATE    HEALTHY  RELEASE  DIGEST               REPOSITORY',
+    'web      running  yes      r2       sha256:222222222222  web',
+  ])
+  const json = await runCli(['--socket', socket, 'status', '--service', 'api', '--json'])
+  t.match(JSON.parse(json.stdout), { services: [{ service: 'api', state: 'running', healthy: true }] })
+  const history = await runCli(['--socket', socket, 'history', '--service', 'web', '--json'])
+  t.match(JSON.parse(history.stdout), { service: 'web', releases: [{ id: 'r2' }, { id: 'r1' }] })
+  const historyTable = await runCli(['--socket', socket, 'history', '--service', 'web'])
+  t.match(historyTable.lines[0], /^RELEASE\s+RESULT\s+STARTED\s+DURATION\s+DIGEST\s+MESSAGE$/)
+  t.equal(historyTable.lines.length, 3)
+  const reload = await runCli(['--socket', socket, 'reload'])
+  t.equal(reload.stdout, 'configuration reloaded: 1 service (web)\n')
+  t.strictSame(
+    deployer.calls.map((call) => call.method),
+    ['status', 'status', 'history', 'history'],
+  )
+})
+
+t.test('an invalid configuration on reload: exit 2 and the file/key in the message', async (t) => {
+  const { socket } = await daemon(false)
+  const run = await runCli(['--socket', socket, 'reload'])
+  t.equal(run.code, 2)
+  t.match(run.stderr, /^error \[E_CONFIG_INVALID\]: \/etc\/ecr-deploy\/agent.yaml: services.web.ports\[0\]/)
+})
