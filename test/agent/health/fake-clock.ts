@@ -1,0 +1,14 @@
+import type { Clock } from '../../../agent/health/clock.js'
+
+/** A clock that only moves when something sleeps; records every sleep. */
+export class FakeClock implements Clock {
+  readonly sleeps: number[] = []
+  constructor(private time = Date.parse('2026-01-01T00:00:00Z')) {}
+  now(): number {
+    return this.time
+  }
+  async sleep(ms: number): Promise<void> {
+    this.sleeps.push(ms)
+    this.time += ms
+  }
+}
