@@ -1,0 +1,111 @@
+import t from 'tap'
+import { scheduleJobs } from '../../../agent/jobs/cron.js'
+import { exclusive } from '../../../agent/jobs/exclusive.js'
+import type { JobLog } from '../../../agent/jobs/job-log.js'
+import { DEFAULT_SCHEDULES, schedulesFromEnv } from '../../../agent/jobs/schedules.js'
+import { tokenRefreshJob } from '../../../agent/jobs/token-refresh.js'
+import type { ImageRef } from '../../../shared/image-ref.js'
+
+function recordingLog() {
+  const entries: { level: string; fields: object; message: string }[] = []
+  const log: JobLog = {
+    info: (fields, message) => entries.push({ level: 'info', fields, message }),
+    warn: (fields, message) => entries.push({ level: 'warn', fields, message }),
+    error: (fields, message) => entries.push({ level: 'error', fields, message }),
+  }
+  return { log, entries }
+}
+
+t.test('a job never overlaps itself and never throws', async (t) => {
+  const { log, entries } = recordingLog()
+  let release: () => void = () => {}
+  let runs = 0
+  const job = exclusive(
+    'prune',
+    async () => {
+      runs += 1
+      if (runs === 1) await new Promise<void>((resolve) => (release = resolve))
+      if (runs === 2) throw new Error('disk is gone')
+      return { actions: ['removed image sha256:aaa'] }
+    },
+    log,
+  )
+  const first = job()
+  await job()
+  t.equal(runs, 1, 'the second call was skipped while the first ran')
+  release()
+  await first
+  await job()
+  await job()
+  t.equal(runs, 3)
+  t.strictSame(
+    entries.map((entry) => [entry.level, entry.message]),
+    [
+      ['info', 'prune: previous run still going, skipped'],
+      ['info', 'prune: done'],
+      ['error', 'prune failed: disk is gone'],
+      ['info', 'prune: done'],
+    ],
+  )
+})
+
+t.test('token refresh asks once per registry in use', async (t) => {
+  const asked: ImageRef[] = []
+  const auth = {
+    authFor: async (image: ImageRef) => {
+      asked.push(image)
+      return { username: 'AWS', password: 'secret', serveraddress: `https://${image.registry}` }
+    },
+  }
+  const repositories = [
+    '123456789012.dkr.ecr.us-east-1.amazonaws.com/web',
+    '123456789012.dkr.ecr.us-east-1.amazonaws.com/api',
+    '210987654321.dkr.ecr.eu-west-1.amazonaws.com/web',
+  ]
+  const report = await tokenRefreshJob({ auth, repositories: () => repositories })()
+  t.strictSame(report.actions, [])
+  t.strictSame(
+    asked.map((ref) => ref.registry),
+    ['123456789012.dkr.ecr.us-east-1.amazonaws.com', '210987654321.dkr.ecr.eu-west-1.amazonaws.com'],
+  )
+})
+
+t.test('schedules: defaults, overrides, off, and a message naming the bad variable', async (t) => {
+  t.strictSame(schedulesFromEnv({}), DEFAULT_SCHEDULES)
+  const custom = schedulesFromEnv({
+    ECR_DEPLOY_AGENT_CRON_PRUNE: '0 4 * * 0',
+    ECR_DEPLOY_AGENT_CRON_DESIRED_STATE: 'off',
+  })
+  t.equal(custom.prune, '0 4 * * 0')
+  t.equal(custom['desired-state'], 'off')
+  t.throws(() => schedulesFromEnv({ ECR_DEPLOY_AGENT_CRON_RECONCILE: 'every 5 minutes' }), {
+    code: 'E_CONFIG_INVALID',
+    message:
+      'ECR_DEPLOY_AGENT_CRON_RECONCILE="every 5 minutes" is not a cron expression: expected five fields such as "*/5 * * * *", or "off"',
+  })
+})
+
+t.test('node-cron runs scheduled jobs, leaves "off" ones alone, and stops', async (t) => {
+  const runs = { reconcile: 0, 'desired-state': 0, prune: 0, 'token-refresh': 0 }
+  const job = (name: keyof typeof runs) => async () => {
+    runs[name] += 1
+  }
+  const every = '* * * * * *'
+  const scheduled = scheduleJobs(
+    { reconcile: every, 'desired-state': every, prune: 'off', 'token-refresh': '0 0 1 1 *' },
+    {
+      reconcile: job('reconcile'),
+      'desired-state': job('desired-state'),
+      prune: job('prune'),
+      'token-refresh': job('token-refresh'),
+    },
+  )
+  await new Promise((resolve) => setTimeout(resolve, 2200))
+  await scheduled.stop()
+  const seen = { ...runs }
+  t.ok(seen.reconcile >= 1 && seen['desired-state'] >= 1, `every-second jobs ran: ${JSON.stringify(seen)}`)
+  t.equal(seen.prune, 0)
+  t.equal(seen['token-refresh'], 0)
+  await new Promise((resolve) => setTimeout(resolve, 1200))
+  t.strictSame(runs, seen, 'nothing runs after stop()')
+})
