@@ -1,0 +1,150 @@
+import { randomBytes } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+
+/** How the simulated EC2 instance behind IMDS looks. */
+export interface ImdsOptions {
+  readonly accountId: string
+  readonly region: string
+  readonly instanceId: string
+  readonly roleName: string
+  /** How long each set of role credentials lives; new keys are issued once it has passed. */
+  readonly credentialLifetimeMs: number
+  readonly now: () => number
+}
+
+/** Test controls of the fake IMDS. */
+export interface ImdsControls {
+  readonly roleName: string
+  readonly instanceId: string
+  readonly availabilityZone: string
+  /** Access key ids handed out so far, oldest first; the last one is current. */
+  readonly issuedKeys: readonly string[]
+  /** Makes the current credentials expire now, so the next fetch gets new keys. */
+  expireCredentials(): void
+}
+
+interface RoleCredentials {
+  readonly accessKeyId: string
+  readonly secretAccessKey: string
+  readonly token: string
+  readonly issuedAt: number
+  expiresAt: number
+}
+
+const MAX_TOKEN_TTL_SECONDS = 21600
+
+interface Reply {
+  readonly status: number
+  readonly body: string
+  readonly headers?: Record<string, string>
+}
+
+/** IMDSv2 only: session tokens are required, as with `HttpTokens: required` on a real instance. */
+export function createImds(options: ImdsOptions) {
+  const tokens = new Map<string, number>()
+  const issuedKeys: string[] = []
+  const availabilityZone = `${options.region}a`
+  let current: RoleCredentials | undefined
+
+  const credentials = (): RoleCredentials => {
+    if (current === undefined || current.expiresAt <= options.now()) {
+      const issuedAt = options.now()
+      current = {
+        accessKeyId: `ASIA${randomBytes(8).toString('hex').toUpperCase()}`,
+        secretAccessKey: randomBytes(20).toString('hex'),
+        token: randomBytes(32).toString('base64'),
+        issuedAt,
+        expiresAt: issuedAt + options.credentialLifetimeMs,
+      }
+      issuedKeys.push(current.accessKeyId)
+    }
+    return current
+  }
+
+  const answer = (path: string): string | undefined => {
+    const base = '/latest/meta-data/iam/security-credentials/'
+    if (path === base) return options.roleName
+    if (path === `${base}${options.roleName}` || path === `${base}${options.roleName}/`) {
+      const creds = credentials()
+      return JSON.stringify({
+        Code: 'Success',
+        LastUpdated: new Date(creds.issuedAt).toISOString(),
+        Type: 'AWS-HMAC',
+        AccessKeyId: creds.accessKeyId,
+        SecretAccessKey: creds.secretAccessKey,
+        Token: creds.token,
+        Expiration: new Date(creds.expiresAt).toISOString(),
+      })
+    }
+    if (path === '/latest/dynamic/instance-identity/document') {
+      return JSON.stringify({
+        accountId: options.accountId,
+        architecture: 'x86_64',
+        availabilityZone,
+        imageId: 'ami-0123456789abcdef0',
+        instanceId: options.instanceId,
+        instanceType: 't3.small',
+        pendingTime: new Date(0).toISOString(),
+        privateIp: '127.0.0.1',
+        region: options.region,
+        version: '2017-09-30',
+      })
+    }
+    const plain: Record<string, string> = {
+      '/latest/meta-data/placement/availability-zone': availabilityZone,
+      '/latest/meta-data/placement/region': options.region,
+      '/latest/meta-data/instance-id': options.instanceId,
+    }
+    return plain[path.replace(/\/$/, '')]
+  }
+
+  const respond = (req: IncomingMessage, path: string): Reply => {
+    if (path === '/latest/api/token') {
+      const ttl = Number(req.headers['x-aws-ec2-metadata-token-ttl-seconds'])
+      if (req.method !== 'PUT') return { status: 405, body: '' }
+      // A missing or bad TTL header is a 400, which the SDK treats as a hard error (no IMDSv1 fallback).
+      if (!Number.isInteger(ttl) || ttl < 1 || ttl > MAX_TOKEN_TTL_SECONDS) return { status: 400, body: '' }
+      const token = randomBytes(24).toString('base64url')
+      tokens.set(token, options.now() + ttl * 1000)
+      return { status: 200, body: token, headers: { 'x-aws-ec2-metadata-token-ttl-seconds': String(ttl) } }
+    }
+    const token = req.headers['x-aws-ec2-metadata-token']
+    const expiry = typeof token === 'string' ? tokens.get(token) : undefined
+    if (req.method !== 'GET' || expiry === undefined || expiry <= options.now())
+      return { status: 401, body: '' }
+    const body = answer(path)
+    return body === undefined ? { status: 404, body: '' } : { status: 200, body }
+  }
+
+  const controls: ImdsControls = {
+    roleName: options.roleName,
+    instanceId: options.instanceId,
+    availabilityZone,
+    issuedKeys,
+    expireCredentials() {
+      if (current !== undefined) current.expiresAt = options.now()
+    },
+  }
+
+  return {
+    controls,
+    handle(req: IncomingMessage, res: ServerResponse, path: string): void {
+      const reply = respond(req, path)
+      writeText(res, reply.status, reply.body, reply.headers)
+    },
+  }
+}
+
+function writeText(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    'content-type': 'text/plain',
+    'content-length': Buffer.byteLength(body),
+    ...headers,
+  })
+  res.end(body)
+}

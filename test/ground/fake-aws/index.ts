@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { createEcr, type EcrControls } from './ecr.js'
+import { type FaultControls, Faults } from './faults.js'
+import { createImds, type ImdsControls } from './imds.js'
+import { httpRegistryContents, MemoryRegistryContents, type RegistryContents } from './registry-contents.js'
+import { listen, type RecordedCall } from './server.js'
+import { createSsm, type SsmControls } from './ssm/index.js'
+import { createSts, type StsControls } from './sts.js'
+
+export type { InjectedError } from './faults.js'
+export { MemoryRegistryContents, type RegistryContents } from './registry-contents.js'
+export type { RecordedCall } from './server.js'
+export type { InstanceSpec } from './ssm/instances.js'
+
+/** Options of the fake; every field has a default suited to tests. */
+export interface FakeAwsOptions {
+  /** The real registry ECR answers from (`ca` is a PEM path or PEM text). */
+  readonly registry?: { url: string; user: string; password: string; ca?: string }
+  /** Or any registry contents (an in-memory one in unit tests); wins over `registry`. */
+  readonly contents?: RegistryContents
+  /** proxyEndpoint host; default: the registry URL's host, else the ECR host of the account. */
+  readonly registryHost?: string
+  readonly accountId?: string
+  readonly region?: string
+  readonly ssm?: { deliveryTimeoutMs?: number }
+  readonly imds?: { instanceId?: string; roleName?: string; credentialLifetimeMs?: number }
+  readonly now?: () => number
+}
+
+/** A running fake. `env()` points SDK clients at it; callers add credentials themselves. */
+export interface FakeAws {
+  readonly endpoint: string
+  env(): Record<string, string>
+  readonly ssm: SsmControls
+  readonly ecr: EcrControls
+  readonly imds: ImdsControls
+  readonly sts: StsControls
+  readonly faults: FaultControls
+  /** Every request received, oldest first, with the access key that signed it. */
+  readonly calls: readonly RecordedCall[]
+  close(): Promise<void>
+}
+
+/** Starts SSM, ECR, IMDSv2 and STS on one 127.0.0.1 port. */
+export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAws> {
+  const now = options.now ?? Date.now
+  const accountId = options.accountId ?? '123456789012'
+  const region = options.region ?? 'us-east-1'
+  const registry = options.registry
+  const ca = registry?.ca?.includes('-----BEGIN')
+    ? registry.ca
+    : registry?.ca && readFileSync(registry.ca, 'utf8')
+  const contents =
+    options.contents ??
+    (registry === undefined
+      ? new MemoryRegistryContents()
+      : httpRegistryContents({ ...registry, ...(ca ? { ca } : {}) }))
+  const registryHost =
+    options.registryHost ??
+    (registry === undefined ? `${accountId}.dkr.ecr.${region}.amazonaws.com` : new URL(registry.url).host)
+  const faults = new Faults((ms) => sleep(ms))
+  const ecr = createEcr({
+    accountId,
+    region,
+    registryHost,
+    password: registry?.password ?? 'fake-password',
+    contents,
+    now,
+  })
+  const ssm = createSsm({ accountId, region, now, ...options.ssm })
+  faults.onInstanceOnline = (id, online) => ssm.controls.setOnline(id, online)
+  const imds = createImds({
+    accountId,
+    region,
+    instanceId: options.imds?.instanceId ?? 'i-0123456789abcdef0',
+    roleName: options.imds?.roleName ?? 'ecr-ssm-deploy-instance',
+    credentialLifetimeMs: options.imds?.credentialLifetimeMs ?? 6 * 60 * 60 * 1000,
+    now,
+  })
+  const sts = createSts({ accountId, now })
+  const calls: RecordedCall[] = []
+  const { server, port } = await listen({
+    ssm: ssm.operations,
+    ecr: ecr.operations,
+    sts: sts.handle,
+    imds: imds.handle,
+    faults,
+    calls,
+    now,
+  })
+  const endpoint = `http://127.0.0.1:${port}`
+  return {
+    endpoint,
+    env: () => ({
+      AWS_ENDPOINT_URL_SSM: endpoint,
+      AWS_ENDPOINT_URL_ECR: endpoint,
+      AWS_ENDPOINT_URL_STS: endpoint,
+      // The CLI needs the trailing slash; the SDK accepts either.
+      AWS_EC2_METADATA_SERVICE_ENDPOINT: `${endpoint}/`,
+      AWS_EC2_METADATA_V1_DISABLED: 'true',
+      AWS_REGION: region,
+    }),
+    ssm: ssm.controls,
+    ecr: ecr.controls,
+    imds: imds.controls,
+    sts: sts.controls,
+    faults,
+    calls,
+    async close() {
+      ssm.close()
+      await ssm.settled()
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}

@@ -1,0 +1,156 @@
+import {
+  aggregate,
+  type CommandState,
+  type InvocationState,
+  isError,
+  limitFor,
+  type PluginState,
+  settleUnrun,
+} from './command-state.js'
+import type { ParsedDocument } from './documents.js'
+import type { Instances } from './instances.js'
+import { environmentFor, type ParameterValue, substitute } from './interpolation.js'
+import { runShellScript } from './runner.js'
+
+/** What running a command needs besides the command itself. */
+export interface ExecutionDeps {
+  readonly instances: Instances
+  readonly now: () => number
+  /** How long an offline instance is waited for before its invocation ends Delivery Timed Out. */
+  readonly deliveryTimeoutMs: (command: CommandState) => number
+}
+
+const DEFAULT_STEP_TIMEOUT_SECONDS = 3600
+
+/**
+ * Runs a command on its targets: at most MaxConcurrency at once; once errors exceed MaxErrors no
+ * further invocation starts and the not-started ones end Cancelled/"Terminated" (the documented status
+ * for invocations the system cancelled because the parent command exceeded MaxErrors). Running ones finish.
+ */
+export async function execute(
+  command: CommandState,
+  document: ParsedDocument,
+  params: Record<string, ParameterValue>,
+  deps: ExecutionDeps,
+): Promise<void> {
+  const total = command.invocations.length
+  const concurrency = limitFor(command.maxConcurrency, total, true)
+  const maxErrors = limitFor(command.maxErrors, total, false)
+  const queue = [...command.invocations]
+  const update = (): void => {
+    const { status, details } = aggregate(command, maxErrors)
+    command.status = status
+    command.statusDetails = details
+  }
+  const tooManyErrors = (): boolean => command.invocations.filter(isError).length > maxErrors
+  const worker = async (): Promise<void> => {
+    for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+      if (tooManyErrors()) settleUnrun(next, 'Cancelled', 'Terminated')
+      else if (command.abort.signal.aborted) settleUnrun(next, 'Cancelled', 'Cancelled')
+      else await runInvocation(command, next, document, params, deps, update)
+      update()
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, total) }, worker))
+  update()
+}
+
+async function runInvocation(
+  command: CommandState,
+  invocation: InvocationState,
+  document: ParsedDocument,
+  params: Record<string, ParameterValue>,
+  deps: ExecutionDeps,
+  update: () => void,
+): Promise<void> {
+  const instance = deps.instances.get(invocation.instanceId)
+  if (instance === undefined) return settleUnrun(invocation, 'Failed', 'Undeliverable')
+  if (!instance.online) {
+    invocation.status = 'Delayed'
+    invocation.statusDetails = 'Delayed'
+    update()
+    if (!(await deps.instances.waitOnline(instance.id, deps.deliveryTimeoutMs(command)))) {
+      return settleUnrun(invocation, 'TimedOut', 'Delivery Timed Out')
+    }
+  }
+  invocation.status = 'InProgress'
+  invocation.statusDetails = 'In Progress'
+  update()
+  const env = {
+    ...(process.env as Record<string, string>),
+    ...instance.env,
+    ...environmentFor(document.parameters, params),
+    AWS_SSM_INSTANCE_ID: instance.id,
+  }
+  for (const [index, step] of document.mainSteps.entries()) {
+    const plugin = invocation.plugins[index] as PluginState
+    if (command.abort.signal.aborted) {
+      plugin.status = 'Cancelled'
+      plugin.statusDetails = 'Cancelled'
+      continue
+    }
+    await runStep(
+      plugin,
+      step.action,
+      substitute(step.inputs, params) as Record<string, unknown>,
+      env,
+      command,
+      deps,
+    )
+  }
+  const worst = ['Cancelled', 'Execution Timed Out', 'Failed'].find((d) =>
+    invocation.plugins.some((p) => p.statusDetails === d),
+  )
+  const status = { Cancelled: 'Cancelled', 'Execution Timed Out': 'TimedOut', Failed: 'Failed' }
+  invocation.status = worst === undefined ? 'Success' : (status[worst as keyof typeof status] ?? 'Failed')
+  invocation.statusDetails = worst ?? 'Success'
+}
+
+async function runStep(
+  plugin: PluginState,
+  action: string,
+  inputs: Record<string, unknown>,
+  env: Record<string, string>,
+  command: CommandState,
+  deps: ExecutionDeps,
+): Promise<void> {
+  plugin.status = 'InProgress'
+  plugin.statusDetails = 'In Progress'
+  plugin.startedAt = deps.now()
+  if (action !== 'aws:runShellScript') {
+    Object.assign(plugin, { status: 'Failed', statusDetails: 'Failed', responseCode: 1, endedAt: deps.now() })
+    plugin.stderr = `The fake SSM runs only aws:runShellScript steps, not ${action}.`
+    return
+  }
+  const raw = inputs.runCommand
+  const lines = (Array.isArray(raw) ? raw : [raw]).map((line) =>
+    typeof line === 'string' ? line : JSON.stringify(line),
+  )
+  const seconds = Number(inputs.timeoutSeconds ?? DEFAULT_STEP_TIMEOUT_SECONDS)
+  const workingDirectory =
+    typeof inputs.workingDirectory === 'string' && inputs.workingDirectory !== ''
+      ? inputs.workingDirectory
+      : undefined
+  const result = await runShellScript({
+    lines,
+    env,
+    timeoutMs: seconds * 1000,
+    ...(workingDirectory === undefined ? {} : { workingDirectory }),
+    signal: command.abort.signal,
+    now: deps.now,
+  })
+  plugin.startedAt = result.startedAt
+  plugin.endedAt = result.endedAt
+  plugin.stdout = result.stdout
+  plugin.stderr = result.stderr
+  plugin.responseCode = result.exitCode
+  const [status, details] = result.cancelled
+    ? ['Cancelled', 'Cancelled']
+    : result.timedOut
+      ? ['TimedOut', 'Execution Timed Out']
+      : result.exitCode === 0
+        ? ['Success', 'Success']
+        : ['Failed', 'Failed']
+  plugin.status = status
+  plugin.statusDetails = details
+}

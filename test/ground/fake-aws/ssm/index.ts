@@ -1,0 +1,63 @@
+import type { JsonOperations } from '../server.js'
+import type { CommandState } from './command-state.js'
+import { commandView } from './command-views.js'
+import { Commands } from './commands.js'
+import { Documents } from './documents.js'
+import { type InstanceSpec, Instances } from './instances.js'
+import { Parameters } from './parameters.js'
+import { sendCommand } from './send-command.js'
+
+/** How the fake SSM behaves beyond what requests say. */
+export interface SsmOptions {
+  readonly accountId: string
+  readonly region: string
+  /** Delivery timeout for offline instances; default: the command's TimeoutSeconds. Keep it short in tests. */
+  readonly deliveryTimeoutMs?: number
+  readonly now: () => number
+}
+
+/** Test controls of the fake SSM. */
+export interface SsmControls {
+  /** Registers a simulated managed instance. */
+  addInstance(spec: InstanceSpec): void
+  /** Connects or disconnects an instance's agent; pending invocations are delivered when it comes back. */
+  setOnline(id: string, online: boolean): void
+  /** The stored command with this id (status, invocations, plugin output) for assertions. */
+  command(id: string): CommandState | undefined
+  /** Waits until every command sent so far has finished. */
+  settled(): Promise<void>
+  /** The current value of a Parameter Store parameter. */
+  parameter(name: string): string | undefined
+}
+
+/** SSM's awsJson1_1 operations: documents, Parameter Store, instances and Run Command. */
+export function createSsm(options: SsmOptions) {
+  const documents = new Documents(options.now)
+  const parameters = new Parameters(options.now, options.region, options.accountId)
+  const instances = new Instances(options.now)
+  const commands = new Commands()
+  const deps = {
+    instances,
+    now: options.now,
+    deliveryTimeoutMs: (command: CommandState) => options.deliveryTimeoutMs ?? command.timeoutSeconds * 1000,
+  }
+  const operations: JsonOperations = {
+    ...documents.operations,
+    ...parameters.operations,
+    ...instances.operations,
+    ...commands.operations,
+    SendCommand: (input) => {
+      const command = sendCommand(input, { documents, instances, accountId: options.accountId, deps })
+      commands.add(command)
+      return { Command: commandView(command) }
+    },
+  }
+  const controls: SsmControls = {
+    addInstance: (spec) => instances.add(spec),
+    setOnline: (id, online) => instances.setOnline(id, online),
+    command: (id) => commands.get(id),
+    settled: () => commands.settled(),
+    parameter: (name) => parameters.value(name),
+  }
+  return { operations, controls, close: () => commands.cancelAll(), settled: () => commands.settled() }
+}

@@ -1,0 +1,153 @@
+import { paginate } from '../pagination.js'
+import { AwsError, epochSeconds, optionalNumber, optionalString } from '../protocol.js'
+import type { JsonOperations } from '../server.js'
+
+/** A simulated managed instance. Its own env lets several agents share one host in tests. */
+export interface InstanceSpec {
+  readonly id: string
+  readonly tags?: Record<string, string>
+  /** Whether the SSM agent is connected; offline instances do not receive commands. Default true. */
+  readonly online?: boolean
+  /** Extra environment for scripts run "on" this instance. */
+  readonly env?: Record<string, string>
+}
+
+/** A registered instance as the fake keeps it. */
+export interface Instance {
+  readonly id: string
+  readonly tags: Record<string, string>
+  readonly env: Record<string, string>
+  online: boolean
+  lastPing: number
+}
+
+interface Filter {
+  Key?: string | undefined
+  Values?: string[] | undefined
+}
+
+/** The managed instances and their connection state. */
+export class Instances {
+  readonly #instances = new Map<string, Instance>()
+  readonly #waiters = new Set<() => void>()
+
+  constructor(private readonly now: () => number) {}
+
+  add(spec: InstanceSpec): void {
+    if (!/^(i-(\w{8}|\w{17})|mi-\w{17})$/.test(spec.id)) {
+      throw new Error(`instance id ${spec.id} must look like i-0123456789abcdef0`)
+    }
+    this.#instances.set(spec.id, {
+      id: spec.id,
+      tags: { ...spec.tags },
+      env: { ...spec.env },
+      online: spec.online ?? true,
+      lastPing: this.now(),
+    })
+  }
+
+  get(id: string): Instance | undefined {
+    return this.#instances.get(id)
+  }
+
+  list(): Instance[] {
+    return [...this.#instances.values()]
+  }
+
+  setOnline(id: string, online: boolean): void {
+    const instance = this.#instances.get(id)
+    if (instance === undefined) throw new Error(`no simulated instance ${id}`)
+    instance.online = online
+    if (online) instance.lastPing = this.now()
+    for (const wake of this.#waiters) wake()
+  }
+
+  /** Resolves true once the instance is online, or false when `timeoutMs` passes first. */
+  waitOnline(id: string, timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const check = (): boolean => {
+        if (!this.#instances.get(id)?.online) return false
+        this.#waiters.delete(wake)
+        clearTimeout(timer)
+        resolve(true)
+        return true
+      }
+      const wake = (): void => {
+        check()
+      }
+      const timer = setTimeout(() => {
+        this.#waiters.delete(wake)
+        resolve(false)
+      }, timeoutMs)
+      this.#waiters.add(wake)
+      check()
+    })
+  }
+
+  /** Instances a SendCommand `Targets` entry selects: `tag:<key>`, `tag-key` or `InstanceIds`. */
+  matchTarget(key: string, values: readonly string[]): Instance[] {
+    return this.list().filter((instance) => {
+      if (key === 'InstanceIds') return values.includes(instance.id)
+      if (key === 'tag-key') return values.some((value) => value in instance.tags)
+      if (key.startsWith('tag:')) {
+        const tag = instance.tags[key.slice(4)]
+        return tag !== undefined && values.includes(tag)
+      }
+      throw new AwsError('InvalidTarget', `Target key ${key} is not supported by the fake`)
+    })
+  }
+
+  readonly operations: JsonOperations = {
+    DescribeInstanceInformation: (input) => {
+      const filters = [
+        ...((input.Filters as Filter[] | undefined) ?? []),
+        ...(
+          (input.InstanceInformationFilterList as { key?: string; valueSet?: string[] }[] | undefined) ?? []
+        ).map((f) => ({ Key: f.key, Values: f.valueSet })),
+      ]
+      const selected = this.list().filter((instance) =>
+        filters.every((filter) => matchesFilter(instance, filter)),
+      )
+      const page = paginate(
+        selected,
+        optionalNumber(input, 'MaxResults'),
+        optionalString(input, 'NextToken'),
+        50,
+      )
+      return {
+        InstanceInformationList: page.items.map((instance) => ({
+          InstanceId: instance.id,
+          PingStatus: instance.online ? 'Online' : 'ConnectionLost',
+          LastPingDateTime: epochSeconds(instance.lastPing),
+          AgentVersion: '3.3.0.0',
+          IsLatestVersion: true,
+          PlatformType: 'Linux',
+          PlatformName: 'Debian GNU/Linux',
+          PlatformVersion: '12',
+          ResourceType: 'EC2Instance',
+          IPAddress: '127.0.0.1',
+          ComputerName: `${instance.id}.local`,
+        })),
+        ...(page.nextToken === undefined ? {} : { NextToken: page.nextToken }),
+      }
+    },
+  }
+}
+
+function matchesFilter(instance: Instance, filter: Filter): boolean {
+  const values = filter.Values ?? []
+  const key = filter.Key ?? ''
+  if (key === 'InstanceIds') return values.includes(instance.id)
+  if (key === 'PingStatus') return values.includes(instance.online ? 'Online' : 'ConnectionLost')
+  if (key === 'ResourceType') return values.includes('EC2Instance')
+  if (key === 'PlatformTypes') return values.includes('Linux')
+  if (key === 'tag-key') return values.some((value) => value in instance.tags)
+  if (key.startsWith('tag:')) {
+    const tag = instance.tags[key.slice(4)]
+    return tag !== undefined && values.includes(tag)
+  }
+  throw new AwsError(
+    'InvalidInstanceInformationFilterValue',
+    `Filter key ${key} is not supported by the fake`,
+  )
+}

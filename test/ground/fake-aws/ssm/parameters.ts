@@ -1,0 +1,108 @@
+import { paginate } from '../pagination.js'
+import { AwsError, epochSeconds, optionalNumber, optionalString, requiredString } from '../protocol.js'
+import type { JsonOperations } from '../server.js'
+
+interface ParameterVersion {
+  readonly name: string
+  readonly type: string
+  readonly value: string
+  readonly version: number
+  readonly modifiedAt: number
+  readonly description?: string
+}
+
+/** Parameter Store: every put is a new version; the newest is what GetParameter reads. */
+export class Parameters {
+  readonly #history = new Map<string, ParameterVersion[]>()
+
+  constructor(
+    private readonly now: () => number,
+    private readonly region: string,
+    private readonly accountId: string,
+  ) {}
+
+  /** The current value of a parameter, for `{{ssm:/name}}` references; undefined when absent. */
+  value(name: string): string | undefined {
+    return this.#history.get(name)?.at(-1)?.value
+  }
+
+  readonly operations: JsonOperations = {
+    PutParameter: (input) => {
+      const name = requiredString(input, 'Name')
+      const value = requiredString(input, 'Value')
+      const history = this.#history.get(name) ?? []
+      const previous = history.at(-1)
+      if (previous !== undefined && input.Overwrite !== true) {
+        throw new AwsError(
+          'ParameterAlreadyExists',
+          'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.',
+        )
+      }
+      const type = optionalString(input, 'Type') ?? previous?.type
+      if (type === undefined)
+        throw new AwsError('ValidationException', `Type is required when creating ${name}`)
+      if (!['String', 'StringList', 'SecureString'].includes(type)) {
+        throw new AwsError(
+          'ValidationException',
+          `Type ${type} is not one of String, StringList, SecureString`,
+        )
+      }
+      const description = optionalString(input, 'Description') ?? previous?.description
+      history.push({
+        name,
+        type,
+        value,
+        version: history.length + 1,
+        modifiedAt: this.now(),
+        ...(description === undefined ? {} : { description }),
+      })
+      this.#history.set(name, history)
+      return { Version: history.length, Tier: 'Standard' }
+    },
+    GetParameter: (input) => {
+      const name = requiredString(input, 'Name')
+      const current = this.#find(name).at(-1) as ParameterVersion
+      return { Parameter: this.#view(current, input.WithDecryption === true) }
+    },
+    GetParameterHistory: (input) => {
+      const history = this.#find(requiredString(input, 'Name'))
+      const page = paginate(
+        history,
+        optionalNumber(input, 'MaxResults'),
+        optionalString(input, 'NextToken'),
+        50,
+      )
+      return {
+        Parameters: page.items.map((entry) => ({
+          ...this.#view(entry, input.WithDecryption === true),
+          LastModifiedUser: `arn:aws:iam::${this.accountId}:user/test`,
+          Labels: [],
+          Tier: 'Standard',
+          Policies: [],
+          ...(entry.description === undefined ? {} : { Description: entry.description }),
+        })),
+        ...(page.nextToken === undefined ? {} : { NextToken: page.nextToken }),
+      }
+    },
+  }
+
+  #find(name: string): ParameterVersion[] {
+    const history = this.#history.get(name)
+    if (history === undefined) throw new AwsError('ParameterNotFound', `Parameter ${name} not found.`)
+    return history
+  }
+
+  #view(entry: ParameterVersion, decrypt: boolean) {
+    // SecureString values come back encrypted unless asked otherwise; the fake marks them instead.
+    const value = entry.type === 'SecureString' && !decrypt ? `encrypted:${entry.name}` : entry.value
+    return {
+      Name: entry.name,
+      Type: entry.type,
+      Value: value,
+      Version: entry.version,
+      LastModifiedDate: epochSeconds(entry.modifiedAt),
+      ARN: `arn:aws:ssm:${this.region}:${this.accountId}:parameter${entry.name.startsWith('/') ? '' : '/'}${entry.name}`,
+      DataType: 'text',
+    }
+  }
+}
