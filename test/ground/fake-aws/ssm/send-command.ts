@@ -70,7 +70,10 @@ export function sendCommand(
     ),
     abort: new AbortController(),
   }
-  command.done = execute(command, resolved.parsed, params, context.deps)
+  // SSM answers SendCommand before anything is delivered, so the answer always says Pending.
+  command.done = new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
+    execute(command, resolved.parsed, params, context.deps),
+  )
   return command
 }
 

@@ -1,0 +1,124 @@
+import {
+  CreateDocumentCommand,
+  DescribeDocumentCommand,
+  DescribeInstanceInformationCommand,
+  GetParameterCommand,
+  GetParameterHistoryCommand,
+  PutParameterCommand,
+  UpdateDocumentCommand,
+} from '@aws-sdk/client-ssm'
+import t from 'tap'
+import { fakeWithSsm, shellDocument } from './test-clients.js'
+
+t.test('documents have versions, $LATEST/$DEFAULT and the service errors', async (t) => {
+  const { ssm } = await fakeWithSsm(t)
+  const v1 = shellDocument(['echo one'], { who: { type: 'String', default: 'me', description: 'who' } })
+  const created = await ssm.send(
+    new CreateDocumentCommand({
+      Name: 'test-doc',
+      Content: v1,
+      DocumentType: 'Command',
+      DocumentFormat: 'JSON',
+    }),
+  )
+  t.match(created.DocumentDescription, {
+    Name: 'test-doc',
+    DocumentVersion: '1',
+    LatestVersion: '1',
+    DefaultVersion: '1',
+    Status: 'Active',
+    SchemaVersion: '2.2',
+  })
+  t.same(created.DocumentDescription?.Parameters, [
+    { Name: 'who', Type: 'String', Description: 'who', DefaultValue: 'me' },
+  ])
+  t.type(created.DocumentDescription?.CreatedDate, Date)
+  await t.rejects(ssm.send(new CreateDocumentCommand({ Name: 'test-doc', Content: v1 })), {
+    name: 'DocumentAlreadyExists',
+  })
+  await t.rejects(
+    ssm.send(new UpdateDocumentCommand({ Name: 'test-doc', Content: v1, DocumentVersion: '$LATEST' })),
+    {
+      name: 'DuplicateDocumentContent',
+    },
+  )
+  const v2 = shellDocument(['echo two'])
+  const updated = await ssm.send(
+    new UpdateDocumentCommand({ Name: 'test-doc', Content: v2, DocumentVersion: '$LATEST' }),
+  )
+  t.match(updated.DocumentDescription, { DocumentVersion: '2', LatestVersion: '2', DefaultVersion: '1' })
+  const latest = await ssm.send(new DescribeDocumentCommand({ Name: 'test-doc', DocumentVersion: '$LATEST' }))
+  t.equal(latest.Document?.DocumentVersion, '2')
+  const byDefault = await ssm.send(new DescribeDocumentCommand({ Name: 'test-doc' }))
+  t.equal(byDefault.Document?.DocumentVersion, '1')
+  t.not(latest.Document?.Hash, byDefault.Document?.Hash)
+  await t.rejects(ssm.send(new DescribeDocumentCommand({ Name: 'test-doc', DocumentVersion: '9' })), {
+    name: 'InvalidDocumentVersion',
+  })
+  await t.rejects(ssm.send(new DescribeDocumentCommand({ Name: 'nope-doc' })), { name: 'InvalidDocument' })
+  await t.rejects(ssm.send(new CreateDocumentCommand({ Name: 'bad-doc', Content: '{"mainSteps":[]}' })), {
+    name: 'InvalidDocumentContent',
+  })
+})
+
+t.test('parameters have versions, Overwrite and history', async (t) => {
+  const { ssm } = await fakeWithSsm(t)
+  await t.rejects(ssm.send(new GetParameterCommand({ Name: '/app/desired' })), { name: 'ParameterNotFound' })
+  const first = await ssm.send(new PutParameterCommand({ Name: '/app/desired', Value: 'v1', Type: 'String' }))
+  t.equal(first.Version, 1)
+  await t.rejects(ssm.send(new PutParameterCommand({ Name: '/app/desired', Value: 'v2', Type: 'String' })), {
+    name: 'ParameterAlreadyExists',
+  })
+  const second = await ssm.send(
+    new PutParameterCommand({ Name: '/app/desired', Value: 'v2', Overwrite: true }),
+  )
+  t.equal(second.Version, 2)
+  const got = await ssm.send(new GetParameterCommand({ Name: '/app/desired' }))
+  t.match(got.Parameter, {
+    Name: '/app/desired',
+    Type: 'String',
+    Value: 'v2',
+    Version: 2,
+    ARN: 'arn:aws:ssm:us-east-1:123456789012:parameter/app/desired',
+  })
+  t.type(got.Parameter?.LastModifiedDate, Date)
+  const history = await ssm.send(new GetParameterHistoryCommand({ Name: '/app/desired', MaxResults: 1 }))
+  t.same(
+    history.Parameters?.map((p) => p.Value),
+    ['v1'],
+  )
+  const rest = await ssm.send(
+    new GetParameterHistoryCommand({ Name: '/app/desired', NextToken: history.NextToken }),
+  )
+  t.same(
+    rest.Parameters?.map((p) => [p.Value, p.Version]),
+    [['v2', 2]],
+  )
+  t.equal(rest.NextToken, undefined)
+})
+
+t.test('DescribeInstanceInformation shows simulated instances and filters them', async (t) => {
+  const { aws, ssm } = await fakeWithSsm(t)
+  aws.ssm.addInstance({ id: 'i-0000000000000000a', tags: { Role: 'web' } })
+  aws.ssm.addInstance({ id: 'i-0000000000000000b', tags: { Role: 'db' }, online: false })
+  const all = await ssm.send(new DescribeInstanceInformationCommand({}))
+  t.same(
+    all.InstanceInformationList?.map((i) => [i.InstanceId, i.PingStatus, i.PlatformType]),
+    [
+      ['i-0000000000000000a', 'Online', 'Linux'],
+      ['i-0000000000000000b', 'ConnectionLost', 'Linux'],
+    ],
+  )
+  const web = await ssm.send(
+    new DescribeInstanceInformationCommand({ Filters: [{ Key: 'tag:Role', Values: ['web'] }] }),
+  )
+  t.same(
+    web.InstanceInformationList?.map((i) => i.InstanceId),
+    ['i-0000000000000000a'],
+  )
+  aws.faults.setInstanceOnline('i-0000000000000000b', true)
+  const online = await ssm.send(
+    new DescribeInstanceInformationCommand({ Filters: [{ Key: 'PingStatus', Values: ['Online'] }] }),
+  )
+  t.equal(online.InstanceInformationList?.length, 2)
+})
