@@ -67,7 +67,8 @@ export async function waitHealthy(input: WaitHealthyInput): Promise<HealthVerdic
   }
 }
 
-async function probeOnce(
+/** One probe of a running container, as the health check is configured. */
+export async function probeOnce(
   check: HealthCheckConfig,
   info: ContainerInfo,
   probes: Probes,

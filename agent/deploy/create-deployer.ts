@@ -1,0 +1,147 @@
+import { NoPreviousReleaseError } from '../../shared/errors.js'
+import { assertServiceName } from '../../shared/service-name.js'
+import type { ServiceConfig } from '../config/types.js'
+import { findRelease } from '../state/ledger.js'
+import type {
+  Deployer,
+  DeployOutcome,
+  DeployRequest,
+  ProgressEvent,
+  ReleaseRecord,
+  RollbackRequest,
+  ServiceStatus,
+  UpkeepReport,
+} from './deployer.js'
+import type { DeployerDeps } from './deps.js'
+import { resolveImage, serviceOf, validateRequest } from './prepare.js'
+import { pruneService } from './prune.js'
+import { reconcileService } from './reconcile.js'
+import { ServiceLocks } from './service-locks.js'
+import { serves, serviceContainers, switchRelease } from './switch-release.js'
+
+/** Builds the agent's Deployer. It starts nothing by itself: agent/main.ts calls reconcile() at start. */
+export function createDeployer(deps: DeployerDeps): Deployer {
+  return new RecreateDeployer(deps)
+}
+
+class RecreateDeployer implements Deployer {
+  readonly #locks = new ServiceLocks()
+
+  constructor(private readonly deps: DeployerDeps) {}
+
+  async deploy(request: DeployRequest): Promise<DeployOutcome> {
+    const config = this.deps.config()
+    const { service, ref } = validateRequest(config, request.service, request.image)
+    return this.#locks.run(service.name, request.wait ?? false, async () => {
+      const startedAt = this.deps.clock.now()
+      const progress = this.#progress(service.name, request.onProgress)
+      progress('resolve', `resolving ${request.image}`)
+      const target = await resolveImage(this.deps, ref, (line) => progress('pull', line))
+      return switchRelease(this.deps, {
+        agentId: config.agentId,
+        service,
+        target,
+        resultOnSuccess: 'deployed',
+        startedAt,
+        progress,
+      })
+    })
+  }
+
+  async rollback(request: RollbackRequest): Promise<DeployOutcome> {
+    const config = this.deps.config()
+    const service = serviceOf(config, request.service)
+    return this.#locks.run(service.name, false, async () => {
+      const startedAt = this.deps.clock.now()
+      const progress = this.#progress(service.name, request.onProgress)
+      const ledger = await this.deps.state.read(service.name)
+      const target = request.to === undefined ? ledger.previous : findRelease(ledger, request.to)
+      if (!target) {
+        throw new NoPreviousReleaseError(
+          request.to === undefined
+            ? `service "${service.name}" has no previous release to roll back to`
+            : `service "${service.name}" has no successful release "${request.to}" (see \`ecr-deploy-agent history --service ${service.name}\`)`,
+        )
+      }
+      progress('resolve', `rolling back to release ${target.id} (${target.image})`)
+      const local = (await this.deps.docker.inspectImage(target.image)) !== null
+      return switchRelease(this.deps, {
+        agentId: config.agentId,
+        service,
+        target: { image: target.image, digest: target.digest, local },
+        resultOnSuccess: 'rolled-back',
+        startedAt,
+        progress,
+      })
+    })
+  }
+
+  async status(serviceName?: string): Promise<readonly ServiceStatus[]> {
+    const config = this.deps.config()
+    const services =
+      serviceName === undefined ? Object.values(config.services) : [serviceOf(config, serviceName)]
+    return Promise.all(services.map((service) => this.#statusOf(config.agentId, service)))
+  }
+
+  async history(serviceName: string): Promise<readonly ReleaseRecord[]> {
+    const ledger = await this.deps.state.read(assertServiceName(serviceName))
+    return [...ledger.history].reverse()
+  }
+
+  async reconcile(): Promise<UpkeepReport> {
+    return this.#upkeep('reconcile', reconcileService)
+  }
+
+  async prune(): Promise<UpkeepReport> {
+    return this.#upkeep('prune', pruneService)
+  }
+
+  /** Runs a per-service upkeep task; a service being deployed is skipped, not waited for. */
+  async #upkeep(
+    name: string,
+    task: (deps: DeployerDeps, agentId: string, service: ServiceConfig) => Promise<string[]>,
+  ): Promise<UpkeepReport> {
+    const config = this.deps.config()
+    const actions: string[] = []
+    for (const service of Object.values(config.services)) {
+      if (this.#locks.isHeld(service.name)) {
+        actions.push(`${service.name}: skipped, a deploy is running`)
+        continue
+      }
+      try {
+        actions.push(
+          ...(await this.#locks.run(service.name, false, () => task(this.deps, config.agentId, service))),
+        )
+      } catch (error) {
+        actions.push(`${service.name}: ${name} failed: ${(error as Error).message}`)
+      }
+    }
+    if (actions.length > 0) this.deps.logger.info({ actions }, `${name} done`)
+    return { actions }
+  }
+
+  async #statusOf(agentId: string, service: ServiceConfig): Promise<ServiceStatus> {
+    const ledger = await this.deps.state.read(service.name)
+    const containers = await serviceContainers(this.deps, agentId, service.name)
+    const base = {
+      service: service.name,
+      ...(ledger.current ? { current: ledger.current } : {}),
+      ...(ledger.previous ? { previous: ledger.previous } : {}),
+    }
+    if (this.#locks.isHeld(service.name)) return { ...base, state: 'deploying', healthy: null }
+    const { current } = ledger
+    if (!current) return { ...base, state: 'not-deployed', healthy: null }
+    const container = containers.find((c) => c.releaseId === current.id)
+    if (!container) return { ...base, state: 'missing', healthy: null }
+    if (!container.running) return { ...base, state: 'stopped', healthy: false, containerId: container.id }
+    const healthy = await serves(this.deps, service, containers, current.id)
+    return { ...base, state: 'running', healthy, containerId: container.id }
+  }
+
+  #progress(service: string, onProgress: DeployRequest['onProgress']) {
+    return (phase: ProgressEvent['phase'], message: string) => {
+      this.deps.logger.info({ service, phase }, message)
+      onProgress?.({ service, phase, message })
+    }
+  }
+}

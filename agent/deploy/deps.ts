@@ -1,0 +1,24 @@
+import type { Logger } from 'pino'
+import type { ParameterSource } from '../config/parameter-source.js'
+import type { AgentConfig } from '../config/types.js'
+import type { DockerEngine } from '../docker/engine.js'
+import type { RegistryAuth } from '../ecr/registry-auth.js'
+import type { Clock } from '../health/clock.js'
+import type { Probes } from '../health/probes.js'
+import type { StateStore } from '../state/state-store.js'
+
+/** Everything the deploy engine acts through. agent/main.ts builds the real ones; tests pass fakes. */
+export interface DeployerDeps {
+  /** The configuration in force; read at the start of each operation, so a reload applies to the next one. */
+  readonly config: () => AgentConfig
+  readonly docker: DockerEngine
+  readonly registryAuth: RegistryAuth
+  readonly parameters: ParameterSource
+  readonly state: StateStore
+  readonly clock: Clock
+  readonly logger: Logger
+  /** Network probes for health checks; default: real HTTP and TCP. */
+  readonly probes?: Probes
+  /** Lines of a failed container's log quoted in the error; default 20. */
+  readonly logTailLines?: number
+}

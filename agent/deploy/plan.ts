@@ -1,0 +1,92 @@
+import type { ReleaseRecord } from './deployer.js'
+
+/** A managed container of the service, as the planner needs it. */
+export interface ServiceContainer {
+  readonly id: string
+  /** The `ecr-deploy.release` label; undefined on a container someone relabelled. */
+  readonly releaseId: string | undefined
+  readonly running: boolean
+}
+
+/** The release to switch to: its digest-pinned image and whether the image is already local. */
+export interface DesiredRelease {
+  readonly releaseId: string
+  readonly image: string
+  readonly digest: string
+  readonly local: boolean
+}
+
+export interface DeployPlanInput {
+  readonly containerName: string
+  readonly stopTimeoutSeconds: number
+  readonly desired: DesiredRelease
+  readonly current?: ReleaseRecord
+  readonly containers: readonly ServiceContainer[]
+  /** The current release's container is running and just passed one probe. */
+  readonly currentServes: boolean
+}
+
+export type DeployStep =
+  | { readonly kind: 'pull'; readonly image: string }
+  | { readonly kind: 'record-intent'; readonly releaseId: string }
+  | { readonly kind: 'stop'; readonly containerId: string; readonly timeoutSeconds: number }
+  | { readonly kind: 'start'; readonly releaseId: string; readonly image: string; readonly name: string }
+  | { readonly kind: 'wait-health'; readonly releaseId: string }
+  | { readonly kind: 'commit'; readonly releaseId: string }
+  | { readonly kind: 'remove'; readonly containerId: string }
+
+export type DeployPlan =
+  | { readonly kind: 'unchanged'; readonly containerId: string }
+  | { readonly kind: 'switch'; readonly steps: readonly DeployStep[] }
+
+/**
+ * Pure: what a recreate deploy does. The same digest already serving is `unchanged` (no pull, no
+ * restart). Otherwise the intent is recorded before anything stops, so that a crash leaves a
+ * ledger that reconcile() can finish or undo; old containers are removed only once the new is healthy.
+ */
+export function planDeploy(input: DeployPlanInput): DeployPlan {
+  const { desired, current } = input
+  const serving = current ? input.containers.find((c) => c.releaseId === current.id && c.running) : undefined
+  if (serving && current?.digest === desired.digest && input.currentServes) {
+    return { kind: 'unchanged', containerId: serving.id }
+  }
+  const steps: DeployStep[] = []
+  if (!desired.local) steps.push({ kind: 'pull', image: desired.image })
+  steps.push({ kind: 'record-intent', releaseId: desired.releaseId })
+  for (const container of input.containers) {
+    if (container.running) {
+      steps.push({ kind: 'stop', containerId: container.id, timeoutSeconds: input.stopTimeoutSeconds })
+    }
+  }
+  steps.push(
+    { kind: 'start', releaseId: desired.releaseId, image: desired.image, name: input.containerName },
+    { kind: 'wait-health', releaseId: desired.releaseId },
+    { kind: 'commit', releaseId: desired.releaseId },
+  )
+  for (const container of input.containers) steps.push({ kind: 'remove', containerId: container.id })
+  return { kind: 'switch', steps }
+}
+
+export interface RestorePlanInput {
+  /** The release to bring back; undefined on a first deploy, when there is nothing to restore. */
+  readonly previous?: ReleaseRecord
+  readonly previousContainerName: string
+  /** Every container of the service now, the failed new one included. */
+  readonly containers: readonly ServiceContainer[]
+}
+
+/**
+ * Pure: how to undo a failed switch. The previous release is re-created from configuration and its
+ * image (not restarted from its old container), so it runs exactly as configured now.
+ */
+export function planRestore(input: RestorePlanInput): readonly DeployStep[] {
+  const steps: DeployStep[] = input.containers.map((c) => ({ kind: 'remove', containerId: c.id }))
+  const { previous } = input
+  if (previous) {
+    steps.push(
+      { kind: 'start', releaseId: previous.id, image: previous.image, name: input.previousContainerName },
+      { kind: 'wait-health', releaseId: previous.id },
+    )
+  }
+  return steps
+}
