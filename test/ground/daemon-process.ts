@@ -10,7 +10,8 @@ export function spawnDaemon(command: string, args: readonly string[], logPath: s
   const log = openSync(logPath, 'a')
   try {
     const child = spawn(command, args, { detached: true, stdio: ['ignore', log, log] })
-    if (child.pid === undefined) throw new Error(`could not start ${command}; see ${logPath}`)
+    if (child.pid === undefined)
+      throw new Error(`could not start ${command}: is it installed? (log: ${logPath})`)
     child.unref()
     return child.pid
   } finally {

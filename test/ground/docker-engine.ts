@@ -2,7 +2,7 @@ import { request } from 'node:http'
 import { join } from 'node:path'
 import { spawnDaemon, stopDaemon, waitUntil } from './daemon-process.js'
 
-const DOCKERD = '/usr/bin/dockerd'
+const DOCKERD = '/usr/sbin/dockerd'
 
 /** True when the Docker Engine answers `/_ping` on the socket. */
 export function dockerAnswers(socketPath: string): Promise<boolean> {
@@ -19,12 +19,17 @@ export function dockerAnswers(socketPath: string): Promise<boolean> {
 
 /**
  * Makes sure a Docker Engine answers on the socket. Returns the pid of the dockerd this call
- * started, or null when one was already running (then it is not ours to stop).
+ * started, or null when one was already running (then it is not ours to stop). `extraArgs` lets
+ * a test run a second, isolated engine next to the machine's one.
  */
-export async function ensureDockerd(socketPath: string, groundDir: string): Promise<number | null> {
+export async function ensureDockerd(
+  socketPath: string,
+  groundDir: string,
+  extraArgs: readonly string[] = [],
+): Promise<number | null> {
   if (await dockerAnswers(socketPath)) return null
   const logPath = join(groundDir, 'dockerd.log')
-  const pid = spawnDaemon(DOCKERD, ['--host', `unix://${socketPath}`], logPath)
+  const pid = spawnDaemon(DOCKERD, ['--host', `unix://${socketPath}`, ...extraArgs], logPath)
   try {
     await waitUntil(`dockerd to answer on ${socketPath} (log: ${logPath})`, 30_000, () =>
       dockerAnswers(socketPath),

@@ -1,0 +1,44 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+import { isAlive } from './daemon-process.js'
+import { dockerAnswers, ensureDockerd, stopDockerd } from './docker-engine.js'
+import { DOCKER_SOCKET } from './ground.js'
+
+// The machine's engine keeps serving other tests, so this starts a second one with its own
+// socket, roots and no networking setup, the same way the ground starts the real one.
+t.test('starts dockerd when none answers on the socket, and stops it', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ground-dockerd-'))
+  const socket = join(dir, 'docker.sock')
+  const isolated = [
+    `--data-root=${join(dir, 'data')}`,
+    `--exec-root=${join(dir, 'exec')}`,
+    `--pidfile=${join(dir, 'dockerd.pid')}`,
+    '--bridge=none',
+    '--iptables=false',
+    '--ip-masq=false',
+  ]
+  let pid: number | null = null
+  t.teardown(async () => {
+    if (pid !== null) await stopDockerd(pid)
+    rmSync(dir, { recursive: true, force: true })
+  })
+  t.equal(await dockerAnswers(socket), false, 'nothing answers before')
+  pid = await ensureDockerd(socket, dir, isolated)
+  t.type(pid, 'number')
+  t.equal(await dockerAnswers(socket), true, 'it answers /_ping')
+  t.equal(
+    await ensureDockerd(socket, dir, isolated),
+    null,
+    'a running engine is left alone, not ours to stop',
+  )
+  if (pid === null) return
+  await stopDockerd(pid)
+  t.equal(isAlive(pid), false, 'the process is gone')
+  t.equal(await dockerAnswers(socket), false, 'the socket no longer answers')
+})
+
+t.test('an engine that already runs is reported as not started by the ground', async (t) => {
+  t.equal(await ensureDockerd(DOCKER_SOCKET, tmpdir()), null)
+})
