@@ -1,9 +1,12 @@
+import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr'
 import Docker from 'dockerode'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { parseImageRef } from '../../shared/image-ref.js'
+import { startFakeAws } from './fake-aws/index.js'
+import { testKeys } from './fake-aws/test-clients.js'
 import { loadGround } from './ground.js'
 import { manifestDigest, registryStatus } from './registry.js'
-import { pullImage } from './registry-pull.js'
+import { type PullAuth, pullImage } from './registry-pull.js'
 
 const ground = loadGround()
 const docker = new Docker({ socketPath: ground.dockerSocket })
@@ -35,10 +38,32 @@ t.test('the recorded digests are the ones the registry serves', async (t) => {
   t.equal(await manifestDigest(access, 'ecr-ssm-deploy/app', 'no-such-tag'), null, 'unknown tag')
 })
 
-t.test('dockerd pulls with the AWS user and password, by tag and by digest', async (t) => {
+/** Docker credentials the way an instance gets them: from ECR's GetAuthorizationToken. */
+async function authFromFakeEcr(t: Test): Promise<PullAuth> {
+  const aws = await startFakeAws({
+    registry: {
+      url: ground.registryUrl,
+      user: ground.registryUser,
+      password: ground.registryPassword,
+      ca: ground.caCertPath,
+    },
+  })
+  t.teardown(() => aws.close())
+  const ecr = new ECRClient({ endpoint: aws.endpoint, region: ground.region, credentials: testKeys() })
+  const data = (await ecr.send(new GetAuthorizationTokenCommand({}))).authorizationData?.[0]
+  const [username = '', password = ''] = Buffer.from(data?.authorizationToken ?? '', 'base64')
+    .toString()
+    .split(':')
+  return { username, password, serveraddress: data?.proxyEndpoint ?? '' }
+}
+
+t.test('dockerd pulls with the fake ECR token, by tag and by digest', async (t) => {
+  const ecrAuth = await authFromFakeEcr(t)
+  t.equal(ecrAuth.username, 'AWS')
+  t.equal(ecrAuth.serveraddress, ground.registryUrl)
   const image = ground.images.other
-  await pullImage(docker, image.uri, auth)
-  await pullImage(docker, `${ground.registryHost}/${image.repository}@${image.digest}`, auth)
+  await pullImage(docker, image.uri, ecrAuth)
+  await pullImage(docker, `${ground.registryHost}/${image.repository}@${image.digest}`, ecrAuth)
   const inspected = await docker.getImage(image.uri).inspect()
   t.ok(
     inspected.RepoDigests.includes(`${ground.registryHost}/${image.repository}@${image.digest}`),
