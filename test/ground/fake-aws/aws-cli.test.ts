@@ -1,0 +1,176 @@
+import { execFile } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { CreateDocumentCommand, PutParameterCommand } from '@aws-sdk/client-ssm'
+import t from 'tap'
+import { MemoryRegistryContents } from './index.js'
+import { fakeWithSsm, shellDocument } from './test-clients.js'
+
+const AWS_CLI = '/usr/bin/aws'
+const run = promisify(execFile)
+const INSTANCE = 'i-0000000000000000a'
+
+// The evidence that the fake speaks AWS: the real CLI v2 (not the pip v1 that may shadow it on PATH)
+// must accept every answer. CI installs it; a missing CLI is a failure, never a skip.
+t.test('the real AWS CLI v2 accepts the fake SSM and ECR answers', async (t) => {
+  if (!existsSync(AWS_CLI)) {
+    t.fail(`${AWS_CLI} is missing: install AWS CLI v2 (Debian package awscli) to run this test`)
+    return
+  }
+  const contents = new MemoryRegistryContents()
+  const digest = contents.push(
+    'team/app',
+    'v1',
+    JSON.stringify({ schemaVersion: 2, config: { size: 10 }, layers: [{ size: 90 }] }),
+  )
+  const { aws, ssm } = await fakeWithSsm(t, {
+    contents,
+    registry: { url: 'https://reg.example', user: 'AWS', password: 'cli-password' },
+  })
+  const home = await mkdtemp(path.join(os.tmpdir(), 'fake-aws-cli-home-'))
+  t.teardown(() => rm(home, { recursive: true, force: true }))
+  const env = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: home,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_PAGER: '',
+  }
+  const cli = async (...args: string[]): Promise<Record<string, unknown>> => {
+    try {
+      const { stdout } = await run(AWS_CLI, [...args, '--endpoint-url', aws.endpoint, '--output', 'json'], {
+        env,
+      })
+      return stdout.trim() === '' ? {} : (JSON.parse(stdout) as Record<string, unknown>)
+    } catch (error) {
+      const failed = error as { code?: number; stderr?: string }
+      throw new Error(`aws ${args.join(' ')} exited ${failed.code}: ${failed.stderr}`)
+    }
+  }
+
+  await ssm.send(
+    new CreateDocumentCommand({
+      Name: 'cli-doc',
+      Content: shellDocument(['echo "hello $SSM_who"'], {
+        who: { type: 'String', allowedPattern: '^[a-z]+$', interpolationType: 'ENV_VAR' },
+      }),
+    }),
+  )
+  aws.ssm.addInstance({ id: INSTANCE, tags: { Role: 'web' } })
+  const sent = await cli(
+    'ssm',
+    'send-command',
+    '--document-name',
+    'cli-doc',
+    '--targets',
+    'Key=tag:Role,Values=web',
+    '--parameters',
+    'who=world',
+    '--max-concurrency',
+    '1',
+    '--max-errors',
+    '0',
+    '--timeout-seconds',
+    '60',
+  )
+  const command = sent.Command as { CommandId: string; Status: string; TargetCount: number }
+  t.match(command, { Status: 'Pending', TargetCount: 1 })
+  await aws.ssm.settled()
+  const list = await cli('ssm', 'list-command-invocations', '--command-id', command.CommandId, '--details')
+  t.match(list.CommandInvocations, [
+    {
+      InstanceId: INSTANCE,
+      Status: 'Success',
+      CommandPlugins: [{ Name: 'run', Output: 'hello world\n', ResponseCode: 0 }],
+    },
+  ])
+  const inv = await cli(
+    'ssm',
+    'get-command-invocation',
+    '--command-id',
+    command.CommandId,
+    '--instance-id',
+    INSTANCE,
+  )
+  t.match(inv, {
+    Status: 'Success',
+    StatusDetails: 'Success',
+    StandardOutputContent: 'hello world\n',
+    ResponseCode: 0,
+  })
+
+  const token = await cli('ecr', 'get-authorization-token')
+  const data = (token.authorizationData as { authorizationToken: string; proxyEndpoint: string }[])[0]
+  t.equal(Buffer.from(data?.authorizationToken ?? '', 'base64').toString(), 'AWS:cli-password')
+  t.equal(data?.proxyEndpoint, 'https://reg.example')
+  const images = await cli(
+    'ecr',
+    'describe-images',
+    '--repository-name',
+    'team/app',
+    '--image-ids',
+    'imageTag=v1',
+  )
+  t.match(images.imageDetails, [{ imageDigest: digest, imageTags: ['v1'], imageSizeInBytes: 100 }])
+  const policy = JSON.stringify({
+    rules: [
+      {
+        rulePriority: 1,
+        description: 'expire untagged images after a day',
+        selection: {
+          tagStatus: 'untagged',
+          countType: 'sinceImagePushed',
+          countUnit: 'days',
+          countNumber: 1,
+        },
+        action: { type: 'expire' },
+      },
+    ],
+  })
+  const put = await cli(
+    'ecr',
+    'put-lifecycle-policy',
+    '--repository-name',
+    'team/app',
+    '--lifecycle-policy-text',
+    policy,
+  )
+  t.match(put, { repositoryName: 'team/app', lifecyclePolicyText: policy, registryId: '123456789012' })
+  t.equal(aws.ecr.lifecyclePolicy('team/app'), policy)
+
+  await ssm.send(new PutParameterCommand({ Name: '/app/desired', Value: 'v1', Type: 'String' }))
+  const param = await cli('ssm', 'get-parameter', '--name', '/app/desired')
+  t.match(param.Parameter, { Name: '/app/desired', Value: 'v1', Version: 1, Type: 'String' })
+  t.ok(
+    aws.calls.filter((c) => c.service !== 'sts').every((c) => c.accessKeyId !== undefined),
+    'every call was signed',
+  )
+})
+
+t.test('the CLI shows service errors by their __type (exit 254)', async (t) => {
+  const { aws } = await fakeWithSsm(t)
+  const home = await mkdtemp(path.join(os.tmpdir(), 'fake-aws-cli-home-'))
+  t.teardown(() => rm(home, { recursive: true, force: true }))
+  const env = {
+    PATH: '/usr/bin:/bin',
+    HOME: home,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_PAGER: '',
+  }
+  const failure = await run(
+    AWS_CLI,
+    ['ssm', 'get-parameter', '--name', '/missing', '--endpoint-url', aws.endpoint],
+    { env },
+  ).then(
+    () => undefined,
+    (error: { code?: number; stderr?: string }) => error,
+  )
+  t.equal(failure?.code, 254)
+  t.match(failure?.stderr, /\(ParameterNotFound\)/)
+})
