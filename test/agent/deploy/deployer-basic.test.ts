@@ -1,0 +1,116 @@
+import t from 'tap'
+import { ImageNotAllowedError, ImageRefError, UnknownServiceError } from '../../../shared/errors.js'
+import { useFakeAws } from './fake-aws-env.js'
+import { get, startHarness } from './harness.js'
+
+const env = await useFakeAws(t)
+
+t.test('first deploy, upgrade v1 -> v2, then a no-op re-deploy', async (t) => {
+  const h = await startHarness(t)
+  const { v1, v2 } = h.ground.images
+
+  const first = await h.deployer.deploy({
+    service: 'web',
+    image: v1.uri,
+    onProgress: (e) => h.progress.push(e),
+  })
+  t.match(first, {
+    service: 'web',
+    result: 'deployed',
+    release: { id: 'r1', digest: v1.digest, result: 'deployed' },
+  })
+  t.equal(first.release.image, `${h.ground.registryHost}/ecr-ssm-deploy/app@${v1.digest}`)
+  t.strictSame(await get(h.port), { status: 200, body: 'v1' })
+  t.ok(h.progress.some((e) => e.phase === 'health' && /healthy/.test(e.message)))
+  const spec = h.docker.created[0]
+  t.equal(spec?.name, `ecr-deploy-${h.agentId}-web-r1`)
+  t.strictSame(spec?.labels, {
+    'ecr-deploy.agent': h.agentId,
+    'ecr-deploy.service': 'web',
+    'ecr-deploy.release': 'r1',
+  })
+  t.strictSame(spec?.env, { MODE: 'test', GREETING: 'hello from ssm' }, 'env from config and Parameter Store')
+  t.equal(spec?.init, true)
+
+  const upgrade = await h.deployer.deploy({ service: 'web', image: v2.uri })
+  t.match(upgrade, {
+    result: 'deployed',
+    release: { id: 'r2', digest: v2.digest },
+    previous: { id: 'r1', digest: v1.digest },
+  })
+  t.strictSame(await get(h.port), { status: 200, body: 'v2' })
+  const containers = await h.docker.listContainers({ 'ecr-deploy.agent': h.agentId })
+  t.strictSame(
+    containers.map((c) => [c.name, c.state]),
+    [[`ecr-deploy-${h.agentId}-web-r2`, 'running']],
+    'the old container is gone',
+  )
+
+  const [before] = await h.docker.listContainers({ 'ecr-deploy.agent': h.agentId })
+  const pullsBefore = h.docker.pulls.length
+  const started = Date.now()
+  const again = await h.deployer.deploy({
+    service: 'web',
+    image: `${h.ground.registryHost}/ecr-ssm-deploy/app@${v2.digest}`,
+  })
+  t.match(again, { result: 'unchanged', release: { id: 'r2' } })
+  t.equal(h.docker.pulls.length, pullsBefore, 'a digest-pinned re-run pulls nothing')
+  const [after] = await h.docker.listContainers({ 'ecr-deploy.agent': h.agentId })
+  t.equal(after?.id, before?.id, 'same container, not restarted')
+  t.ok(Date.now() - started < 2000, `fast: ${Date.now() - started} ms`)
+
+  const byTag = await h.deployer.deploy({ service: 'web', image: v2.uri })
+  t.equal(byTag.result, 'unchanged', 'by tag: pulled to learn the digest, then nothing to do')
+
+  const status = await h.deployer.status('web')
+  t.match(status, [
+    { service: 'web', state: 'running', healthy: true, current: { id: 'r2' }, previous: { id: 'r1' } },
+  ])
+  const history = await h.deployer.history('web')
+  t.strictSame(
+    history.map((r) => [r.id, r.result]),
+    [
+      ['r2', 'deployed'],
+      ['r1', 'deployed'],
+    ],
+  )
+})
+
+t.test('requests that are not allowed are refused before anything is touched', async (t) => {
+  const h = await startHarness(t)
+  await t.rejects(
+    h.deployer.deploy({ service: 'web', image: h.ground.images.other.uri }),
+    ImageNotAllowedError,
+  )
+  await t.rejects(
+    h.deployer.deploy({ service: 'web', image: h.ground.images.other.uri }),
+    new RegExp(
+      `is not from ${h.ground.registryHost}/ecr-ssm-deploy/app, the repository configured for service "web"`,
+    ),
+  )
+  await t.rejects(h.deployer.deploy({ service: 'nope', image: h.ground.images.v1.uri }), UnknownServiceError)
+  await t.rejects(h.deployer.deploy({ service: 'web', image: 'docker.io/library/nginx:1' }), ImageRefError)
+  t.strictSame(h.docker.pulls, [])
+  t.strictSame(h.docker.created, [])
+  t.strictSame(await h.docker.listContainers({ 'ecr-deploy.agent': h.agentId }), [])
+  t.match(await h.deployer.status('web'), [{ state: 'not-deployed' }])
+})
+
+t.test(
+  'ECR is called with the instance role keys from IMDS, and nothing is written under HOME',
+  async (t) => {
+    const h = await startHarness(t)
+    await h.deployer.deploy({ service: 'web', image: h.ground.images.v1.uri })
+    const tokenCalls = env.aws.calls.filter((c) => c.operation === 'GetAuthorizationToken')
+    t.ok(tokenCalls.length >= 1)
+    const roleKeys = env.aws.imds.issuedKeys
+    t.ok(roleKeys.length >= 1, 'credentials came from IMDS')
+    for (const call of tokenCalls)
+      t.ok(roleKeys.includes(call.accessKeyId ?? ''), `signed with ${call.accessKeyId}`)
+    t.strictSame(
+      tokenCalls.map((c) => c.input),
+      tokenCalls.map(() => ({ registryIds: ['123456789012'] })),
+    )
+    t.equal(env.dockerConfigWritten(), false, '~/.docker does not exist')
+  },
+)

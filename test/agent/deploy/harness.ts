@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync } from 'node:fs'
+import { request } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pino } from 'pino'
+import type { Test } from 'tap'
+import { parseConfig } from '../../../agent/config/load.js'
+import type { ParameterSource } from '../../../agent/config/parameter-source.js'
+import type { AgentConfig } from '../../../agent/config/types.js'
+import { createDeployer } from '../../../agent/deploy/create-deployer.js'
+import type { Deployer, ProgressEvent } from '../../../agent/deploy/deployer.js'
+import { DockerodeEngine } from '../../../agent/docker/dockerode-engine.js'
+import type { DockerEngine } from '../../../agent/docker/engine.js'
+import { EcrRegistryAuth } from '../../../agent/ecr/ecr-registry-auth.js'
+import { systemClock } from '../../../agent/health/clock.js'
+import { FileStateStore } from '../../../agent/state/file-state-store.js'
+import { type Ground, loadGround } from '../../ground/ground.js'
+import { freePort } from '../docker/free-port.js'
+import { RecordingDocker } from './recording-docker.js'
+
+/** Parameter Store stand-in: answers from a map and records the names asked. */
+export class FakeParameters implements ParameterSource {
+  readonly asked: string[][] = []
+  constructor(readonly values: Record<string, string> = {}) {}
+  async get(names: readonly string[]): Promise<Readonly<Record<string, string>>> {
+    this.asked.push([...names])
+    return Object.fromEntries(names.map((name) => [name, this.values[name] ?? '']))
+  }
+}
+
+export interface Harness {
+  readonly ground: Ground
+  readonly agentId: string
+  readonly port: number
+  readonly stateDir: string
+  readonly docker: RecordingDocker
+  readonly state: FileStateStore
+  readonly deployer: Deployer
+  readonly parameters: FakeParameters
+  readonly progress: ProgressEvent[]
+  /** Replaces the configuration, as a reload would. */
+  setConfig(yaml: string): void
+  configYaml(repositoryHost?: string, extra?: string): string
+}
+
+/**
+ * A real Deployer over the real dockerd, the ECR-shaped registry and the process's AWS environment
+ * (the fake's, set by the test file). Every container of this harness's agent id is removed at teardown.
+ */
+export async function startHarness(t: Test, extraServiceYaml = ''): Promise<Harness> {
+  const ground = loadGround()
+  const agentId = `t${randomBytes(4).toString('hex')}`
+  const port = await freePort()
+  const stateDir = mkdtempSync(join(tmpdir(), 'agent-deploy-state-'))
+  const engine = new DockerodeEngine()
+  const docker = new RecordingDocker(engine)
+  const state = new FileStateStore(stateDir)
+  const parameters = new FakeParameters({ '/web/greeting': 'hello from ssm' })
+  const configYaml = (host = ground.registryHost, extra = extraServiceYaml) => `agentId: ${agentId}
+services:
+  web:
+    repository: ${host}/ecr-ssm-deploy/app
+    ports: ["127.0.0.1:${port}:8080"]
+    env: { MODE: test }
+    envFromParameters: { GREETING: /web/greeting }
+    stopTimeout: 3
+    keepImages: 2
+    healthCheck: { http: { path: /health, port: 8080 }, interval: 0.2, timeout: 1, startPeriod: 1, retries: 3 }
+${extra}`
+  let config: AgentConfig = parseConfig(configYaml(), '/etc/ecr-deploy/agent.yaml', 'unused')
+  const deployer = createDeployer({
+    config: () => config,
+    docker,
+    registryAuth: new EcrRegistryAuth(),
+    parameters,
+    state,
+    clock: systemClock,
+    logger: pino({ level: 'silent' }),
+  })
+  t.teardown(() => removeAgentContainers(engine, agentId))
+  const progress: ProgressEvent[] = []
+  return {
+    ground,
+    agentId,
+    port,
+    stateDir,
+    docker,
+    state,
+    deployer,
+    parameters,
+    progress,
+    configYaml,
+    setConfig: (yaml) => {
+      config = parseConfig(yaml, '/etc/ecr-deploy/agent.yaml', 'unused')
+    },
+  }
+}
+
+export async function removeAgentContainers(docker: DockerEngine, agentId: string): Promise<void> {
+  const containers = await docker.listContainers({ 'ecr-deploy.agent': agentId })
+  await Promise.all(containers.map((c) => docker.remove(c.id)))
+}
+
+/** `GET http://127.0.0.1:<port><path>` → status and body, or the error code. */
+export function get(port: number, path = '/'): Promise<{ status: number; body: string } | { error: string }> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path, agent: false, timeout: 2000 }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => {
+        body += chunk
+      })
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: body.trim() }))
+    })
+    req.on('timeout', () => req.destroy(new Error('timeout')))
+    req.on('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }))
+    req.end()
+  })
+}

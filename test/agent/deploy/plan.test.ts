@@ -1,0 +1,126 @@
+import t from 'tap'
+import type { ReleaseRecord } from '../../../agent/deploy/deployer.js'
+import { type DeployPlanInput, planDeploy, planRestore } from '../../../agent/deploy/plan.js'
+import { planPrune } from '../../../agent/deploy/prune.js'
+
+const REPO = '123456789012.dkr.ecr.us-east-1.amazonaws.com/web'
+const D1 = `sha256:${'1'.repeat(64)}`
+const D2 = `sha256:${'2'.repeat(64)}`
+const R1: ReleaseRecord = {
+  id: 'r1',
+  image: `${REPO}@${D1}`,
+  digest: D1,
+  startedAt: '2026-01-01T00:00:00.000Z',
+  result: 'deployed',
+}
+
+function input(overrides: Partial<DeployPlanInput> = {}): DeployPlanInput {
+  return {
+    containerName: 'ecr-deploy-a1-web-r2',
+    stopTimeoutSeconds: 10,
+    desired: { releaseId: 'r2', image: `${REPO}@${D2}`, digest: D2, local: false },
+    current: R1,
+    containers: [{ id: 'c1', releaseId: 'r1', running: true }],
+    currentServes: true,
+    ...overrides,
+  }
+}
+
+t.test('upgrade: pull, record intent, stop old, start, health, commit, then remove old', async (t) => {
+  t.strictSame(planDeploy(input()), {
+    kind: 'switch',
+    steps: [
+      { kind: 'pull', image: `${REPO}@${D2}` },
+      { kind: 'record-intent', releaseId: 'r2' },
+      { kind: 'stop', containerId: 'c1', timeoutSeconds: 10 },
+      { kind: 'start', releaseId: 'r2', image: `${REPO}@${D2}`, name: 'ecr-deploy-a1-web-r2' },
+      { kind: 'wait-health', releaseId: 'r2' },
+      { kind: 'commit', releaseId: 'r2' },
+      { kind: 'remove', containerId: 'c1' },
+    ],
+  })
+})
+
+t.test('the same digest, running and healthy, is unchanged', async (t) => {
+  const same = { releaseId: 'r2', image: `${REPO}@${D1}`, digest: D1, local: true }
+  t.strictSame(planDeploy(input({ desired: same })), { kind: 'unchanged', containerId: 'c1' })
+})
+
+t.test('the same digest but not serving is redeployed; a local image is not pulled', async (t) => {
+  const same = { releaseId: 'r2', image: `${REPO}@${D1}`, digest: D1, local: true }
+  const stopped = [
+    { id: 'c1', releaseId: 'r1', running: false },
+    { id: 'c0', releaseId: 'r0', running: true },
+  ]
+  t.strictSame(planDeploy(input({ desired: same, containers: stopped })), {
+    kind: 'switch',
+    steps: [
+      { kind: 'record-intent', releaseId: 'r2' },
+      { kind: 'stop', containerId: 'c0', timeoutSeconds: 10 },
+      { kind: 'start', releaseId: 'r2', image: `${REPO}@${D1}`, name: 'ecr-deploy-a1-web-r2' },
+      { kind: 'wait-health', releaseId: 'r2' },
+      { kind: 'commit', releaseId: 'r2' },
+      { kind: 'remove', containerId: 'c1' },
+      { kind: 'remove', containerId: 'c0' },
+    ],
+  })
+  t.equal(planDeploy(input({ desired: same, currentServes: false })).kind, 'switch', 'failing its probe')
+})
+
+t.test('first deploy: nothing to stop or remove', async (t) => {
+  const { current: _none, ...rest } = input({ containers: [], currentServes: false })
+  t.strictSame(planDeploy(rest).kind === 'switch' ? planDeploy(rest) : null, {
+    kind: 'switch',
+    steps: [
+      { kind: 'pull', image: `${REPO}@${D2}` },
+      { kind: 'record-intent', releaseId: 'r2' },
+      { kind: 'start', releaseId: 'r2', image: `${REPO}@${D2}`, name: 'ecr-deploy-a1-web-r2' },
+      { kind: 'wait-health', releaseId: 'r2' },
+      { kind: 'commit', releaseId: 'r2' },
+    ],
+  })
+})
+
+t.test('restore removes every container of the service, then re-creates the previous release', async (t) => {
+  const containers = [
+    { id: 'new', releaseId: 'r2', running: true },
+    { id: 'c1', releaseId: 'r1', running: false },
+  ]
+  t.strictSame(planRestore({ previous: R1, previousContainerName: 'ecr-deploy-a1-web-r1', containers }), [
+    { kind: 'remove', containerId: 'new' },
+    { kind: 'remove', containerId: 'c1' },
+    { kind: 'start', releaseId: 'r1', image: R1.image, name: 'ecr-deploy-a1-web-r1' },
+    { kind: 'wait-health', releaseId: 'r1' },
+  ])
+  t.strictSame(planRestore({ previousContainerName: 'x', containers: containers.slice(0, 1) }), [
+    { kind: 'remove', containerId: 'new' },
+  ])
+})
+
+t.test('prune keeps the newest `keep`, and never a protected or used image', async (t) => {
+  const image = (id: string, created: number, digest?: string) => ({
+    id,
+    created,
+    repoTags: [],
+    repoDigests: digest ? [`${REPO}@${digest}`] : [],
+  })
+  const images = [
+    image('i1', 1, D1),
+    image('i2', 2, D2),
+    image('i3', 3),
+    image('i4', 4),
+    image('i5', 5),
+    image('i6', 6),
+  ]
+  const removed = planPrune({ repository: REPO, images, protectedDigests: [D1, D2], inUse: ['i3'], keep: 3 })
+  t.strictSame(
+    removed.map((i) => i.id),
+    [],
+    'i4-i6 newest, i3 used, i1/i2 protected',
+  )
+  const more = planPrune({ repository: REPO, images, protectedDigests: [D2], inUse: [], keep: 2 })
+  t.strictSame(
+    more.map((i) => i.id),
+    ['i4', 'i3', 'i1'],
+  )
+})
