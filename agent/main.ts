@@ -1,8 +1,140 @@
-/** Placeholder until the daemon wiring lands in the next commit. */
-export async function runDaemon(_options: {
-  socketPath: string
-  verbose: boolean
-  config?: string
-}): Promise<void> {
-  throw new Error('not wired yet')
+import { setTimeout as sleep } from 'node:timers/promises'
+import { SSMClient } from '@aws-sdk/client-ssm'
+import type { Logger } from 'pino'
+import { ConfigError } from '../shared/errors.js'
+import { parseImageRef } from '../shared/image-ref.js'
+import { createLogger } from '../shared/log.js'
+import { trackInFlight } from './api/in-flight.js'
+import { listenOnSocket } from './api/listen.js'
+import { buildServer, type ReloadOutcome } from './api/server.js'
+import { AGENT_VERSION } from './cli/defaults.js'
+import { DEFAULT_CONFIG_PATH, loadConfig } from './config/load.js'
+import type { AgentConfig } from './config/types.js'
+import { createDeployer } from './deploy/create-deployer.js'
+import { DockerodeEngine } from './docker/dockerode-engine.js'
+import { EcrRegistryAuth } from './ecr/ecr-registry-auth.js'
+import { systemClock } from './health/clock.js'
+import { scheduleJobs } from './jobs/cron.js'
+import { desiredStateJob } from './jobs/desired-state.js'
+import { exclusive } from './jobs/exclusive.js'
+import { schedulesFromEnv } from './jobs/schedules.js'
+import { tokenRefreshJob } from './jobs/token-refresh.js'
+import { ParameterStore } from './ssm/parameter-store.js'
+import { DEFAULT_STATE_DIR, FileStateStore } from './state/file-state-store.js'
+
+/** How long SIGTERM waits for a running deploy before the daemon exits anyway (systemd's TimeoutStopSec is 150 s). */
+const STOP_GRACE_MS = 120_000
+
+export interface DaemonOptions {
+  readonly socketPath: string
+  readonly verbose: boolean
+  /** Configuration file; default ECR_DEPLOY_AGENT_CONFIG, then /etc/ecr-deploy/agent.yaml. */
+  readonly config?: string
+}
+
+/**
+ * The daemon: the only place that builds the real adapters and wires them together. Resolves once a
+ * SIGTERM/SIGINT shutdown is complete; startup failures (invalid configuration, socket taken) reject.
+ */
+export async function runDaemon(options: DaemonOptions): Promise<void> {
+  const env = process.env
+  const logger = createLogger('ecr-deploy-agent')
+  if (options.verbose) logger.level = 'debug'
+  const configPath = options.config ?? env.ECR_DEPLOY_AGENT_CONFIG ?? DEFAULT_CONFIG_PATH
+  let config = await loadConfig(configPath)
+  const schedules = schedulesFromEnv(env)
+
+  const registryAuth = new EcrRegistryAuth()
+  const region = regionOf(config, env)
+  const parameters = new ParameterStore(new SSMClient(region === undefined ? {} : { region }))
+  const deployer = trackInFlight(
+    createDeployer({
+      config: () => config,
+      docker: new DockerodeEngine(),
+      registryAuth,
+      parameters,
+      state: new FileStateStore(env.ECR_DEPLOY_AGENT_STATE_DIR ?? DEFAULT_STATE_DIR),
+      clock: systemClock,
+      logger,
+    }),
+  )
+
+  const reload = async (): Promise<ReloadOutcome> => {
+    const next = await loadConfig(configPath)
+    config = next
+    const services = Object.keys(next.services)
+    const message = `configuration reloaded from ${configPath}: ${services.length} service(s) (${services.join(', ')})`
+    logger.info({ services }, message)
+    return { services, message }
+  }
+
+  const services = (): readonly string[] => Object.keys(config.services)
+  const jobs = {
+    reconcile: exclusive('reconcile', () => deployer.reconcile(), logger),
+    'desired-state': exclusive(
+      'desired-state',
+      desiredStateJob({ deployer, source: parameters, services }),
+      logger,
+    ),
+    prune: exclusive('prune', () => deployer.prune(), logger),
+    'token-refresh': exclusive(
+      'token-refresh',
+      tokenRefreshJob({ auth: registryAuth, repositories: () => repositoriesOf(config) }),
+      logger,
+    ),
+  }
+
+  const app = buildServer({ deployer, reload, logger, version: AGENT_VERSION })
+  await listenOnSocket(app, options.socketPath)
+  logger.info({ socket: options.socketPath, config: configPath, services: services() }, 'agent listening')
+
+  // Finish or undo what a crash interrupted before taking desired state from Parameter Store.
+  const startup = jobs.reconcile().then(() => jobs['desired-state']())
+  const scheduled = scheduleJobs(schedules, jobs)
+
+  process.on('SIGHUP', () => {
+    reload().catch((error: unknown) => {
+      const message = error instanceof ConfigError ? error.message : String(error)
+      logger.error({ err: error }, `reload refused, the previous configuration stays: ${message}`)
+    })
+  })
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      logger.info({ signal, inFlight: deployer.inFlight }, 'stopping: finishing running operations first')
+      resolve()
+    }
+    process.once('SIGTERM', () => stop('SIGTERM'))
+    process.once('SIGINT', () => stop('SIGINT'))
+  })
+  await shutdown(logger, async () => {
+    await scheduled.stop()
+    await Promise.all([app.close(), deployer.idle(), startup])
+  })
+}
+
+async function shutdown(logger: Logger, drain: () => Promise<void>): Promise<void> {
+  const finished = await Promise.race([drain().then(() => true), sleep(STOP_GRACE_MS, false, { ref: false })])
+  if (finished) logger.info('stopped')
+  else
+    logger.warn(
+      `stopped after ${STOP_GRACE_MS / 1000} s with an operation still running; reconcile will finish it`,
+    )
+}
+
+/**
+ * The SDK does not ask IMDS for the region, so without AWS_REGION the agent uses the region of its first
+ * repository: Parameter Store values live next to the images in every setup this tool creates.
+ */
+function regionOf(config: AgentConfig, env: NodeJS.ProcessEnv): string | undefined {
+  const [repository] = repositoriesOf(config)
+  return (
+    env.AWS_REGION ??
+    env.AWS_DEFAULT_REGION ??
+    (repository ? parseImageRef(`${repository}:x`).region : undefined)
+  )
+}
+
+function repositoriesOf(config: AgentConfig): readonly string[] {
+  return Object.values(config.services).map((service) => service.repository)
 }

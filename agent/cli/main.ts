@@ -52,6 +52,8 @@ program
     const { runDaemon } = await import('../main.js')
     const { socket, verbose } = globals(command)
     await runDaemon({ socketPath: socket, verbose: verbose === true, ...options })
+    // Idle keep-alive sockets (Docker, AWS) would hold the process open after a clean shutdown.
+    process.exit(ExitCode.ok)
   })
 
 program

@@ -1,0 +1,251 @@
+import { spawn } from 'node:child_process'
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
+import Docker from 'dockerode'
+import t from 'tap'
+import { startFakeAws } from '../../ground/fake-aws/index.js'
+import { loadGround } from '../../ground/ground.js'
+import { lastJson, runCli } from '../cli/run-cli.js'
+import { type AgentProcess, eventually, startAgent } from './agent-process.js'
+
+/*
+ * The agent end to end: the CLI, a real daemon process, the real dockerd, the TLS registry of the test
+ * ground, and the fake IMDS/ECR/SSM. Credentials come from the fake IMDS only; HOME is a fresh directory.
+ */
+
+const ground = loadGround()
+const docker = new Docker({ socketPath: ground.dockerSocket })
+const agentId = `e2e-${process.pid}-${Date.now().toString(36)}`
+const dir = await mkdtemp(join(tmpdir(), 'agent-e2e-'))
+const socket = join(dir, 'run', 'agent.sock')
+const home = join(dir, 'home')
+const stateDir = join(dir, 'state')
+const configFile = join(dir, 'agent.yaml')
+const port = await freePort()
+const repository = `${ground.registryHost}/${ground.images.v1.repository}`
+const pinned = (name: 'v1' | 'v2') => `${repository}@${ground.images[name].digest}`
+
+// A network of our own: this machine's dockerd may lack its default docker0 bridge, and a private network
+// also keeps these containers apart from other tests'.
+const network = await docker.createNetwork({ Name: `${agentId}-net`, Driver: 'bridge' })
+const aws = await startFakeAws({
+  registry: {
+    url: ground.registryUrl,
+    user: ground.registryUser,
+    password: ground.registryPassword,
+    ca: ground.caCertPath,
+  },
+})
+t.teardown(async () => {
+  await aws.close()
+  const containers = await docker.listContainers({
+    all: true,
+    filters: { label: [`ecr-deploy.agent=${agentId}`] },
+  })
+  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true })))
+  await network.remove().catch(() => undefined)
+  await rm(dir, { recursive: true, force: true })
+})
+
+await writeFile(
+  configFile,
+  [
+    `agentId: ${agentId}`,
+    'services:',
+    '  web:',
+    `    repository: ${repository}`,
+    `    ports: ["127.0.0.1:${port}:8080"]`,
+    `    network: ${agentId}-net`,
+    '    stopTimeout: 2',
+    '    healthCheck:',
+    '      http: { path: /health, port: 8080 }',
+    '      interval: 0.2',
+    '      startPeriod: 1',
+    '',
+  ].join('\n'),
+)
+const { mkdir } = await import('node:fs/promises')
+await mkdir(home, { recursive: true })
+
+const agentEnv: Record<string, string> = {
+  ...aws.env(),
+  HOME: home,
+  ECR_DEPLOY_AGENT_CONFIG: configFile,
+  ECR_DEPLOY_AGENT_STATE_DIR: stateDir,
+  // Desired state every second, so the Parameter Store step below does not wait two minutes.
+  ECR_DEPLOY_AGENT_CRON_DESIRED_STATE: '* * * * * *',
+  LOG_LEVEL: 'info',
+}
+
+let agent: AgentProcess = await startAgent(socket, agentEnv)
+t.teardown(() => {
+  agent.child.kill('SIGKILL')
+})
+
+const cli = (...args: string[]) => runCli(['--socket', socket, ...args], { HOME: home })
+
+async function served(): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined)
+  return res ? (await res.text()).trim() : 'nothing'
+}
+
+async function webStatus(): Promise<{ state: string; containerId?: string; current?: { digest: string } }> {
+  const run = await cli('status', '--service', 'web', '--json')
+  return (
+    JSON.parse(run.stdout) as {
+      services: [{ state: string; containerId?: string; current?: { digest: string } }]
+    }
+  ).services[0]
+}
+
+async function runningContainers(): Promise<string[]> {
+  const list = await docker.listContainers({ filters: { label: [`ecr-deploy.agent=${agentId}`] } })
+  return list.map((c) => c.Id)
+}
+
+t.test('deploy v1 by tag through the CLI', async (t) => {
+  const run = await cli('deploy', '--service', 'web', '--image', ground.images.v1.uri, '--wait')
+  if (run.code !== 0) t.comment(`${run.stderr}\n${agent.output()}`)
+  t.equal(run.code, 0, 'deploy exits 0')
+  t.match(lastJson(run), { result: 'deployed', service: 'web', digest: ground.images.v1.digest })
+  t.ok(run.stdout.length < 24_000, 'the output fits what SSM keeps')
+  t.equal(await served(), 'v1')
+})
+
+t.test('deploying the same image again changes nothing', async (t) => {
+  const before = await webStatus()
+  const run = await cli('deploy', '--service', 'web', '--image', pinned('v1'))
+  t.equal(run.code, 0, run.stderr)
+  t.match(lastJson(run), { result: 'unchanged', digest: ground.images.v1.digest })
+  const after = await webStatus()
+  t.ok(before.containerId, 'a container id is reported')
+  t.equal(after.containerId, before.containerId, 'the same container still runs')
+  const running = await runningContainers()
+  t.equal(running.length, 1, 'one container for the service')
+  t.ok(running[0]?.startsWith(before.containerId ?? '-'), 'and it is the one status reports')
+})
+
+t.test('a daemon killed in the middle of a deploy converges when it starts again', async (t) => {
+  const deploy = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      fileURLToPath(new URL('../../../agent/cli/main.ts', import.meta.url)),
+      '--socket',
+      socket,
+      'deploy',
+      '--service',
+      'web',
+      '--image',
+      pinned('v2'),
+    ],
+    { env: { ...process.env, HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  let progress = ''
+  deploy.stdout.on('data', (chunk: Buffer) => {
+    progress += chunk.toString()
+  })
+  const cliExit = new Promise<number | null>((resolve) => deploy.on('exit', (code) => resolve(code)))
+  await eventually('the deploy to reach its start phase', 60_000, async () =>
+    /\] (start|health|switch|stop):/.test(progress) ? true : undefined,
+  )
+  agent.child.kill('SIGKILL')
+  await agent.exited
+  t.equal(await cliExit, 7, 'the CLI reports the daemon went away')
+  t.match(progress, /"code":"E_DAEMON_UNAVAILABLE"/)
+
+  agent = await startAgent(socket, agentEnv)
+  const status = await eventually(
+    'the service to run again after reconcile',
+    60_000,
+    async () => {
+      const s = await webStatus()
+      return s.state === 'running' && (await served()).startsWith('v') ? s : undefined
+    },
+    agent,
+  )
+  t.ok(
+    [ground.images.v1.digest, ground.images.v2.digest].includes(status.current?.digest ?? ''),
+    'a known release runs',
+  )
+  t.equal((await runningContainers()).length, 1, 'exactly one container runs for the service')
+  const again = await cli('deploy', '--service', 'web', '--image', pinned('v2'), '--wait')
+  t.equal(again.code, 0, again.stderr)
+  t.match(lastJson(again), { result: /^(deployed|unchanged)$/, digest: ground.images.v2.digest })
+  t.equal(await served(), 'v2')
+})
+
+t.test('Parameter Store desired state: the service converges with no command sent', async (t) => {
+  const ssm = new SSMClient({
+    endpoint: aws.endpoint,
+    region: ground.region,
+    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' },
+  })
+  await ssm.send(
+    new PutParameterCommand({
+      Name: '/ecr-deploy/web',
+      Value: pinned('v1'),
+      Type: 'String',
+      Overwrite: true,
+    }),
+  )
+  await eventually(
+    'the desired-state job to deploy v1',
+    60_000,
+    async () =>
+      (await served()) === 'v1' && (await webStatus()).current?.digest === ground.images.v1.digest
+        ? true
+        : undefined,
+    agent,
+  )
+  const history = JSON.parse((await cli('history', '--service', 'web', '--json')).stdout) as {
+    releases: { digest: string; result: string }[]
+  }
+  t.ok(
+    history.releases.some((r) => r.digest === ground.images.v1.digest),
+    'the history records the converged release',
+  )
+  t.equal((await runningContainers()).length, 1)
+})
+
+t.test('no credential was written anywhere: no ~/.docker, no password in HOME or the state', async (t) => {
+  await t.rejects(stat(join(home, '.docker')), { code: 'ENOENT' })
+  for (const file of await filesUnder(dir)) {
+    if (file === configFile) continue
+    const text = await readFile(file, 'utf8').catch(() => '')
+    t.notOk(text.includes(ground.registryPassword), `${file} holds no registry password`)
+  }
+  t.notOk(agent.output().includes(ground.registryPassword), 'the daemon log holds no registry password')
+  t.ok(
+    aws.calls.some((call) => call.service === 'ecr'),
+    'the token came from the fake ECR',
+  )
+})
+
+t.test('SIGTERM stops the daemon cleanly and removes nothing it runs', async (t) => {
+  agent.child.kill('SIGTERM')
+  t.equal(await agent.exited, 0)
+  t.equal((await runningContainers()).length, 1, 'the service keeps running without the agent')
+})
+
+async function filesUnder(root: string): Promise<string[]> {
+  const entries = await readdir(root, { recursive: true, withFileTypes: true })
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name))
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      )
+    })
+  })
+}

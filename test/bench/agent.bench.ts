@@ -1,0 +1,210 @@
+import { spawn, spawnSync } from 'node:child_process'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
+import Docker from 'dockerode'
+import { startFakeAws } from '../ground/fake-aws/index.js'
+import { loadGround } from '../ground/ground.js'
+
+/*
+ * The agent against the shell script it replaces (`aws ecr get-login-password | docker login; docker pull;
+ * docker stop; docker rm; docker run`), on the same images and registry. Prints medians and ratios; asserts
+ * nothing about time. Needs `npm run build` first (npm run bench does it) and root for /etc/hosts and dockerd.
+ */
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+const CLI = join(ROOT, 'dist/agent/cli/main.js')
+const RUNS = Number(process.env.BENCH_RUNS ?? 3)
+
+const node = (args: string[], env: Record<string, string> = {}) =>
+  spawnSync(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8' })
+
+// Join (or start) the shared test ground: a lease held by this process, given back at the end.
+const up = node(['--import', 'tsx', 'test/ground/setup.ts'])
+if (up.status !== 0) throw new Error(`test ground did not come up:\n${up.stderr}`)
+const ground = loadGround()
+const docker = new Docker({ socketPath: ground.dockerSocket })
+const dir = await mkdtemp(join(tmpdir(), 'agent-bench-'))
+const aws = await startFakeAws({
+  registry: {
+    url: ground.registryUrl,
+    user: ground.registryUser,
+    password: ground.registryPassword,
+    ca: ground.caCertPath,
+  },
+})
+const agentId = `bench-${process.pid}`
+const scriptName = `bench-script-${process.pid}`
+const repository = `${ground.registryHost}/${ground.images.v1.repository}`
+const pinned = (name: 'v1' | 'v2') => `${repository}@${ground.images[name].digest}`
+// A network of our own: this machine's dockerd may lack its default docker0 bridge.
+const networkName = `${agentId}-net`
+const network = await docker.createNetwork({ Name: networkName, Driver: 'bridge' })
+const agentPort = 18000 + (process.pid % 1000)
+const scriptPort = agentPort + 1000
+
+async function main(): Promise<void> {
+  await mkdir(join(dir, 'home'))
+  const config = join(dir, 'agent.yaml')
+  await writeFile(
+    config,
+    `agentId: ${agentId}\nservices:\n  web:\n    repository: ${repository}\n    ports: ["127.0.0.1:${agentPort}:8080"]\n    network: ${networkName}\n` +
+      '    stopTimeout: 2\n    healthCheck:\n      http: { path: /health, port: 8080 }\n      interval: 0.2\n      startPeriod: 1\n',
+  )
+  const socket = join(dir, 'agent.sock')
+  const env = {
+    ...aws.env(),
+    HOME: join(dir, 'home'),
+    ECR_DEPLOY_AGENT_CONFIG: config,
+    ECR_DEPLOY_AGENT_STATE_DIR: join(dir, 'state'),
+    ECR_DEPLOY_AGENT_CRON_DESIRED_STATE: 'off',
+    LOG_LEVEL: 'warn',
+  }
+  const daemon = spawn(process.execPath, [CLI, 'serve', '--socket', socket], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: 'ignore',
+  })
+  try {
+    await waitFor(() => node([CLI, '--socket', socket, 'status']).status === 0)
+    await sleep(3000)
+    const idleRss = await rssOf(daemon.pid ?? 0)
+
+    const agentDeploy = (image: string) => () => {
+      const run = node([CLI, '--socket', socket, 'deploy', '--service', 'web', '--image', image])
+      if (run.status !== 0) throw new Error(`agent deploy failed: ${run.stderr}`)
+    }
+    const scriptDeploy = (image: string) => () => {
+      const run = spawnSync('bash', ['-c', SCRIPT], {
+        env: {
+          ...process.env,
+          ...aws.env(),
+          AWS_ACCESS_KEY_ID: 'AKIDBENCH',
+          AWS_SECRET_ACCESS_KEY: 'x',
+          DOCKER_CONFIG: join(dir, 'docker-config'),
+          IMAGE: image,
+          NAME: scriptName,
+          PORT: String(scriptPort),
+          HOST: ground.registryHost,
+          ENDPOINT: aws.endpoint,
+        },
+        encoding: 'utf8',
+      })
+      if (run.status !== 0) throw new Error(`script deploy failed: ${run.stderr}`)
+    }
+
+    const rows: [string, number[], number[]][] = []
+    for (const [label, prepare, image] of [
+      ['first deploy (v1, image not cached)', () => reset(['v1', 'v2']), 'v1'],
+      ['version deploy (v1 -> v2, v2 not cached)', () => forget(['v2']), 'v2'],
+      ['no-op re-deploy (v2 again)', async () => {}, 'v2'],
+    ] as const) {
+      const agentTimes: number[] = []
+      const scriptTimes: number[] = []
+      for (let i = 0; i < RUNS; i += 1) {
+        if (label.startsWith('version')) {
+          agentDeploy(pinned('v1'))()
+          scriptDeploy(pinned('v1'))()
+        }
+        await prepare()
+        agentTimes.push(time(agentDeploy(pinned(image))))
+        await prepare()
+        scriptTimes.push(time(scriptDeploy(pinned(image))))
+      }
+      rows.push([label, agentTimes, scriptTimes])
+    }
+
+    const baseline = median(times(10, () => node(['-e', '0'])))
+    const help = median(times(10, () => node([CLI, '--help'])))
+    const status = median(times(10, () => node([CLI, '--socket', socket, 'status'])))
+
+    const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(44) : c.padStart(12))).join('')
+    process.stdout.write(
+      `runs per figure: ${RUNS} (medians, ms); the script does no health check, the agent waits for /health\n`,
+    )
+    process.stdout.write(`${line(['scenario', 'agent', 'script', 'agent/script'])}\n`)
+    for (const [label, a, s] of rows) {
+      process.stdout.write(
+        `${line([label, median(a).toFixed(0), median(s).toFixed(0), (median(a) / median(s)).toFixed(2)])}\n`,
+      )
+    }
+    process.stdout.write(`daemon idle RSS: ${(idleRss / 1024).toFixed(1)} MiB\n`)
+    process.stdout.write(
+      `CLI start-up: --help ${help.toFixed(0)} ms, status ${status.toFixed(0)} ms (bare node -e 0: ${baseline.toFixed(0)} ms)\n`,
+    )
+  } finally {
+    daemon.kill('SIGTERM')
+  }
+}
+
+/** The deploy script this project replaces, as it is commonly written. */
+const SCRIPT = `set -euo pipefail
+/usr/bin/aws ecr get-login-password --endpoint-url "$ENDPOINT" | /usr/bin/docker login -u AWS --password-stdin "$HOST" >/dev/null 2>&1
+/usr/bin/docker pull -q "$IMAGE" >/dev/null
+/usr/bin/docker stop "$NAME" >/dev/null 2>&1 || true
+/usr/bin/docker rm "$NAME" >/dev/null 2>&1 || true
+/usr/bin/docker run -d --name "$NAME" --network "$NETWORK" -p "127.0.0.1:$PORT:8080" "$IMAGE" >/dev/null
+`
+
+/** Removes the bench's containers and the test images, so the next deploy has to pull. */
+async function reset(names: ('v1' | 'v2')[]): Promise<void> {
+  const containers = await docker.listContainers({ all: true })
+  for (const c of containers) {
+    if (c.Labels['ecr-deploy.agent'] === agentId || c.Names.includes(`/${scriptName}`)) {
+      await docker.getContainer(c.Id).remove({ force: true })
+    }
+  }
+  await forget(names)
+}
+
+/** Untags every reference to these images (an image another test's container uses stays; noted as cached). */
+async function forget(names: ('v1' | 'v2')[]): Promise<void> {
+  for (const name of names) {
+    for (const ref of [ground.images[name].uri, pinned(name)]) {
+      await docker
+        .getImage(ref)
+        .remove()
+        .catch(() => undefined)
+    }
+  }
+}
+
+function time(run: () => void): number {
+  const start = performance.now()
+  run()
+  return performance.now() - start
+}
+
+function times(count: number, run: () => void): number[] {
+  return Array.from({ length: count }, () => time(run))
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
+}
+
+async function rssOf(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8')
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)
+}
+
+async function waitFor(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 30_000
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('the agent daemon did not answer within 30 s')
+    await sleep(200)
+  }
+}
+
+try {
+  await main()
+} finally {
+  await reset([]).catch(() => undefined)
+  await network.remove().catch(() => undefined)
+  await aws.close()
+  await rm(dir, { recursive: true, force: true })
+  node(['--import', 'tsx', 'test/ground/teardown.ts'])
+}
