@@ -92,9 +92,17 @@ export function httpRegistryContents(access: RegistryAccess): RegistryContents {
   }
   return {
     async repositories() {
-      const response = await get('/v2/_catalog?n=10000')
-      expectOk(response, 'the catalog')
-      return (JSON.parse(response.body) as { repositories?: string[] }).repositories ?? []
+      // The registry caps a catalog page (1000 by default) and links the next one in a Link header.
+      const names: string[] = []
+      let next: string | undefined = '/v2/_catalog?n=1000'
+      while (next !== undefined) {
+        const response = await get(next)
+        expectOk(response, 'the catalog')
+        names.push(...((JSON.parse(response.body) as { repositories?: string[] }).repositories ?? []))
+        const link = response.headers.link
+        next = typeof link === 'string' ? /<([^>]+)>;\s*rel="next"/.exec(link)?.[1] : undefined
+      }
+      return names
     },
     async tags(repository) {
       const response = await get(`/v2/${repository}/tags/list`)
