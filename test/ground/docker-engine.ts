@@ -17,19 +17,34 @@ export function dockerAnswers(socketPath: string): Promise<boolean> {
   })
 }
 
+/** How to run dockerd; the defaults start the machine's engine. */
+export interface DockerdLaunch {
+  /** Flags after `--host`. */
+  readonly extraArgs?: readonly string[]
+  /** A command that execs dockerd, e.g. `unshare --net --` to keep it off the host's network. */
+  readonly wrapper?: readonly string[]
+}
+
 /**
  * Makes sure a Docker Engine answers on the socket. Returns the pid of the dockerd this call
- * started, or null when one was already running (then it is not ours to stop). `extraArgs` lets
- * a test run a second, isolated engine next to the machine's one.
+ * started, or null when one was already running (then it is not ours to stop).
  */
 export async function ensureDockerd(
   socketPath: string,
   groundDir: string,
-  extraArgs: readonly string[] = [],
+  launch: DockerdLaunch = {},
 ): Promise<number | null> {
   if (await dockerAnswers(socketPath)) return null
   const logPath = join(groundDir, 'dockerd.log')
-  const pid = spawnDaemon(DOCKERD, ['--host', `unix://${socketPath}`, ...extraArgs], logPath)
+  const argv = [
+    ...(launch.wrapper ?? []),
+    DOCKERD,
+    '--host',
+    `unix://${socketPath}`,
+    ...(launch.extraArgs ?? []),
+  ]
+  const [command = DOCKERD, ...args] = argv
+  const pid = spawnDaemon(command, args, logPath)
   try {
     await waitUntil(`dockerd to answer on ${socketPath} (log: ${logPath})`, 30_000, () =>
       dockerAnswers(socketPath),

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { request } from 'node:https'
 import { join } from 'node:path'
-import { spawnDaemon, stopDaemon, waitUntil } from './daemon-process.js'
+import { isAlive, spawnDaemon, stopDaemon, waitUntil } from './daemon-process.js'
 import type { TlsFiles } from './test-ca.js'
 
 const REGISTRY_BINARY = '/usr/bin/docker-registry'
@@ -57,9 +57,16 @@ export function writeRegistryFiles(dir: string, tls: TlsFiles, access: RegistryA
 /** Starts the registry and waits until it accepts `access`; returns its pid. */
 export async function startRegistry(config: string, dir: string, access: RegistryAccess): Promise<number> {
   const logPath = join(dir, 'registry.log')
+  const holder = (await registryStatus(access, '/v2/', 'GET')).status
+  if (holder !== 0) {
+    throw new Error(
+      `something that is not this test ground already answers on 127.0.0.1:443 (HTTP ${holder}); stop it and rerun`,
+    )
+  }
   const pid = spawnDaemon(REGISTRY_BINARY, ['serve', config], logPath)
   try {
     await waitUntil(`the registry on 127.0.0.1:443 (log: ${logPath})`, 15_000, async () => {
+      if (!isAlive(pid)) throw new Error(`the registry exited at start; see ${logPath}`)
       return (await registryStatus(access, '/v2/', 'GET')).status === 200
     })
   } catch (error) {

@@ -22,7 +22,13 @@ import {
 import { readStartedParts, stopStartedParts, writeStartedParts } from './ground-state.js'
 import { ensureHostNames } from './hosts-file.js'
 import { openLeaseBook } from './lease.js'
-import { type RegistryAccess, registryStatus, startRegistry, writeRegistryFiles } from './registry.js'
+import {
+  type RegistryAccess,
+  registryStatus,
+  startRegistry,
+  stopRegistry,
+  writeRegistryFiles,
+} from './registry.js'
 import { ensureTlsFiles, trustInDocker } from './test-ca.js'
 import { ensureTestImages } from './test-images.js'
 
@@ -63,6 +69,8 @@ async function bringUp(): Promise<string> {
     isAlive(parts.registryPid) &&
     (await registryStatus(access, '/v2/', 'GET')).status === 200
   if (!reused || access === null) {
+    // A registry of ours that no longer accepts the recorded password would hold port 443.
+    if (parts.registryPid !== null) await stopRegistry(parts.registryPid)
     // A fresh password per registry start: nothing outlives the ground that could still use it.
     access = {
       host: REGISTRY_HOST,
