@@ -92,9 +92,9 @@ export function httpRegistryContents(access: RegistryAccess): RegistryContents {
   }
   return {
     async repositories() {
-      // The registry caps a catalog page (1000 by default) and links the next one in a Link header.
+      // The registry rejects page sizes above its cap, so ask for its default page and follow the Link header.
       const names: string[] = []
-      let next: string | undefined = '/v2/_catalog?n=1000'
+      let next: string | undefined = '/v2/_catalog'
       while (next !== undefined) {
         const response = await get(next)
         expectOk(response, 'the catalog')
