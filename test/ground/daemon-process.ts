@@ -5,9 +5,10 @@ import { setTimeout as sleep } from 'node:timers/promises'
 /**
  * Starts a long-lived process that outlives the setup script: tap runs setup.ts as its own
  * process, and the daemons must stay up until the last tap run's teardown.ts stops them.
+ * The log starts afresh with each start, so it shows this daemon's life only.
  */
 export function spawnDaemon(command: string, args: readonly string[], logPath: string): number {
-  const log = openSync(logPath, 'a')
+  const log = openSync(logPath, 'w')
   try {
     const child = spawn(command, args, { detached: true, stdio: ['ignore', log, log] })
     if (child.pid === undefined)
