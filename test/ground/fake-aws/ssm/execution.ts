@@ -69,7 +69,9 @@ async function runInvocation(
     invocation.status = 'Delayed'
     invocation.statusDetails = 'Delayed'
     update()
-    if (!(await deps.instances.waitOnline(instance.id, deps.deliveryTimeoutMs(command)))) {
+    const signal = command.abort.signal
+    if (!(await deps.instances.waitOnline(instance.id, deps.deliveryTimeoutMs(command), signal))) {
+      if (signal.aborted) return settleUnrun(invocation, 'Cancelled', 'Cancelled')
       return settleUnrun(invocation, 'TimedOut', 'Delivery Timed Out')
     }
   }

@@ -47,7 +47,13 @@ export function createSsm(options: SsmOptions) {
     ...instances.operations,
     ...commands.operations,
     SendCommand: (input) => {
-      const command = sendCommand(input, { documents, instances, accountId: options.accountId, deps })
+      const command = sendCommand(input, {
+        documents,
+        instances,
+        parameterStore: (name) => parameters.value(name),
+        accountId: options.accountId,
+        deps,
+      })
       commands.add(command)
       return { Command: commandView(command) }
     },

@@ -62,25 +62,24 @@ export class Instances {
     for (const wake of this.#waiters) wake()
   }
 
-  /** Resolves true once the instance is online, or false when `timeoutMs` passes first. */
-  waitOnline(id: string, timeoutMs: number): Promise<boolean> {
+  /** Resolves true once the instance is online, or false when `timeoutMs` passes or `signal` aborts first. */
+  waitOnline(id: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
     return new Promise((resolve) => {
-      const check = (): boolean => {
-        if (!this.#instances.get(id)?.online) return false
+      const settle = (online: boolean): void => {
         this.#waiters.delete(wake)
         clearTimeout(timer)
-        resolve(true)
-        return true
+        signal?.removeEventListener('abort', stop)
+        resolve(online)
       }
       const wake = (): void => {
-        check()
+        if (this.#instances.get(id)?.online) settle(true)
       }
-      const timer = setTimeout(() => {
-        this.#waiters.delete(wake)
-        resolve(false)
-      }, timeoutMs)
+      const stop = (): void => settle(false)
+      const timer = setTimeout(stop, timeoutMs)
+      signal?.addEventListener('abort', stop, { once: true })
       this.#waiters.add(wake)
-      check()
+      if (signal?.aborted) stop()
+      else wake()
     })
   }
 

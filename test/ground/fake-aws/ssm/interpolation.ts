@@ -5,6 +5,8 @@ import type { ParameterDefinition } from './documents.js'
 export type ParameterValue = string | string[]
 
 const PLACEHOLDER = /\{\{\s*([a-zA-Z0-9]+)\s*\}\}/g
+/** `{{ssm:/name}}`: a value taken from Parameter Store when the command is sent. */
+const STORE_REFERENCE = /^\{\{\s*ssm:([^\s}]+)\s*\}\}$/
 const WHOLE_PLACEHOLDER = /^\s*\{\{\s*([a-zA-Z0-9]+)\s*\}\}\s*$/
 
 /**
@@ -15,18 +17,28 @@ const WHOLE_PLACEHOLDER = /^\s*\{\{\s*([a-zA-Z0-9]+)\s*\}\}\s*$/
 export function resolveParameters(
   definitions: Record<string, ParameterDefinition>,
   given: Record<string, string[]>,
+  parameterStore: (name: string) => string | undefined,
 ): Record<string, ParameterValue> {
+  const fromStore = (value: string): string => {
+    const name = STORE_REFERENCE.exec(value)?.[1]
+    if (name === undefined) return value
+    const stored = parameterStore(name)
+    if (stored === undefined)
+      throw invalid(`Parameter Store parameter ${name} referenced by {{ssm:${name}}} was not found.`)
+    return stored
+  }
   for (const name of Object.keys(given)) {
     if (!(name in definitions)) throw invalid(`Parameter "${name}" is not defined in the document.`)
   }
   const resolved: Record<string, ParameterValue> = {}
   for (const [name, def] of Object.entries(definitions)) {
-    const values = given[name]
-    if (values === undefined) {
+    if (given[name] === undefined) {
       if (def.default === undefined) throw invalid(`Parameter "${name}" is required but was not supplied.`)
-      resolved[name] = fromDefault(def.default)
+      const value = fromDefault(def.default)
+      resolved[name] = typeof value === 'string' ? fromStore(value) : value
       continue
     }
+    const values = given[name]?.map(fromStore) ?? []
     for (const value of values) checkValue(name, def, value)
     if (def.type === 'StringList') resolved[name] = values
     else if (values.length === 1) resolved[name] = values[0] as string

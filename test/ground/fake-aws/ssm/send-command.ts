@@ -28,7 +28,13 @@ interface Target {
  */
 export function sendCommand(
   input: JsonInput,
-  context: { documents: Documents; instances: Instances; accountId: string; deps: ExecutionDeps },
+  context: {
+    documents: Documents
+    instances: Instances
+    parameterStore: (name: string) => string | undefined
+    accountId: string
+    deps: ExecutionDeps
+  },
 ): CommandState {
   const documentName = requiredString(input, 'DocumentName')
   const instanceIds = optionalStringList(input, 'InstanceIds')
@@ -38,6 +44,7 @@ export function sendCommand(
   const params = resolveParameters(
     resolved.parsed.parameters,
     (input.Parameters as Record<string, string[]>) ?? {},
+    context.parameterStore,
   )
   const selected = selectInstances(context.instances, context.accountId, instanceIds, targets)
   const timeoutSeconds = optionalNumber(input, 'TimeoutSeconds') ?? 3600
