@@ -8,17 +8,26 @@ export interface PruneInput {
   readonly images: readonly ImageInfo[]
   /** Digests that must stay: current, previous and pending releases. */
   readonly protectedDigests: readonly string[]
+  /** Digests of the service's releases, most recently deployed first. */
+  readonly recentDigests: readonly string[]
   /** Image ids that containers still use. */
   readonly inUse: readonly string[]
   readonly keep: number
 }
 
-/** Pure: the images to remove, oldest beyond the newest `keep`, never a protected or used one. */
+/**
+ * Pure: the images to remove. Images are ranked by how recently the service deployed them (images
+ * it never deployed last, newest build first); those beyond `keep` go, never a protected or used one.
+ */
 export function planPrune(input: PruneInput): readonly ImageInfo[] {
-  const pinned = new Set(input.protectedDigests.map((digest) => `${input.repository}@${digest}`))
+  const refOf = (digest: string) => `${input.repository}@${digest}`
+  const pinned = new Set(input.protectedDigests.map(refOf))
+  const rankOf = new Map(input.recentDigests.map((digest, index) => [refOf(digest), index]))
+  const rank = (image: ImageInfo) =>
+    Math.min(...image.repoDigests.map((ref) => rankOf.get(ref) ?? Number.POSITIVE_INFINITY))
   const inUse = new Set(input.inUse)
   return [...input.images]
-    .sort((a, b) => b.created - a.created || a.id.localeCompare(b.id))
+    .sort((a, b) => rank(a) - rank(b) || b.created - a.created || a.id.localeCompare(b.id))
     .filter((_image, index) => index >= input.keep)
     .filter((image) => !inUse.has(image.id) && !image.repoDigests.some((ref) => pinned.has(ref)))
 }
@@ -36,6 +45,7 @@ export async function pruneService(
     repository: service.repository,
     images: await deps.docker.listImages(service.repository),
     protectedDigests: [ledger.current, ledger.previous, ledger.pending].flatMap((r) => (r ? [r.digest] : [])),
+    recentDigests: [...ledger.history].reverse().map((release) => release.digest),
     inUse: inUse.filter((id): id is string => id !== undefined),
     keep: service.keepImages,
   })

@@ -83,7 +83,8 @@ export class DockerodeEngine implements DockerEngine {
   }
 
   async removeImage(id: string): Promise<void> {
-    await this.#call(`removing image ${id}`, () => this.#docker.getImage(id).remove({ force: true }))
+    // Not forced: an image another container uses, or that another repository also names, stays.
+    await this.#call(`removing image ${id}`, () => this.#docker.getImage(id).remove({ force: false }))
   }
 
   async create(spec: ContainerSpec): Promise<string> {

@@ -12,7 +12,7 @@ export interface DockerEngine {
   inspectImage(reference: string): Promise<ImageInfo | null>
   /** Local images whose repository (`<registry>/<repo>`) is the given one. */
   listImages(repository: string): Promise<readonly ImageInfo[]>
-  /** Removes an image by id with all its tags; throws DockerError when a running container uses it. */
+  /** Removes an image by id; throws DockerError when a container uses it or another repository names it. */
   removeImage(id: string): Promise<void>
   /** Creates a container from the spec, always fresh from configuration (never cloned). Returns its id. */
   create(spec: ContainerSpec): Promise<string>

@@ -112,15 +112,52 @@ t.test('prune keeps the newest `keep`, and never a protected or used image', asy
     image('i5', 5),
     image('i6', 6),
   ]
-  const removed = planPrune({ repository: REPO, images, protectedDigests: [D1, D2], inUse: ['i3'], keep: 3 })
+  const removed = planPrune({
+    repository: REPO,
+    images,
+    protectedDigests: [D1, D2],
+    recentDigests: [],
+    inUse: ['i3'],
+    keep: 3,
+  })
   t.strictSame(
     removed.map((i) => i.id),
     [],
     'i4-i6 newest, i3 used, i1/i2 protected',
   )
-  const more = planPrune({ repository: REPO, images, protectedDigests: [D2], inUse: [], keep: 2 })
+  const more = planPrune({
+    repository: REPO,
+    images,
+    protectedDigests: [D2],
+    recentDigests: [],
+    inUse: [],
+    keep: 2,
+  })
   t.strictSame(
     more.map((i) => i.id),
     ['i4', 'i3', 'i1'],
+  )
+})
+
+t.test('prune ranks by how recently the service deployed an image, not by build time', async (t) => {
+  const D3 = `sha256:${'3'.repeat(64)}`
+  const image = (id: string, created: number, digest: string) => ({
+    id,
+    created,
+    repoTags: [],
+    repoDigests: [`${REPO}@${digest}`],
+  })
+  const images = [image('old-build', 1, D1), image('mid', 2, D2), image('new-build', 3, D3)]
+  const removed = planPrune({
+    repository: REPO,
+    images,
+    protectedDigests: [],
+    recentDigests: [D1, D2, D3],
+    inUse: [],
+    keep: 2,
+  })
+  t.strictSame(
+    removed.map((i) => i.id),
+    ['new-build'],
   )
 })

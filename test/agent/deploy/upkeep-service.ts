@@ -1,0 +1,10 @@
+import { parseConfig } from '../../../agent/config/load.js'
+import type { ServiceConfig } from '../../../agent/config/types.js'
+import type { Harness } from './harness.js'
+
+/** The harness's `web` service as the deployer sees it. */
+export function serviceOf(h: Harness): ServiceConfig {
+  const service = parseConfig(h.configYaml(), 'test', 'test').services.web
+  if (!service) throw new Error('the harness configuration has no web service')
+  return service
+}
