@@ -1,25 +1,14 @@
-import { execFile } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
-import os from 'node:os'
-import path from 'node:path'
-import { promisify } from 'node:util'
 import { CreateDocumentCommand, PutParameterCommand } from '@aws-sdk/client-ssm'
 import t from 'tap'
+import { awsCli } from './aws-cli-runner.js'
 import { MemoryRegistryContents } from './index.js'
 import { fakeWithSsm, shellDocument } from './test-clients.js'
 
-const AWS_CLI = '/usr/bin/aws'
-const run = promisify(execFile)
 const INSTANCE = 'i-0000000000000000a'
 
 // The evidence that the fake speaks AWS: the real CLI v2 (not the pip v1 that may shadow it on PATH)
 // must accept every answer. CI installs it; a missing CLI is a failure, never a skip.
 t.test('the real AWS CLI v2 accepts the fake SSM and ECR answers', async (t) => {
-  if (!existsSync(AWS_CLI)) {
-    t.fail(`${AWS_CLI} is missing: install AWS CLI v2 (Debian package awscli) to run this test`)
-    return
-  }
   const contents = new MemoryRegistryContents()
   const digest = contents.push(
     'team/app',
@@ -30,27 +19,7 @@ t.test('the real AWS CLI v2 accepts the fake SSM and ECR answers', async (t) => 
     contents,
     registry: { url: 'https://reg.example', user: 'AWS', password: 'cli-password' },
   })
-  const home = await mkdtemp(path.join(os.tmpdir(), 'fake-aws-cli-home-'))
-  t.teardown(() => rm(home, { recursive: true, force: true }))
-  const env = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: home,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_PAGER: '',
-  }
-  const cli = async (...args: string[]): Promise<Record<string, unknown>> => {
-    try {
-      const { stdout } = await run(AWS_CLI, [...args, '--endpoint-url', aws.endpoint, '--output', 'json'], {
-        env,
-      })
-      return stdout.trim() === '' ? {} : (JSON.parse(stdout) as Record<string, unknown>)
-    } catch (error) {
-      const failed = error as { code?: number; stderr?: string }
-      throw new Error(`aws ${args.join(' ')} exited ${failed.code}: ${failed.stderr}`)
-    }
-  }
+  const cli = (await awsCli(t, aws.endpoint)).json
 
   await ssm.send(
     new CreateDocumentCommand({
@@ -153,24 +122,7 @@ t.test('the real AWS CLI v2 accepts the fake SSM and ECR answers', async (t) => 
 
 t.test('the CLI shows service errors by their __type (exit 254)', async (t) => {
   const { aws } = await fakeWithSsm(t)
-  const home = await mkdtemp(path.join(os.tmpdir(), 'fake-aws-cli-home-'))
-  t.teardown(() => rm(home, { recursive: true, force: true }))
-  const env = {
-    PATH: '/usr/bin:/bin',
-    HOME: home,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_PAGER: '',
-  }
-  const failure = await run(
-    AWS_CLI,
-    ['ssm', 'get-parameter', '--name', '/missing', '--endpoint-url', aws.endpoint],
-    { env },
-  ).then(
-    () => undefined,
-    (error: { code?: number; stderr?: string }) => error,
-  )
+  const failure = await (await awsCli(t, aws.endpoint)).fail('ssm', 'get-parameter', '--name', '/missing')
   t.equal(failure?.code, 254)
   t.match(failure?.stderr, /\(ParameterNotFound\)/)
 })
