@@ -1,9 +1,9 @@
 import type { ServiceConfig } from '../config/types.js'
-import { abandonRelease, commitRelease, type ServiceLedger } from '../state/ledger.js'
+import { abandonRelease, commitRelease } from '../state/ledger.js'
 import { containerName } from './container-spec.js'
 import type { ReleaseRecord } from './deployer.js'
 import type { DeployerDeps } from './deps.js'
-import { planRestore } from './plan.js'
+import { planRestore, type ServiceContainer } from './plan.js'
 import { resolveEnv } from './prepare.js'
 import { StepRunner, UnhealthyReleaseError } from './step-runner.js'
 import { serviceContainers } from './switch-release.js'
@@ -20,77 +20,94 @@ export async function reconcileService(
 ): Promise<string[]> {
   const actions: string[] = []
   const env = await resolveEnv(deps.parameters, service)
-  const runnerFor = (ledger: ServiceLedger) =>
-    new StepRunner({ deps, agentId, service, env, ledger, progress: () => {} })
-  let ledger = await deps.state.read(service.name)
   const containers = await serviceContainers(deps, agentId, service.name)
-  const now = () => new Date(deps.clock.now()).toISOString()
+  let ledger = await deps.state.read(service.name)
+  const runner = () => new StepRunner({ deps, agentId, service, env, ledger, progress: () => {} })
+  const finish = (
+    release: ReleaseRecord,
+    result: ReleaseRecord['result'],
+    message: string,
+  ): ReleaseRecord => ({
+    ...release,
+    result,
+    finishedAt: new Date(deps.clock.now()).toISOString(),
+    message,
+  })
 
   const pending = ledger.pending
   if (pending) {
-    const container = containers.find((c) => c.releaseId === pending.id && c.running)
-    if (container && (await healthy(runnerFor(ledger), pending.id, container.id))) {
+    const up = containers.find((c) => c.releaseId === pending.id && c.running)
+    if (up && (await passesHealth(runner(), pending.id, up.id))) {
       ledger = commitRelease(
         ledger,
-        finish(pending, 'deployed', now(), 'finished by reconcile after an interruption'),
+        finish(pending, 'deployed', 'finished by reconcile after an interruption'),
       )
-      await deps.state.write(ledger)
       actions.push(`${service.name}: finished the interrupted deploy of release ${pending.id}`)
-    } else if (ledger.current) {
-      ledger = abandonRelease(
-        ledger,
-        finish(pending, 'failed', now(), 'interrupted; the previous release was kept'),
-      )
+    } else if (!ledger.current) {
+      // A first deploy cut short: the release it was installing is the only one there is to run.
+      const failure = await recreate(runner(), agentId, service.name, pending, containers)
+      ledger =
+        failure === null
+          ? commitRelease(ledger, finish(pending, 'deployed', 'completed by reconcile after an interruption'))
+          : abandonRelease(
+              ledger,
+              finish(pending, 'failed', `interrupted, and could not be completed: ${failure}`),
+            )
       await deps.state.write(ledger)
-      actions.push(`${service.name}: undid the interrupted deploy of release ${pending.id}`)
-    } else {
-      // A first deploy that was cut short: the release it was installing is all there is to run.
-      ledger = commitRelease(
-        ledger,
-        finish(pending, 'deployed', now(), 'completed by reconcile after an interruption'),
+      actions.push(
+        failure === null
+          ? `${service.name}: completed the interrupted first deploy of release ${pending.id}`
+          : `${service.name}: could not complete the interrupted first deploy of release ${pending.id}: ${failure}`,
       )
-      actions.push(`${service.name}: completing the interrupted first deploy of release ${pending.id}`)
+      return actions
+    } else {
+      ledger = abandonRelease(ledger, finish(pending, 'failed', 'interrupted; the previous release was kept'))
+      actions.push(`${service.name}: undid the interrupted deploy of release ${pending.id}`)
     }
+    await deps.state.write(ledger)
   }
+
   const current = ledger.current
   if (!current) return actions
-
-  const stale = containers.filter((c) => c.releaseId !== current.id)
-  const mine = containers.find((c) => c.releaseId === current.id && c.running)
-  if (mine) {
+  if (containers.some((c) => c.releaseId === current.id && c.running)) {
+    const stale = containers.filter((c) => c.releaseId !== current.id)
     for (const container of stale) await deps.docker.remove(container.id)
     if (stale.length > 0)
       actions.push(`${service.name}: removed ${stale.length} container(s) of other releases`)
-    await deps.state.write(ledger)
     return actions
   }
-  const runner = runnerFor(ledger)
-  const steps = planRestore({
-    previous: current,
-    previousContainerName: containerName(agentId, service.name, current.id),
-    containers,
-  })
   const was = containers.some((c) => c.releaseId === current.id) ? 'stopped' : 'missing'
-  try {
-    await runner.run(steps)
-    actions.push(`${service.name}: re-created release ${current.id} (its container was ${was})`)
-  } catch (error) {
-    const why = error instanceof UnhealthyReleaseError ? error.reason : (error as Error).message
-    if (pending && !ledger.previous && current.id === pending.id) {
-      ledger = abandonRelease(
-        ledger,
-        finish(pending, 'failed', now(), `interrupted and could not be completed: ${why}`),
-      )
-      const { current: _none, ...rest } = ledger
-      ledger = rest
-    }
-    actions.push(`${service.name}: could not re-create release ${current.id}: ${why}`)
-  }
-  await deps.state.write(ledger)
+  const failure = await recreate(runner(), agentId, service.name, current, containers)
+  actions.push(
+    failure === null
+      ? `${service.name}: re-created release ${current.id} (its container was ${was})`
+      : `${service.name}: could not re-create release ${current.id}: ${failure}`,
+  )
   return actions
 }
 
-async function healthy(runner: StepRunner, releaseId: string, containerId: string): Promise<boolean> {
+/** Removes the service's containers and starts `release` afresh; null when it is up and healthy. */
+async function recreate(
+  runner: StepRunner,
+  agentId: string,
+  service: string,
+  release: ReleaseRecord,
+  containers: readonly ServiceContainer[],
+): Promise<string | null> {
+  const steps = planRestore({
+    previous: release,
+    previousContainerName: containerName(agentId, service, release.id),
+    containers,
+  })
+  try {
+    await runner.run(steps)
+    return null
+  } catch (error) {
+    return error instanceof UnhealthyReleaseError ? error.reason : (error as Error).message
+  }
+}
+
+async function passesHealth(runner: StepRunner, releaseId: string, containerId: string): Promise<boolean> {
   runner.containers.set(releaseId, containerId)
   try {
     await runner.run([{ kind: 'wait-health', releaseId }])
@@ -98,13 +115,4 @@ async function healthy(runner: StepRunner, releaseId: string, containerId: strin
   } catch {
     return false
   }
-}
-
-function finish(
-  release: ReleaseRecord,
-  result: ReleaseRecord['result'],
-  finishedAt: string,
-  message: string,
-): ReleaseRecord {
-  return { ...release, result, finishedAt, message }
 }

@@ -111,6 +111,26 @@ t.test('reconcile after a crash once the new container was up: finishes on r2', 
   t.match(ledger, { current: { id: 'r2', result: 'deployed' }, previous: { id: 'r1' } })
 })
 
+t.test('reconcile completes an interrupted first deploy: never left with nothing running', async (t) => {
+  const h = await startHarness(t)
+  const { v1 } = h.ground.images
+  const image = `${h.ground.registryHost}/ecr-ssm-deploy/app@${v1.digest}`
+  const ledger = await h.state.read('web')
+  const release = {
+    id: 'r1',
+    image,
+    digest: v1.digest,
+    startedAt: new Date().toISOString(),
+    result: 'in-progress' as const,
+  }
+  await h.state.write(beginRelease(ledger, release))
+  t.strictSame((await h.deployer.reconcile()).actions, [
+    'web: completed the interrupted first deploy of release r1',
+  ])
+  t.strictSame(await get(h.port), { status: 200, body: 'v1' })
+  t.match(await h.state.read('web'), { current: { id: 'r1', result: 'deployed' } })
+})
+
 t.test('reconcile re-creates a stopped or removed current container', async (t) => {
   const h = await startHarness(t)
   await h.deployer.deploy({ service: 'web', image: h.ground.images.v1.uri })
