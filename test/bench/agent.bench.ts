@@ -21,6 +21,26 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3)
 const node = (args: string[], env: Record<string, string> = {}) =>
   spawnSync(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8' })
 
+/**
+ * Asynchronous, unlike `node`: the fake ECR/IMDS answer from this very process, so a command that needs
+ * them must not block its event loop.
+ */
+function exec(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] })
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+    })
+    child.on('error', reject)
+    child.on('close', (status) => resolve({ status, stderr }))
+  })
+}
+
 // Join (or start) the shared test ground: a lease held by this process, given back at the end.
 const up = node(['--import', 'tsx', 'test/ground/setup.ts'])
 if (up.status !== 0) throw new Error(`test ground did not come up:\n${up.stderr}`)
@@ -71,55 +91,65 @@ async function main(): Promise<void> {
     await sleep(3000)
     const idleRss = await rssOf(daemon.pid ?? 0)
 
-    const agentDeploy = (image: string) => () => {
-      const run = node([CLI, '--socket', socket, 'deploy', '--service', 'web', '--image', image])
+    const agentDeploy = (image: string) => async () => {
+      const args = [CLI, '--socket', socket, 'deploy', '--service', 'web', '--image', image]
+      const run = await exec(process.execPath, args, process.env)
       if (run.status !== 0) throw new Error(`agent deploy failed: ${run.stderr}`)
     }
-    const scriptDeploy = (image: string) => () => {
-      const run = spawnSync('bash', ['-c', SCRIPT], {
-        env: {
-          ...process.env,
-          ...aws.env(),
-          AWS_ACCESS_KEY_ID: 'AKIDBENCH',
-          AWS_SECRET_ACCESS_KEY: 'x',
-          DOCKER_CONFIG: join(dir, 'docker-config'),
-          IMAGE: image,
-          NAME: scriptName,
-          PORT: String(scriptPort),
-          HOST: ground.registryHost,
-          ENDPOINT: aws.endpoint,
-        },
-        encoding: 'utf8',
+    const scriptDeploy = (image: string) => async () => {
+      const run = await exec('bash', ['-c', SCRIPT], {
+        ...process.env,
+        ...aws.env(),
+        AWS_ACCESS_KEY_ID: 'AKIDBENCH',
+        AWS_SECRET_ACCESS_KEY: 'x',
+        DOCKER_CONFIG: join(dir, 'docker-config'),
+        IMAGE: image,
+        NAME: scriptName,
+        PORT: String(scriptPort),
+        HOST: ground.registryHost,
+        NETWORK: networkName,
+        ENDPOINT: aws.endpoint,
       })
       if (run.status !== 0) throw new Error(`script deploy failed: ${run.stderr}`)
     }
 
+    const agentV1 = agentDeploy(pinned('v1'))
+    const scriptV1 = scriptDeploy(pinned('v1'))
+    const clean = () => reset(['v1', 'v2'])
+    // Each side is prepared on its own so that neither finds an image the other just pulled.
+    const scenarios = [
+      ['first deploy (v1, image not cached)', 'v1', clean, clean],
+      [
+        'version deploy (v1 -> v2, v2 not cached)',
+        'v2',
+        () => clean().then(agentV1),
+        () => clean().then(scriptV1),
+      ],
+      ['no-op re-deploy (v2 again)', 'v2', agentDeploy(pinned('v2')), scriptDeploy(pinned('v2'))],
+    ] as const
     const rows: [string, number[], number[]][] = []
-    for (const [label, prepare, image] of [
-      ['first deploy (v1, image not cached)', () => reset(['v1', 'v2']), 'v1'],
-      ['version deploy (v1 -> v2, v2 not cached)', () => forget(['v2']), 'v2'],
-      ['no-op re-deploy (v2 again)', async () => {}, 'v2'],
-    ] as const) {
+    let wrongVersion = 0
+    for (const [label, image, agentPrepare, scriptPrepare] of scenarios) {
       const agentTimes: number[] = []
       const scriptTimes: number[] = []
       for (let i = 0; i < RUNS; i += 1) {
-        if (label.startsWith('version')) {
-          agentDeploy(pinned('v1'))()
-          scriptDeploy(pinned('v1'))()
-        }
-        await prepare()
-        agentTimes.push(time(agentDeploy(pinned(image))))
-        await prepare()
-        scriptTimes.push(time(scriptDeploy(pinned(image))))
+        await agentPrepare()
+        agentTimes.push(await time(agentDeploy(pinned(image))))
+        if ((await served(agentPort)) !== image) wrongVersion += 1
+        await scriptPrepare()
+        scriptTimes.push(await time(scriptDeploy(pinned(image))))
       }
       rows.push([label, agentTimes, scriptTimes])
     }
 
-    const baseline = median(times(10, () => node(['-e', '0'])))
-    const help = median(times(10, () => node([CLI, '--help'])))
-    const status = median(times(10, () => node([CLI, '--socket', socket, 'status'])))
+    const quiet = async (args: string[]) => {
+      await exec(process.execPath, args, process.env)
+    }
+    const baseline = median(await times(10, () => quiet(['-e', '0'])))
+    const help = median(await times(10, () => quiet([CLI, '--help'])))
+    const status = median(await times(10, () => quiet([CLI, '--socket', socket, 'status'])))
 
-    const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(44) : c.padStart(12))).join('')
+    const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(44) : c.padStart(14))).join('')
     process.stdout.write(
       `runs per figure: ${RUNS} (medians, ms); the script does no health check, the agent waits for /health\n`,
     )
@@ -129,6 +159,25 @@ async function main(): Promise<void> {
         `${line([label, median(a).toFixed(0), median(s).toFixed(0), (median(a) / median(s)).toFixed(2)])}\n`,
       )
     }
+    const login = median(
+      await times(RUNS, async () => {
+        await exec('/usr/bin/aws', ['ecr', 'get-login-password', '--endpoint-url', aws.endpoint], {
+          ...process.env,
+          ...aws.env(),
+          AWS_ACCESS_KEY_ID: 'AKIDBENCH',
+          AWS_SECRET_ACCESS_KEY: 'x',
+        })
+      }),
+    )
+    process.stdout.write(
+      `of the script's time, \`aws ecr get-login-password\` alone takes ${login.toFixed(0)} ms\n`,
+    )
+    process.stdout.write(
+      `"not cached" preparations where the image stayed on disk (held by another container): ${stillCached} of ${forgotten}\n`,
+    )
+    process.stdout.write(
+      `agent deploys after which the service did not serve the new version: ${wrongVersion}\n`,
+    )
     process.stdout.write(`daemon idle RSS: ${(idleRss / 1024).toFixed(1)} MiB\n`)
     process.stdout.write(
       `CLI start-up: --help ${help.toFixed(0)} ms, status ${status.toFixed(0)} ms (bare node -e 0: ${baseline.toFixed(0)} ms)\n`,
@@ -158,7 +207,11 @@ async function reset(names: ('v1' | 'v2')[]): Promise<void> {
   await forget(names)
 }
 
-/** Untags every reference to these images (an image another test's container uses stays; noted as cached). */
+/** Deploys that started with the image still on disk (another test's container held it): reported. */
+let stillCached = 0
+let forgotten = 0
+
+/** Untags every reference to these images, so that the next deploy has to pull. */
 async function forget(names: ('v1' | 'v2')[]): Promise<void> {
   for (const name of names) {
     for (const ref of [ground.images[name].uri, pinned(name)]) {
@@ -167,17 +220,30 @@ async function forget(names: ('v1' | 'v2')[]): Promise<void> {
         .remove()
         .catch(() => undefined)
     }
+    const left = await docker
+      .getImage(pinned(name))
+      .inspect()
+      .catch(() => undefined)
+    forgotten += 1
+    if (left !== undefined) stillCached += 1
   }
 }
 
-function time(run: () => void): number {
+async function time(run: () => Promise<void>): Promise<number> {
   const start = performance.now()
-  run()
+  await run()
   return performance.now() - start
 }
 
-function times(count: number, run: () => void): number[] {
-  return Array.from({ length: count }, () => time(run))
+async function times(count: number, run: () => Promise<void>): Promise<number[]> {
+  const results: number[] = []
+  for (let i = 0; i < count; i += 1) results.push(await time(run))
+  return results
+}
+
+async function served(port: number): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined)
+  return res ? (await res.text()).trim() : 'nothing'
 }
 
 function median(values: number[]): number {
