@@ -57,5 +57,8 @@ export function loadGround(): Ground {
     )
   }
   const ground = JSON.parse(text) as Ground
-  return Object.freeze({ ...ground, images: Object.freeze({ ...ground.images }) })
+  const images = Object.fromEntries(
+    Object.entries(ground.images).map(([name, image]) => [name, Object.freeze({ ...image })]),
+  ) as Record<TestImageName, GroundImage>
+  return Object.freeze({ ...ground, images: Object.freeze(images) })
 }

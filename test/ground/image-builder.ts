@@ -33,6 +33,7 @@ export async function importBusyboxBase(docker: Docker, workDir: string, tag: st
   })
   const [repo, version] = tag.split(':')
   await follow(docker, await docker.importImage(tar.stdout, { repo, tag: version }), `import of ${tag}`)
+  rmSync(root, { recursive: true, force: true })
 }
 
 /** Builds one recipe into `uri` with the classic builder (no BuildKit, no network needed). */
