@@ -48,14 +48,12 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
   const accountId = options.accountId ?? '123456789012'
   const region = options.region ?? 'us-east-1'
   const registry = options.registry
-  const ca = registry?.ca?.includes('-----BEGIN')
-    ? registry.ca
-    : registry?.ca && readFileSync(registry.ca, 'utf8')
+  const ca = registry?.ca === undefined ? undefined : readPem(registry.ca)
   const contents =
     options.contents ??
     (registry === undefined
       ? new MemoryRegistryContents()
-      : httpRegistryContents({ ...registry, ...(ca ? { ca } : {}) }))
+      : httpRegistryContents({ ...registry, ...(ca === undefined ? {} : { ca }) }))
   const registryHost =
     options.registryHost ??
     (registry === undefined ? `${accountId}.dkr.ecr.${region}.amazonaws.com` : new URL(registry.url).host)
@@ -114,4 +112,9 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
       await new Promise<void>((resolve) => server.close(() => resolve()))
     },
   }
+}
+
+/** A CA given as PEM text is used as is; anything else is a path to a PEM file. */
+function readPem(pemOrPath: string): string {
+  return pemOrPath.includes('-----BEGIN') ? pemOrPath : readFileSync(pemOrPath, 'utf8')
 }

@@ -24,9 +24,12 @@ export interface RegistryContents {
   manifest(repository: string, reference: string): Promise<StoredManifest | undefined>
 }
 
+/** The Docker image manifest media type, the one `docker push` writes. */
+export const DOCKER_MANIFEST_V2 = 'application/vnd.docker.distribution.manifest.v2+json'
+
 /** Media types asked for, so the registry answers with the stored manifest instead of converting it. */
 export const MANIFEST_ACCEPT = [
-  'application/vnd.docker.distribution.manifest.v2+json',
+  DOCKER_MANIFEST_V2,
   'application/vnd.docker.distribution.manifest.list.v2+json',
   'application/vnd.oci.image.manifest.v1+json',
   'application/vnd.oci.image.index.v1+json',
@@ -127,12 +130,7 @@ export class MemoryRegistryContents implements RegistryContents {
   readonly #repos = new Map<string, { tags: Map<string, string>; manifests: Map<string, StoredManifest> }>()
 
   /** Stores a manifest under a tag and returns its digest. */
-  push(
-    repository: string,
-    tag: string,
-    body: string,
-    mediaType = MANIFEST_ACCEPT.split(', ')[0] ?? '',
-  ): string {
+  push(repository: string, tag: string, body: string, mediaType = DOCKER_MANIFEST_V2): string {
     const repo = this.#repos.get(repository) ?? { tags: new Map(), manifests: new Map() }
     this.#repos.set(repository, repo)
     const digest = sha256(body)
