@@ -6,10 +6,10 @@ import { BusyError } from '../../shared/errors.js'
  */
 export class ServiceLocks {
   readonly #tails = new Map<string, Promise<void>>()
-  readonly #held = new Set<string>()
 
+  /** True from the moment an operation is requested until the last queued one ends. */
   isHeld(service: string): boolean {
-    return this.#held.has(service)
+    return this.#tails.has(service)
   }
 
   /** Runs `action` holding the service's lock; without `wait`, a held lock is a BusyError at once. */
@@ -25,11 +25,9 @@ export class ServiceLocks {
     const tail = before.then(() => mine)
     this.#tails.set(service, tail)
     await before
-    this.#held.add(service)
     try {
       return await action()
     } finally {
-      this.#held.delete(service)
       release()
       if (this.#tails.get(service) === tail) this.#tails.delete(service)
     }

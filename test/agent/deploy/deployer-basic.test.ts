@@ -112,5 +112,13 @@ t.test(
       tokenCalls.map(() => ({ registryIds: ['123456789012'] })),
     )
     t.equal(env.dockerConfigWritten(), false, '~/.docker does not exist')
+    const password = h.ground.registryPassword
+    t.ok(h.logLines.length > 0 && h.progress.length === 0, 'the deployer logged its progress')
+    t.notOk(
+      h.logLines.some((line) => line.includes(password)),
+      'the registry password is in no log line',
+    )
+    const stateText = JSON.stringify(await h.state.read('web'))
+    t.notOk(stateText.includes(password), 'nor in the state file')
   },
 )

@@ -39,6 +39,8 @@ export interface Harness {
   readonly deployer: Deployer
   readonly parameters: FakeParameters
   readonly progress: ProgressEvent[]
+  /** Every line the deployer logged, at debug level and above. */
+  readonly logLines: string[]
   /** Replaces the configuration, as a reload would. */
   setConfig(yaml: string): void
   configYaml(repositoryHost?: string, extra?: string): string
@@ -68,6 +70,8 @@ services:
     keepImages: 2
     healthCheck: { http: { path: /health, port: 8080 }, interval: 0.2, timeout: 1, startPeriod: 1, retries: 3 }
 ${extra}`
+  const logLines: string[] = []
+  const logger = pino({ level: 'debug' }, { write: (line: string) => logLines.push(line) })
   let config: AgentConfig = parseConfig(configYaml(), '/etc/ecr-deploy/agent.yaml', 'unused')
   const deployer = createDeployer({
     config: () => config,
@@ -76,7 +80,7 @@ ${extra}`
     parameters,
     state,
     clock: systemClock,
-    logger: pino({ level: 'silent' }),
+    logger,
   })
   t.teardown(() => removeAgentContainers(engine, agentId))
   const progress: ProgressEvent[] = []
@@ -90,6 +94,7 @@ ${extra}`
     deployer,
     parameters,
     progress,
+    logLines,
     configYaml,
     setConfig: (yaml) => {
       config = parseConfig(yaml, '/etc/ecr-deploy/agent.yaml', 'unused')

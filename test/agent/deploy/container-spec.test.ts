@@ -1,0 +1,43 @@
+import t from 'tap'
+import { parseConfig } from '../../../agent/config/load.js'
+import { releaseContainerSpec } from '../../../agent/deploy/container-spec.js'
+
+const REPO = '123456789012.dkr.ecr.us-east-1.amazonaws.com/web'
+
+t.test('a release container comes from configuration and image only, with our labels last', async (t) => {
+  const config = parseConfig(
+    `services:
+  web:
+    repository: ${REPO}
+    ports: ["8080:80"]
+    labels: { team: core, ecr-deploy.release: spoofed }
+    command: [serve]
+    stopTimeout: 4
+`,
+    'f',
+    'host-1',
+  )
+  const service = config.services.web
+  if (!service) throw new Error('no web service')
+  const image = `${REPO}@sha256:${'a'.repeat(64)}`
+  t.strictSame(
+    releaseContainerSpec({ agentId: 'host-1', service, releaseId: 'r7', image, env: { A: '1' } }),
+    {
+      name: 'ecr-deploy-host-1-web-r7',
+      image,
+      labels: {
+        team: 'core',
+        'ecr-deploy.release': 'r7',
+        'ecr-deploy.agent': 'host-1',
+        'ecr-deploy.service': 'web',
+      },
+      env: { A: '1' },
+      command: ['serve'],
+      ports: [{ hostPort: 8080, containerPort: 80 }],
+      volumes: [],
+      restart: 'unless-stopped',
+      init: true,
+      stopTimeoutSeconds: 4,
+    },
+  )
+})
