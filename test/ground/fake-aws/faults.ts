@@ -10,6 +10,8 @@ export interface InjectedError {
 /**
  * Fault controls for tests. Operations are named as on the wire (`SendCommand`, `GetAuthorizationToken`,
  * `AssumeRoleWithWebIdentity`); a fault applies to every service that has an operation of that name.
+ * IMDS requests are `ImdsToken`, `ImdsCredentials` and `ImdsMetadata` (an injected error there is just
+ * its HTTP status).
  */
 export interface FaultControls {
   /** The next `times` calls answer 400 ThrottlingException (retried by the SDK and the CLI). */

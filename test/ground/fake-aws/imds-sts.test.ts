@@ -117,3 +117,18 @@ t.test(
     await t.rejects(assume(''), { name: 'InvalidIdentityTokenException' })
   },
 )
+
+t.test('IMDS faults: a failing credentials endpoint and a slow token endpoint', async (t) => {
+  const aws = await startFakeAws()
+  t.teardown(() => aws.close())
+  process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT = `${aws.endpoint}/`
+  t.teardown(() => {
+    delete process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT
+  })
+  aws.faults.fail('ImdsCredentials', { type: 'ServiceUnavailable', status: 503 }, 1)
+  await t.rejects(fromInstanceMetadata({ timeout: 1000, maxRetries: 0 })(), 'one failed fetch')
+  const creds = await fromInstanceMetadata({ timeout: 1000, maxRetries: 0 })()
+  t.equal(creds.accessKeyId, aws.imds.issuedKeys[0], 'works again once the fault is used up')
+  aws.faults.delay('ImdsToken', 1500)
+  await t.rejects(fromInstanceMetadata({ timeout: 300, maxRetries: 0 })(), 'the SDK times out')
+})

@@ -57,6 +57,14 @@ export async function listen(routes: Routes): Promise<{ server: http.Server; por
 async function handle(routes: Routes, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://fake').pathname
   if (path.startsWith('/latest/')) {
+    try {
+      await routes.faults.before(imdsOperation(path))
+    } catch (error) {
+      // IMDS has no error bodies; a status is all the SDK looks at.
+      if (!(error instanceof AwsError)) throw error
+      res.writeHead(error.status).end()
+      return
+    }
     routes.imds(req, res, path)
     return
   }
@@ -113,4 +121,10 @@ async function handleJson(
     if (error instanceof AwsError) writeJsonError(res, error)
     else throw error
   }
+}
+
+/** Names IMDS requests so faults can target them like operations. */
+function imdsOperation(path: string): string {
+  if (path === '/latest/api/token') return 'ImdsToken'
+  return path.includes('/iam/security-credentials/') ? 'ImdsCredentials' : 'ImdsMetadata'
 }
