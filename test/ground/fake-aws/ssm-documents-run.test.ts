@@ -28,7 +28,7 @@ t.test(
       '  - action: aws:runShellScript',
       '    name: first',
       '    inputs:',
-      '      runCommand: ["echo first {{ version }}"]',
+      '      runCommand: ["echo first {{ version }} $AWS_SSM_INSTANCE_ID $AWS_SSM_REGION_NAME"]',
       '  - action: aws:runShellScript',
       '    name: second',
       '    inputs:',
@@ -52,7 +52,7 @@ t.test(
     )
     t.match(first, {
       PluginName: 'first',
-      StandardOutputContent: 'first 1.2.3\n',
+      StandardOutputContent: `first 1.2.3 ${A} us-east-1\n`,
       ResponseCode: 0,
       Status: 'Failed',
     })

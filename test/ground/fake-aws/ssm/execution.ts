@@ -15,12 +15,20 @@ import { runShellScript } from './runner.js'
 /** What running a command needs besides the command itself. */
 export interface ExecutionDeps {
   readonly instances: Instances
+  readonly region: string
   readonly now: () => number
   /** How long an offline instance is waited for before its invocation ends Delivery Timed Out. */
   readonly deliveryTimeoutMs: (command: CommandState) => number
 }
 
 const DEFAULT_STEP_TIMEOUT_SECONDS = 3600
+
+/** An invocation takes the worst of its plugins' outcomes: [StatusDetails, Status], worst first. */
+const INVOCATION_OUTCOMES: readonly (readonly [string, string])[] = [
+  ['Cancelled', 'Cancelled'],
+  ['Execution Timed Out', 'TimedOut'],
+  ['Failed', 'Failed'],
+]
 
 /**
  * Runs a command on its targets: at most MaxConcurrency at once; once errors exceed MaxErrors no
@@ -83,6 +91,7 @@ async function runInvocation(
     ...instance.env,
     ...environmentFor(document.parameters, params),
     AWS_SSM_INSTANCE_ID: instance.id,
+    AWS_SSM_REGION_NAME: deps.region,
   }
   for (const [index, step] of document.mainSteps.entries()) {
     const plugin = invocation.plugins[index] as PluginState
@@ -100,12 +109,11 @@ async function runInvocation(
       deps,
     )
   }
-  const worst = ['Cancelled', 'Execution Timed Out', 'Failed'].find((d) =>
+  const [details, status] = INVOCATION_OUTCOMES.find(([d]) =>
     invocation.plugins.some((p) => p.statusDetails === d),
-  )
-  const status = { Cancelled: 'Cancelled', 'Execution Timed Out': 'TimedOut', Failed: 'Failed' }
-  invocation.status = worst === undefined ? 'Success' : (status[worst as keyof typeof status] ?? 'Failed')
-  invocation.statusDetails = worst ?? 'Success'
+  ) ?? ['Success', 'Success']
+  invocation.status = status
+  invocation.statusDetails = details
 }
 
 async function runStep(

@@ -38,6 +38,7 @@ export function createSsm(options: SsmOptions) {
   const commands = new Commands()
   const deps = {
     instances,
+    region: options.region,
     now: options.now,
     deliveryTimeoutMs: (command: CommandState) => options.deliveryTimeoutMs ?? command.timeoutSeconds * 1000,
   }
