@@ -88,6 +88,25 @@ t.teardown(() => {
 
 const cli = (...args: string[]) => runCli(['--socket', socket, ...args], { HOME: home })
 
+/** A CLI deploy left running, to act on the daemon in the middle of it. */
+function deployInBackground(image: string): { progress: () => string; exit: Promise<number | null> } {
+  const main = fileURLToPath(new URL('../../../agent/cli/main.ts', import.meta.url))
+  const args = ['--import', 'tsx', main, '--socket', socket, 'deploy', '--service', 'web', '--image', image]
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, HOME: home },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  t.teardown(() => {
+    child.kill('SIGKILL')
+  })
+  let output = ''
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString()
+  })
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  return { progress: () => output, exit }
+}
+
 async function served(): Promise<string> {
   const res = await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined)
   return res ? (await res.text()).trim() : 'nothing'
@@ -130,34 +149,14 @@ t.test('deploying the same image again changes nothing', async (t) => {
 })
 
 t.test('a daemon killed in the middle of a deploy converges when it starts again', async (t) => {
-  const deploy = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      fileURLToPath(new URL('../../../agent/cli/main.ts', import.meta.url)),
-      '--socket',
-      socket,
-      'deploy',
-      '--service',
-      'web',
-      '--image',
-      pinned('v2'),
-    ],
-    { env: { ...process.env, HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] },
-  )
-  let progress = ''
-  deploy.stdout.on('data', (chunk: Buffer) => {
-    progress += chunk.toString()
-  })
-  const cliExit = new Promise<number | null>((resolve) => deploy.on('exit', (code) => resolve(code)))
+  const { progress, exit: cliExit } = deployInBackground(pinned('v2'))
   await eventually('the deploy to reach its start phase', 60_000, async () =>
-    /\] (start|health|switch|stop):/.test(progress) ? true : undefined,
+    /\] (start|health|switch|stop):/.test(progress()) ? true : undefined,
   )
   agent.child.kill('SIGKILL')
   await agent.exited
   t.equal(await cliExit, 7, 'the CLI reports the daemon went away')
-  t.match(progress, /"code":"E_DAEMON_UNAVAILABLE"/)
+  t.match(progress(), /"code":"E_DAEMON_UNAVAILABLE"/)
 
   agent = await startAgent(socket, agentEnv)
   const status = await eventually(
@@ -180,6 +179,36 @@ t.test('a daemon killed in the middle of a deploy converges when it starts again
   t.equal(await served(), 'v2')
 })
 
+t.test('rollback through the CLI returns to the previous release', async (t) => {
+  const run = await cli('rollback', '--service', 'web')
+  t.equal(run.code, 0, run.stderr)
+  t.match(lastJson(run), { result: 'rolled-back', digest: ground.images.v1.digest })
+  t.equal(await served(), 'v1')
+})
+
+t.test(
+  'reload: an invalid file is refused and the old configuration stays; a valid one applies',
+  async (t) => {
+    const good = await readFile(configFile, 'utf8')
+    await writeFile(configFile, good.replace('stopTimeout: 2', 'stopTimeout: soon'))
+    agent.child.kill('SIGHUP')
+    await eventually('the SIGHUP reload to be refused', 10_000, async () =>
+      agent.output().includes('reload refused') ? true : undefined,
+    )
+    const refused = await cli('reload')
+    t.equal(refused.code, 2)
+    t.match(
+      refused.stderr,
+      new RegExp(`^error \\[E_CONFIG_INVALID\\]: ${configFile}: services\\.web\\.stopTimeout`),
+    )
+    t.equal((await webStatus()).state, 'running', 'the daemon still serves with the old configuration')
+    await writeFile(configFile, good)
+    const applied = await cli('reload')
+    t.equal(applied.code, 0, applied.stderr)
+    t.equal(applied.stdout, `configuration reloaded from ${configFile}: 1 service(s) (web)\n`)
+  },
+)
+
 t.test('Parameter Store desired state: the service converges with no command sent', async (t) => {
   const ssm = new SSMClient({
     endpoint: aws.endpoint,
@@ -189,16 +218,16 @@ t.test('Parameter Store desired state: the service converges with no command sen
   await ssm.send(
     new PutParameterCommand({
       Name: '/ecr-deploy/web',
-      Value: pinned('v1'),
+      Value: pinned('v2'),
       Type: 'String',
       Overwrite: true,
     }),
   )
   await eventually(
-    'the desired-state job to deploy v1',
+    'the desired-state job to deploy v2',
     60_000,
     async () =>
-      (await served()) === 'v1' && (await webStatus()).current?.digest === ground.images.v1.digest
+      (await served()) === 'v2' && (await webStatus()).current?.digest === ground.images.v2.digest
         ? true
         : undefined,
     agent,
@@ -207,7 +236,7 @@ t.test('Parameter Store desired state: the service converges with no command sen
     releases: { digest: string; result: string }[]
   }
   t.ok(
-    history.releases.some((r) => r.digest === ground.images.v1.digest),
+    history.releases.some((r) => r.digest === ground.images.v2.digest && r.result === 'deployed'),
     'the history records the converged release',
   )
   t.equal((await runningContainers()).length, 1)
@@ -227,9 +256,16 @@ t.test('no credential was written anywhere: no ~/.docker, no password in HOME or
   )
 })
 
-t.test('SIGTERM stops the daemon cleanly and removes nothing it runs', async (t) => {
+t.test('SIGTERM in the middle of a deploy lets it finish, then the daemon exits 0', async (t) => {
+  const { progress, exit } = deployInBackground(pinned('v1'))
+  await eventually('the deploy to reach its start phase', 60_000, async () =>
+    /\] (start|health|switch):/.test(progress()) ? true : undefined,
+  )
   agent.child.kill('SIGTERM')
-  t.equal(await agent.exited, 0)
+  t.equal(await exit, 0, 'the deploy completed')
+  t.match(progress().trim().split('\n').at(-1), /"result":"deployed"/)
+  t.equal(await agent.exited, 0, 'the daemon exited cleanly afterwards')
+  t.equal(await served(), 'v1')
   t.equal((await runningContainers()).length, 1, 'the service keeps running without the agent')
 })
 
