@@ -40,6 +40,10 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   const env = process.env
   const logger = createLogger('ecr-deploy-agent')
   if (options.verbose) logger.level = 'debug'
+  // Registered first: SIGHUP's default action would kill a daemon that is still starting.
+  let onHangup = (): void =>
+    logger.warn('SIGHUP while starting: ignored, send it again once the agent listens')
+  process.on('SIGHUP', () => onHangup())
   const configPath = options.config ?? env.ECR_DEPLOY_AGENT_CONFIG ?? DEFAULT_CONFIG_PATH
   let config = await loadConfig(configPath)
   const schedules = schedulesFromEnv(env)
@@ -92,12 +96,12 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   const startup = jobs.reconcile().then(() => jobs['desired-state']())
   const scheduled = scheduleJobs(schedules, jobs)
 
-  process.on('SIGHUP', () => {
+  onHangup = () => {
     reload().catch((error: unknown) => {
       const message = error instanceof ConfigError ? error.message : String(error)
       logger.error({ err: error }, `reload refused, the previous configuration stays: ${message}`)
     })
-  })
+  }
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {

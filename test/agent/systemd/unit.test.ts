@@ -64,6 +64,7 @@ t.test('the unit holds the keys the agent relies on', async (t) => {
   t.equal(one('ExecStart'), '/usr/bin/env ecr-deploy-agent serve')
   t.equal(one('Type'), 'simple')
   t.equal(one('Restart'), 'on-failure')
+  t.equal(one('RestartPreventExitStatus'), '2', 'a configuration error is not retried in a loop')
   t.equal(one('ExecReload'), '/bin/kill -HUP $MAINPID', 'reload is SIGHUP, which re-reads the configuration')
   t.equal(one('RuntimeDirectory'), 'ecr-deploy')
   t.equal(one('RuntimeDirectoryMode'), '0700', 'the socket directory is root-only')
