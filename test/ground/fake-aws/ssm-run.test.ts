@@ -165,6 +165,10 @@ t.test('exit codes and output limits: 24,000 / 8,000 / 2,500 chars', async (t) =
   t.equal(inv.StandardErrorContent, 'e'.repeat(8000))
   const list = await ssm.send(new ListCommandInvocationsCommand({ CommandId: id, Details: true }))
   t.equal(list.CommandInvocations?.[0]?.CommandPlugins?.[0]?.Output, 'o'.repeat(2500))
+  const byStatus = (value: string) =>
+    ssm.send(new ListCommandInvocationsCommand({ CommandId: id, Filters: [{ key: 'Status', value }] }))
+  t.equal((await byStatus('Failed')).CommandInvocations?.length, 1, 'a Status filter selects invocations')
+  t.equal((await byStatus('Success')).CommandInvocations?.length, 0)
   const command = await ssm.send(new ListCommandsCommand({ CommandId: id }))
   t.match(command.Commands?.[0], {
     Status: 'Failed',

@@ -49,11 +49,16 @@ export class Commands {
     },
     ListCommandInvocations: (input) => {
       const instanceId = optionalString(input, 'InstanceId')
+      const filters = (input.Filters as CommandFilter[] | undefined) ?? []
+      // A Status filter here means the invocation's status; the other keys are about the command.
+      const commandFilters = filters.filter((f) => f.key !== 'Status')
+      const status = filters.find((f) => f.key === 'Status')?.value
       const rows = this.#select(input)
-        .filter((command) => matches(command, input.Filters as CommandFilter[] | undefined))
+        .filter((command) => matches(command, commandFilters))
         .flatMap((command) =>
           command.invocations
             .filter((invocation) => instanceId === undefined || invocation.instanceId === instanceId)
+            .filter((invocation) => status === undefined || invocation.status === status)
             .map((invocation) => invocationView(command, invocation, input.Details === true)),
         )
       const page = paginate(rows, optionalNumber(input, 'MaxResults'), optionalString(input, 'NextToken'), 50)
