@@ -1,7 +1,8 @@
-import { DeployToolError, InternalError } from '../../shared/errors.js'
+import { DeployToolError, InternalError, UsageError } from '../../shared/errors.js'
 import { parseImageRef } from '../../shared/image-ref.js'
 import { assertServiceName } from '../../shared/service-name.js'
 import type { ProgressLine, ResultLine } from '../api/protocol.js'
+import { RELEASE_ID_PATTERN } from '../api/schemas.js'
 import type { ReloadOutcome } from '../api/server.js'
 import type { ReleaseRecord, ServiceStatus } from '../deploy/deployer.js'
 import type { AgentClient } from './client.js'
@@ -59,6 +60,11 @@ export interface RollbackOptions {
 export function rollbackCommand(client: AgentClient, io: CliIo, options: RollbackOptions): Promise<void> {
   return operation(io, options.json, options.service, null, (onProgress) => {
     assertServiceName(options.service)
+    if (options.to !== undefined && !new RegExp(RELEASE_ID_PATTERN).test(options.to)) {
+      throw new UsageError(
+        `--to "${options.to}" is not a release id: use an id from \`ecr-deploy-agent history --service ${options.service}\``,
+      )
+    }
     const body = { service: options.service, ...(options.to === undefined ? {} : { to: options.to }) }
     return client.stream('/rollback', body, onProgress)
   })
