@@ -31,11 +31,19 @@ export async function waitHealthy(input: WaitHealthyInput): Promise<HealthVerdic
     const info = await input.inspect()
     checks += 1
     if (info === null) return { healthy: false, checks, reason: 'the container disappeared' }
-    if (!info.running || info.restartCount > 0) {
+    if (!info.running) {
       return {
         healthy: false,
         checks,
         reason: `the container exited with code ${info.exitCode} (${info.state})`,
+      }
+    }
+    // Docker resets the exit code once it restarts the container, so the restart count is the evidence.
+    if (info.restartCount > 0) {
+      return {
+        healthy: false,
+        checks,
+        reason: `the container keeps exiting (Docker restarted it ${info.restartCount} time(s))`,
       }
     }
     const result = await probeOnce(check, info, input.probes)

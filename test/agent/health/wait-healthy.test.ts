@@ -85,6 +85,10 @@ t.test('a container that exits or restarts fails at once, without waiting', asyn
     clock,
   })
   t.equal(verdict.healthy, false)
+  t.equal(
+    verdict.healthy === false && verdict.reason,
+    'the container keeps exiting (Docker restarted it 1 time(s))',
+  )
   t.strictSame(clock.sleeps, [])
 })
 
