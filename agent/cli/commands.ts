@@ -8,12 +8,12 @@ import type { ReleaseRecord, ServiceStatus } from '../deploy/deployer.js'
 import type { AgentClient } from './client.js'
 import {
   formatHistoryTable,
-  formatProgress,
   formatStatusTable,
   type ResultSummary,
   summaryOfFailure,
   summaryOfResult,
 } from './output.js'
+import { clip, LINE_LIMIT, ProgressPrinter } from './progress-printer.js'
 
 /** Where the commands write, and the clock for elapsed times. */
 export interface CliIo {
@@ -80,11 +80,14 @@ async function operation(
   const started = io.now()
   // With --json stdout holds only the result line; progress still shows, on stderr.
   const print = json ? io.err : io.out
+  const progress = new ProgressPrinter(print, () => io.now() - started)
   try {
-    const result = await run((line) => print(formatProgress(line, io.now() - started)))
-    print(`${result.result}: ${result.message}`)
+    const result = await run((line) => progress.line(line))
+    progress.finish()
+    print(clip(`${result.result}: ${result.message}`, LINE_LIMIT))
     io.out(JSON.stringify(summaryOfResult(result)))
   } catch (error) {
+    progress.finish()
     const known =
       error instanceof DeployToolError
         ? error

@@ -17,6 +17,9 @@ export interface ResultSummary {
   readonly code?: ErrorCode
 }
 
+/** The result line's message is cut so that the line always fits in what SSM keeps. */
+export const MESSAGE_LIMIT = 2_000
+
 export function summaryOfResult(line: ResultLine): ResultSummary {
   return {
     result: line.result,
@@ -25,7 +28,7 @@ export function summaryOfResult(line: ResultLine): ResultSummary {
     digest: line.digest,
     previousDigest: line.previousDigest,
     durationMs: line.durationMs,
-    message: line.message,
+    message: clipMessage(line.message),
   }
 }
 
@@ -43,9 +46,13 @@ export function summaryOfFailure(
     digest: null,
     previousDigest: null,
     durationMs,
-    message: error.message,
+    message: clipMessage(error.message),
     code: error.code,
   }
+}
+
+function clipMessage(message: string): string {
+  return message.length <= MESSAGE_LIMIT ? message : `${message.slice(0, MESSAGE_LIMIT - 3)}...`
 }
 
 /** `[  2.1s] pull: pulling ...`; the elapsed time is from the start of the command. */
