@@ -1,6 +1,12 @@
+import { createServer } from 'node:net'
 import t from 'tap'
 import type { DeployOutcome } from '../../../agent/deploy/deployer.js'
-import { HealthFailedError, NoPreviousReleaseError, PullFailedError } from '../../../shared/errors.js'
+import {
+  HealthFailedError,
+  NoPreviousReleaseError,
+  PullFailedError,
+  RollbackFailedError,
+} from '../../../shared/errors.js'
 import { useFakeAws } from './fake-aws-env.js'
 import { get, type Harness, startHarness } from './harness.js'
 
@@ -128,4 +134,31 @@ t.test('rollback to the previous release, then --to a given one', async (t) => {
   t.match(forth, { result: 'rolled-back', release: { id: 'r4', digest: h.ground.images.v2.digest } })
   t.strictSame(await get(h.port), { status: 200, body: 'v2' })
   await t.rejects(h.deployer.rollback({ service: 'web', to: 'r99' }), NoPreviousReleaseError)
+})
+
+t.test('when the restore fails too: RollbackFailedError, and reconcile brings r1 back later', async (t) => {
+  const h = await startHarness(t)
+  await h.deployer.deploy({ service: 'web', image: h.ground.images.v1.uri })
+  // Something else grabs the host port the moment the old container frees it.
+  const squatter = createServer()
+  h.docker.afterStop = () => new Promise<void>((resolve) => squatter.listen(h.port, '127.0.0.1', resolve))
+  t.teardown(() => squatter.close())
+  const error = await failure(h.deployer.deploy({ service: 'web', image: h.ground.images.v2.uri }))
+  t.type(error, RollbackFailedError)
+  t.equal((error as RollbackFailedError).exitCode, 6)
+  t.match(
+    error.message,
+    /release r2 of service "web" failed \(the container could not start: .*\) and restoring r1 \(.*\) failed too: the container could not start/,
+  )
+  t.match(await h.state.read('web'), {
+    current: { id: 'r1' },
+    history: [{ id: 'r1' }, { id: 'r2', result: 'failed' }],
+  })
+
+  h.docker.afterStop = undefined
+  await new Promise<void>((resolve) => squatter.close(() => resolve()))
+  t.strictSame((await h.deployer.reconcile()).actions, [
+    'web: re-created release r1 (its container was stopped)',
+  ])
+  t.strictSame(await get(h.port), { status: 200, body: 'v1' })
 })

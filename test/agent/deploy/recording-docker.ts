@@ -13,6 +13,8 @@ export class RecordingDocker implements DockerEngine {
   readonly created: ContainerSpec[] = []
   /** Runs just before `stop`, so a test can simulate a crash in the middle of a deploy. */
   beforeStop: (() => Promise<void>) | undefined
+  /** Runs just after `stop`, e.g. to take the freed host port. */
+  afterStop: (() => Promise<void>) | undefined
 
   constructor(private readonly engine: DockerEngine) {}
 
@@ -38,7 +40,8 @@ export class RecordingDocker implements DockerEngine {
   }
   async stop(id: string, timeoutSeconds: number): Promise<void> {
     await this.beforeStop?.()
-    return this.engine.stop(id, timeoutSeconds)
+    await this.engine.stop(id, timeoutSeconds)
+    await this.afterStop?.()
   }
   remove(id: string): Promise<void> {
     return this.engine.remove(id)
