@@ -1,6 +1,7 @@
 /**
  * The agent's use cases, as the API, the CLI and the upkeep jobs see them.
- * The implementation decides in pure planners and acts through the Docker, ECR and state adapters.
+ * The implementation decides in pure planners and acts through the Docker, ECR and state adapters;
+ * build it with `createDeployer(deps)` from create-deployer.ts.
  */
 
 /** One recorded release of a service. */

@@ -122,3 +122,17 @@ t.test(
     t.notOk(stateText.includes(password), 'nor in the state file')
   },
 )
+
+t.test('a service without published ports is health-checked on its container address', async (t) => {
+  const h = await startHarness(t)
+  h.setConfig(h.configYaml().replace(/ {4}ports: .*\n/, ''))
+  const outcome = await h.deployer.deploy({
+    service: 'web',
+    image: h.ground.images.v1.uri,
+    onProgress: (e) => h.progress.push(e),
+  })
+  t.equal(outcome.result, 'deployed')
+  const health = h.progress.find((e) => e.phase === 'health')
+  t.match(health?.message, /GET http:\/\/\d+\.\d+\.\d+\.\d+:8080\/health answered 200/)
+  t.notMatch(health?.message, /127\.0\.0\.1/)
+})
