@@ -113,7 +113,8 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   })
   await shutdown(logger, async () => {
     await scheduled.stop()
-    await Promise.all([app.close(), deployer.idle(), startup])
+    await Promise.all([startup, ...Object.values(jobs).map((job) => job.settled())])
+    await Promise.all([app.close(), deployer.idle()])
   })
 }
 

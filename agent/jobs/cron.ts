@@ -1,5 +1,4 @@
 import { schedule } from 'node-cron'
-import type { Job } from './exclusive.js'
 import type { JobName, JobSchedules } from './schedules.js'
 
 /** The running schedule; `stop()` ends the timers (a run in progress finishes on its own). */
@@ -8,7 +7,10 @@ export interface ScheduledJobs {
 }
 
 /** Hooks the upkeep jobs to node-cron. The jobs themselves guard against overlap and catch their errors. */
-export function scheduleJobs(schedules: JobSchedules, jobs: Readonly<Record<JobName, Job>>): ScheduledJobs {
+export function scheduleJobs(
+  schedules: JobSchedules,
+  jobs: Readonly<Record<JobName, () => Promise<void>>>,
+): ScheduledJobs {
   const tasks = Object.entries(jobs)
     .filter(([name]) => schedules[name as JobName] !== 'off')
     .map(([name, job]) => schedule(schedules[name as JobName], () => job(), { name, noOverlap: true }))

@@ -33,8 +33,14 @@ t.test('a job never overlaps itself and never throws', async (t) => {
   const first = job()
   await job()
   t.equal(runs, 1, 'the second call was skipped while the first ran')
+  let settled = false
+  const waiting = job.settled().then(() => (settled = true))
+  await new Promise((resolve) => setImmediate(resolve))
+  t.notOk(settled, 'settled() waits for the run in progress')
   release()
   await first
+  await waiting
+  t.ok(settled)
   await job()
   await job()
   t.equal(runs, 3)
