@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto'
 import t from 'tap'
 import { DockerodeEngine } from '../../../agent/docker/dockerode-engine.js'
 import type { ContainerSpec } from '../../../agent/docker/engine.js'
-import { DockerError, PullFailedError } from '../../../shared/errors.js'
+import { DockerError, ImageNotFoundError, PullFailedError } from '../../../shared/errors.js'
+import { loadGround } from '../../ground/ground.js'
 import { ensureLocalBusybox } from './busybox-image.js'
 import { freePort } from './free-port.js'
 
@@ -112,4 +113,28 @@ t.test('a pull from an unreachable registry is PullFailedError, and never shows 
     )
   t.type(error, PullFailedError)
   t.notMatch(String((error as Error).message), /s3cret-pass/)
+})
+
+t.test('pulls from the ECR-shaped registry with per-request credentials', async (t) => {
+  const ground = loadGround()
+  const auth = { username: 'AWS', password: ground.registryPassword, serveraddress: ground.registryUrl }
+  const lines: string[] = []
+  await engine.pull(ground.images.v1.uri, auth, (line) => lines.push(line))
+  t.match(lines.at(-1), /^Status: /, 'the final status line is reported')
+  t.ok(lines.every((line) => !line.includes(ground.registryPassword)))
+  const pinned = `${ground.registryHost}/${ground.images.v1.repository}@${ground.images.v1.digest}`
+  await engine.pull(pinned, auth)
+  t.ok((await engine.inspectImage(pinned))?.repoDigests.includes(pinned))
+
+  const wrong = { ...auth, password: 'not-the-password' }
+  const refused = await engine.pull(`${ground.registryHost}/ecr-ssm-deploy/app:v1-never-local`, wrong).then(
+    () => null,
+    (error: unknown) => error as Error,
+  )
+  t.type(refused, PullFailedError)
+  t.notMatch(refused?.message ?? '', /not-the-password/)
+  await t.rejects(
+    engine.pull(`${ground.registryHost}/ecr-ssm-deploy/app:no-such-tag`, auth),
+    ImageNotFoundError,
+  )
 })
