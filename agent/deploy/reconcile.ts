@@ -1,4 +1,6 @@
 import type { ServiceConfig } from '../config/types.js'
+import { networkProbes } from '../health/probes.js'
+import { waitHealthy } from '../health/wait-healthy.js'
 import { abandonRelease, commitRelease } from '../state/ledger.js'
 import { containerName } from './container-spec.js'
 import type { ReleaseRecord } from './deployer.js'
@@ -19,10 +21,18 @@ export async function reconcileService(
   service: ServiceConfig,
 ): Promise<string[]> {
   const actions: string[] = []
-  const env = await resolveEnv(deps.parameters, service)
   const containers = await serviceContainers(deps, agentId, service.name)
   let ledger = await deps.state.read(service.name)
-  const runner = () => new StepRunner({ deps, agentId, service, env, ledger, progress: () => {} })
+  // Parameter Store is read only when a container has to be created, not on every periodic run.
+  const runner = async () =>
+    new StepRunner({
+      deps,
+      agentId,
+      service,
+      env: await resolveEnv(deps.parameters, service),
+      ledger,
+      progress: () => {},
+    })
   const finish = (
     release: ReleaseRecord,
     result: ReleaseRecord['result'],
@@ -37,7 +47,7 @@ export async function reconcileService(
   const pending = ledger.pending
   if (pending) {
     const up = containers.find((c) => c.releaseId === pending.id && c.running)
-    if (up && (await passesHealth(runner(), pending.id, up.id))) {
+    if (up && (await passesHealth(deps, service, up.id))) {
       ledger = commitRelease(
         ledger,
         finish(pending, 'deployed', 'finished by reconcile after an interruption'),
@@ -45,7 +55,7 @@ export async function reconcileService(
       actions.push(`${service.name}: finished the interrupted deploy of release ${pending.id}`)
     } else if (!ledger.current) {
       // A first deploy cut short: the release it was installing is the only one there is to run.
-      const failure = await recreate(runner(), agentId, service.name, pending, containers)
+      const failure = await recreate(runner, agentId, service.name, pending, containers)
       ledger =
         failure === null
           ? commitRelease(ledger, finish(pending, 'deployed', 'completed by reconcile after an interruption'))
@@ -77,7 +87,7 @@ export async function reconcileService(
     return actions
   }
   const was = containers.some((c) => c.releaseId === current.id) ? 'stopped' : 'missing'
-  const failure = await recreate(runner(), agentId, service.name, current, containers)
+  const failure = await recreate(runner, agentId, service.name, current, containers)
   actions.push(
     failure === null
       ? `${service.name}: re-created release ${current.id} (its container was ${was})`
@@ -88,7 +98,7 @@ export async function reconcileService(
 
 /** Removes the service's containers and starts `release` afresh; null when it is up and healthy. */
 async function recreate(
-  runner: StepRunner,
+  runner: () => Promise<StepRunner>,
   agentId: string,
   service: string,
   release: ReleaseRecord,
@@ -100,19 +110,23 @@ async function recreate(
     containers,
   })
   try {
-    await runner.run(steps)
+    await (await runner()).run(steps)
     return null
   } catch (error) {
     return error instanceof UnhealthyReleaseError ? error.reason : (error as Error).message
   }
 }
 
-async function passesHealth(runner: StepRunner, releaseId: string, containerId: string): Promise<boolean> {
-  runner.containers.set(releaseId, containerId)
-  try {
-    await runner.run([{ kind: 'wait-health', releaseId }])
-    return true
-  } catch {
-    return false
-  }
+async function passesHealth(
+  deps: DeployerDeps,
+  service: ServiceConfig,
+  containerId: string,
+): Promise<boolean> {
+  const verdict = await waitHealthy({
+    check: service.healthCheck,
+    inspect: () => deps.docker.inspect(containerId),
+    probes: deps.probes ?? networkProbes,
+    clock: deps.clock,
+  })
+  return verdict.healthy
 }

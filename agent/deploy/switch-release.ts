@@ -21,7 +21,6 @@ export interface SwitchRequest {
 /** Plans and applies a switch of one service to a resolved image; the caller holds the service lock. */
 export async function switchRelease(deps: DeployerDeps, request: SwitchRequest): Promise<DeployOutcome> {
   const { service, target, progress, agentId } = request
-  const env = await resolveEnv(deps.parameters, service)
   const ledger = await deps.state.read(service.name)
   const containers = await serviceContainers(deps, agentId, service.name)
   const current = ledger.current
@@ -54,6 +53,9 @@ export async function switchRelease(deps: DeployerDeps, request: SwitchRequest):
     result: 'in-progress' as const,
   }
   const steps = plan.kind === 'switch' ? plan.steps : []
+  // Read only when switching (the common re-run asks nothing of Parameter Store), but before
+  // anything is stopped: a missing parameter must leave the running release alone.
+  const env = await resolveEnv(deps.parameters, service)
   const runner = await applySwitch({
     deps,
     agentId,

@@ -48,6 +48,7 @@ t.test('first deploy, upgrade v1 -> v2, then a no-op re-deploy', async (t) => {
 
   const [before] = await h.docker.listContainers({ 'ecr-deploy.agent': h.agentId })
   const pullsBefore = h.docker.pulls.length
+  const parametersBefore = h.parameters.asked.length
   const started = Date.now()
   const again = await h.deployer.deploy({
     service: 'web',
@@ -55,6 +56,9 @@ t.test('first deploy, upgrade v1 -> v2, then a no-op re-deploy', async (t) => {
   })
   t.match(again, { result: 'unchanged', release: { id: 'r2' } })
   t.equal(h.docker.pulls.length, pullsBefore, 'a digest-pinned re-run pulls nothing')
+  t.equal(h.parameters.asked.length, parametersBefore, 'and reads no parameter')
+  t.strictSame((await h.deployer.reconcile()).actions, [], 'reconcile has nothing to do either')
+  t.equal(h.parameters.asked.length, parametersBefore)
   const [after] = await h.docker.listContainers({ 'ecr-deploy.agent': h.agentId })
   t.equal(after?.id, before?.id, 'same container, not restarted')
   t.ok(Date.now() - started < 2000, `fast: ${Date.now() - started} ms`)
