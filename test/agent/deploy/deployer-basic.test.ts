@@ -1,5 +1,5 @@
 import t from 'tap'
-import { ImageNotAllowedError, ImageRefError, UnknownServiceError } from '../../../shared/errors.js'
+import { AwsError, ImageNotAllowedError, ImageRefError, UnknownServiceError } from '../../../shared/errors.js'
 import { useFakeAws } from './fake-aws-env.js'
 import { get, startHarness } from './harness.js'
 
@@ -139,4 +139,20 @@ t.test('a service without published ports is health-checked on its container add
   const health = h.progress.find((e) => e.phase === 'health')
   t.match(health?.message, /GET http:\/\/\d+\.\d+\.\d+\.\d+:8080\/health answered 200/)
   t.notMatch(health?.message, /127\.0\.0\.1/)
+})
+
+t.test('an unreadable parameter fails the deploy before the running release is touched', async (t) => {
+  const h = await startHarness(t)
+  await h.deployer.deploy({ service: 'web', image: h.ground.images.v1.uri })
+  const [before] = await h.docker.listContainers({ 'ecr-deploy.agent': h.agentId })
+  h.parameters.failure = new AwsError('parameter /web/greeting was not found')
+  await t.rejects(h.deployer.deploy({ service: 'web', image: h.ground.images.v2.uri }), AwsError)
+  const [after] = await h.docker.listContainers({ 'ecr-deploy.agent': h.agentId })
+  t.equal(after?.id, before?.id)
+  t.equal(after?.state, 'running')
+  t.strictSame(await get(h.port), { status: 200, body: 'v1' })
+  t.strictSame(
+    (await h.deployer.history('web')).map((r) => r.id),
+    ['r1'],
+  )
 })

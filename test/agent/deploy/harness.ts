@@ -22,9 +22,12 @@ import { RecordingDocker } from './recording-docker.js'
 /** Parameter Store stand-in: answers from a map and records the names asked. */
 export class FakeParameters implements ParameterSource {
   readonly asked: string[][] = []
+  /** When set, every read fails with it, as an unreadable parameter would. */
+  failure: Error | undefined
   constructor(readonly values: Record<string, string> = {}) {}
   async get(names: readonly string[]): Promise<Readonly<Record<string, string>>> {
     this.asked.push([...names])
+    if (this.failure) throw this.failure
     return Object.fromEntries(names.map((name) => [name, this.values[name] ?? '']))
   }
 }
