@@ -1,0 +1,74 @@
+import t from 'tap'
+import {
+  cloudFormationTemplate,
+  repositoryLogicalId,
+  type Template,
+} from '../../../controller/setup/cloudformation.js'
+import {
+  ciRolePolicy,
+  githubTrustPolicy,
+  type IamInput,
+  instanceRolePolicy,
+} from '../../../controller/setup/iam.js'
+import { lifecyclePolicy } from '../../../controller/setup/lifecycle.js'
+
+const iam: IamInput = {
+  githubRepo: 'acme/shop',
+  environment: 'prod',
+  accountId: '123456789012',
+  region: 'eu-west-1',
+  repositories: ['shop/web', 'shop/worker'],
+  tag: { key: 'Role', value: 'web' },
+  documentName: 'ecr-ssm-deploy',
+}
+const documentContent = JSON.stringify({ schemaVersion: '2.2', description: 'test', mainSteps: [] })
+
+function build(createOidcProvider = true): Template {
+  const text = JSON.stringify(
+    cloudFormationTemplate({
+      iam,
+      lifecycle: { keep: 30, untaggedDays: 7 },
+      documentContent,
+      createOidcProvider,
+    }),
+  )
+  return JSON.parse(text) as Template
+}
+
+t.test('the template holds every resource a team needs', async (t) => {
+  const template = build()
+  t.strictSame(
+    Object.entries(template.Resources).map(([id, resource]) => `${id}:${resource.Type}`),
+    [
+      'GitHubOidcProvider:AWS::IAM::OIDCProvider',
+      'CiRole:AWS::IAM::Role',
+      'InstanceRole:AWS::IAM::Role',
+      'InstanceProfile:AWS::IAM::InstanceProfile',
+      'RepositoryShopWeb:AWS::ECR::Repository',
+      'RepositoryShopWorker:AWS::ECR::Repository',
+      'DeployDocument:AWS::SSM::Document',
+    ],
+  )
+  t.notOk('GitHubOidcProvider' in build(false).Resources, 'an existing provider is not created again')
+})
+
+t.test('its policies are exactly the ones `setup iam` and `setup lifecycle` print', async (t) => {
+  const { Resources } = build()
+  t.strictSame(Resources.CiRole?.Properties.AssumeRolePolicyDocument, githubTrustPolicy(iam))
+  t.strictSame(Resources.CiRole?.Properties.Policies, [
+    { PolicyName: 'ecr-ssm-deploy-ci', PolicyDocument: ciRolePolicy(iam) },
+  ])
+  t.strictSame(Resources.InstanceRole?.Properties.Policies, [
+    { PolicyName: 'ecr-ssm-deploy-instance', PolicyDocument: instanceRolePolicy(iam) },
+  ])
+  t.strictSame(Resources.InstanceRole?.Properties.ManagedPolicyArns, [
+    'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
+  ])
+  const lifecycle = Resources.RepositoryShopWeb?.Properties.LifecyclePolicy as { LifecyclePolicyText: string }
+  t.strictSame(JSON.parse(lifecycle.LifecyclePolicyText), lifecyclePolicy({ keep: 30, untaggedDays: 7 }))
+  t.strictSame(Resources.DeployDocument?.Properties.Content, JSON.parse(documentContent))
+})
+
+t.test('logical ids are alphanumeric', async (t) => {
+  t.equal(repositoryLogicalId('team-a/web.api_v2'), 'RepositoryTeamAWebApiV2')
+})
