@@ -15,12 +15,14 @@ import { DockerodeEngine } from './docker/dockerode-engine.js'
 import { EcrRegistryAuth } from './ecr/ecr-registry-auth.js'
 import { systemClock } from './health/clock.js'
 import { scheduleJobs } from './jobs/cron.js'
+import { holdDesiredOnRollback } from './jobs/desired-hold.js'
 import { desiredStateJob } from './jobs/desired-state.js'
 import { exclusive } from './jobs/exclusive.js'
 import { schedulesFromEnv } from './jobs/schedules.js'
 import { tokenRefreshJob } from './jobs/token-refresh.js'
 import { ParameterStore } from './ssm/parameter-store.js'
 import { DEFAULT_STATE_DIR, FileStateStore } from './state/file-state-store.js'
+import { FileHoldStore } from './state/hold-store.js'
 
 /** How long SIGTERM waits for a running deploy before the daemon exits anyway (systemd's TimeoutStopSec is 150 s). */
 const STOP_GRACE_MS = 120_000
@@ -51,16 +53,22 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   const registryAuth = new EcrRegistryAuth()
   const region = regionOf(config, env)
   const parameters = new ParameterStore(new SSMClient(region === undefined ? {} : { region }))
+  const stateDir = env.ECR_DEPLOY_AGENT_STATE_DIR ?? DEFAULT_STATE_DIR
+  const holds = new FileHoldStore(stateDir)
+  const warn = (message: string): void => logger.warn({ job: 'desired-state' }, message)
   const deployer = trackInFlight(
-    createDeployer({
-      config: () => config,
-      docker: new DockerodeEngine(),
-      registryAuth,
-      parameters,
-      state: new FileStateStore(env.ECR_DEPLOY_AGENT_STATE_DIR ?? DEFAULT_STATE_DIR),
-      clock: systemClock,
-      logger,
-    }),
+    holdDesiredOnRollback(
+      createDeployer({
+        config: () => config,
+        docker: new DockerodeEngine(),
+        registryAuth,
+        parameters,
+        state: new FileStateStore(stateDir),
+        clock: systemClock,
+        logger,
+      }),
+      { holds, source: parameters, warn },
+    ),
   )
 
   const reload = async (): Promise<ReloadOutcome> => {
@@ -77,7 +85,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     reconcile: exclusive('reconcile', () => deployer.reconcile(), logger),
     'desired-state': exclusive(
       'desired-state',
-      desiredStateJob({ deployer, source: parameters, services }),
+      desiredStateJob({ deployer, source: parameters, holds, services, warn }),
       logger,
     ),
     prune: exclusive('prune', () => deployer.prune(), logger),

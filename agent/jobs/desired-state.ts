@@ -1,6 +1,7 @@
 import { BusyError, DeployToolError } from '../../shared/errors.js'
 import { parseImageRef } from '../../shared/image-ref.js'
 import type { Deployer, UpkeepReport } from '../deploy/deployer.js'
+import type { HoldStore } from '../state/hold-store.js'
 
 /** Parameter Store prefix: `/ecr-deploy/<service>` holds the digest-pinned image the service should run. */
 export const DESIRED_STATE_PREFIX = '/ecr-deploy/'
@@ -14,19 +15,25 @@ export interface DesiredStateSource {
 export interface DesiredStateDeps {
   readonly deployer: Deployer
   readonly source: DesiredStateSource
+  /** Digests not to deploy until the parameter changes (rolled back from, or failed); kept on disk. */
+  readonly holds: HoldStore
   /** The configured services; read at each run, so a reload takes effect. */
   readonly services: () => readonly string[]
+  /** Told once per hold and daemon run why a parameter is not acted on. */
+  readonly warn: (message: string) => void
+  readonly now?: () => Date
   readonly prefix?: string
 }
 
 /**
  * Brings each service to the image its parameter names. This is how an instance that Auto Scaling just
- * launched converges without any command sent to it. A digest whose deploy failed is not retried on
- * every tick (it would roll back again and again); a new digest in the parameter is tried.
+ * launched converges without any command sent to it. A digest on hold (an operator rolled back from it,
+ * or its deploy failed and would only roll back again) is skipped until the parameter names another one.
  */
 export function desiredStateJob(deps: DesiredStateDeps): () => Promise<UpkeepReport> {
-  const failedDigest = new Map<string, string>()
+  const warned = new Set<string>()
   const prefix = deps.prefix ?? DESIRED_STATE_PREFIX
+  const now = deps.now ?? (() => new Date())
 
   async function converge(service: string): Promise<string | undefined> {
     const parameter = `${prefix}${service}`
@@ -39,17 +46,34 @@ export function desiredStateJob(deps: DesiredStateDeps): () => Promise<UpkeepRep
       return `${service}: ignored ${parameter}: ${(error as Error).message}`
     }
     if (digest === undefined) return `${service}: ignored ${parameter}: "${image}" is not pinned to a digest`
+    const hold = await deps.holds.read(service)
+    // The parameter moved on: whoever changed it wants that image, so the hold has done its job.
+    if (hold !== undefined && hold.digest !== digest) await deps.holds.release(service)
+    else if (hold !== undefined) {
+      const key = `${service} ${digest} ${hold.since}`
+      if (!warned.has(key)) {
+        warned.add(key)
+        deps.warn(
+          `${service}: not deploying ${image} from ${parameter}: on hold since ${hold.since} (${hold.reason}). ` +
+            `Put another image in ${parameter} to release the hold (or deploy this one by hand).`,
+        )
+      }
+      return undefined
+    }
     const [status] = await deps.deployer.status(service)
     if (status?.state === 'deploying' || status?.current?.digest === digest) return undefined
-    if (failedDigest.get(service) === digest) return undefined
     try {
       const outcome = await deps.deployer.deploy({ service, image })
-      failedDigest.delete(service)
       return `${service}: ${outcome.result} ${image} from ${parameter}`
     } catch (error) {
       if (error instanceof BusyError) return undefined
-      failedDigest.set(service, digest)
       const code = error instanceof DeployToolError ? error.code : 'E_INTERNAL'
+      await deps.holds.write({
+        service,
+        digest,
+        reason: `deploy from ${parameter} failed [${code}]`,
+        since: now().toISOString(),
+      })
       return `${service}: deploy of ${image} from ${parameter} failed [${code}]: ${(error as Error).message}`
     }
   }

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto'
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { InternalError } from '../../shared/errors.js'
 import { assertServiceName } from '../../shared/service-name.js'
+import { writeFileAtomic } from './atomic-file.js'
 import { emptyLedger, type ServiceLedger } from './ledger.js'
 import type { StateStore } from './state-store.js'
 
@@ -37,21 +37,10 @@ export class FileStateStore implements StateStore {
   }
 
   async write(ledger: ServiceLedger): Promise<void> {
-    await mkdir(this.#dir, { recursive: true, mode: 0o700 })
     const file = this.#file(ledger.service)
-    const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
     try {
-      const handle = await open(temp, 'wx', 0o600)
-      try {
-        await handle.writeFile(`${JSON.stringify(ledger, null, 2)}\n`)
-        await handle.sync()
-      } finally {
-        await handle.close()
-      }
-      await rename(temp, file)
-      await this.#syncDir()
+      await writeFileAtomic(file, `${JSON.stringify(ledger, null, 2)}\n`)
     } catch (error) {
-      await rm(temp, { force: true })
       throw new InternalError(`cannot write the state file ${file}: ${(error as Error).message}`, {
         cause: error,
       })
@@ -71,15 +60,5 @@ export class FileStateStore implements StateStore {
   #file(service: string): string {
     // The name becomes a path: the pattern check keeps it inside the state directory.
     return join(this.#dir, `${assertServiceName(service)}.json`)
-  }
-
-  /** The rename is durable only once the directory entry is on disk too. */
-  async #syncDir(): Promise<void> {
-    const handle = await open(this.#dir, 'r')
-    try {
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
   }
 }

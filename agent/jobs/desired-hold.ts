@@ -1,0 +1,100 @@
+import { HealthFailedError, RollbackFailedError } from '../../shared/errors.js'
+import { parseImageRef } from '../../shared/image-ref.js'
+import type { Deployer, DeployOutcome, DeployRequest, RollbackRequest } from '../deploy/deployer.js'
+import type { HoldStore } from '../state/hold-store.js'
+import { DESIRED_STATE_PREFIX, type DesiredStateSource } from './desired-state.js'
+
+export interface DesiredHoldDeps {
+  readonly holds: HoldStore
+  /** Parameter Store, to learn which digest the desired-state job would bring back after a rollback. */
+  readonly source: DesiredStateSource
+  /** A hold that cannot be read or written is reported here; the deploy's own result stands. */
+  readonly warn: (message: string) => void
+  readonly now?: () => Date
+  readonly prefix?: string
+}
+
+/**
+ * Wraps a Deployer so that a rollback sticks. Without it, the desired-state job would re-deploy within
+ * minutes the very digest an operator just rolled back from (it is still in Parameter Store), or retry one
+ * that failed its health check and was rolled back. A successful deploy of a held digest, by hand, means
+ * someone wants it after all, and releases the hold.
+ */
+export function holdDesiredOnRollback(deployer: Deployer, deps: DesiredHoldDeps): Deployer {
+  const now = deps.now ?? (() => new Date())
+  const prefix = deps.prefix ?? DESIRED_STATE_PREFIX
+
+  const guarded = async (service: string, change: () => Promise<void>): Promise<void> => {
+    try {
+      await change()
+    } catch (error) {
+      deps.warn(`${service}: the desired-state hold was not updated: ${(error as Error).message}`)
+    }
+  }
+
+  const afterDeploy = (request: DeployRequest, outcome: DeployOutcome) =>
+    guarded(request.service, async () => {
+      const hold = await deps.holds.read(request.service)
+      if (hold?.digest === outcome.release.digest) await deps.holds.release(request.service)
+    })
+
+  const afterFailure = (request: DeployRequest, error: unknown) =>
+    guarded(request.service, async () => {
+      if (!(error instanceof HealthFailedError || error instanceof RollbackFailedError)) return
+      const digest = pinnedDigest(request.image)
+      if (digest === undefined) return
+      const reason = `deploy failed its health check [${error.code}]`
+      await deps.holds.write({ service: request.service, digest, reason, since: now().toISOString() })
+    })
+
+  const afterRollback = (request: RollbackRequest, outcome: DeployOutcome) =>
+    guarded(request.service, async () => {
+      const parameter = `${prefix}${request.service}`
+      let desired: string | undefined
+      try {
+        const image = await deps.source.find(parameter)
+        desired = image === undefined ? undefined : pinnedDigest(image)
+      } catch {
+        // Parameter Store unreachable: the parameter most likely still names what was running.
+        desired = outcome.previous?.digest
+      }
+      if (desired === undefined || desired === outcome.release.digest) return
+      const reason = `manual rollback to ${outcome.release.id}`
+      await deps.holds.write({
+        service: request.service,
+        digest: desired,
+        reason,
+        since: now().toISOString(),
+      })
+    })
+
+  return {
+    deploy: async (request) => {
+      try {
+        const outcome = await deployer.deploy(request)
+        await afterDeploy(request, outcome)
+        return outcome
+      } catch (error) {
+        await afterFailure(request, error)
+        throw error
+      }
+    },
+    rollback: async (request) => {
+      const outcome = await deployer.rollback(request)
+      await afterRollback(request, outcome)
+      return outcome
+    },
+    status: (service) => deployer.status(service),
+    history: (service) => deployer.history(service),
+    reconcile: () => deployer.reconcile(),
+    prune: () => deployer.prune(),
+  }
+}
+
+function pinnedDigest(image: string): string | undefined {
+  try {
+    return parseImageRef(image).digest
+  } catch {
+    return undefined
+  }
+}
