@@ -1,0 +1,46 @@
+import { AwsAuthError, AwsError, DeployToolError } from '../shared/errors.js'
+
+const AUTH = new Set([
+  'AccessDeniedException',
+  'AccessDenied',
+  'UnrecognizedClientException',
+  'InvalidClientTokenId',
+  'ExpiredTokenException',
+  'ExpiredToken',
+  'InvalidSignatureException',
+  'SignatureDoesNotMatch',
+  'CredentialsProviderError',
+  'InvalidIdentityTokenException',
+])
+
+const THROTTLING = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+])
+
+function nameOf(error: unknown): string {
+  return error instanceof Error ? error.name : ''
+}
+
+/**
+ * Turns an SDK failure into a catalogue error naming the operation and what to do. SDK errors stay the
+ * `cause`, so `--verbose` still shows them.
+ */
+export function awsFailure(operation: string, error: unknown, subject = ''): DeployToolError {
+  if (error instanceof DeployToolError) return error
+  const name = nameOf(error)
+  const detail = error instanceof Error ? error.message : String(error)
+  const where = subject ? ` (${subject})` : ''
+  if (AUTH.has(name) || /credential/i.test(name)) {
+    return new AwsAuthError(`${operation}${where} was refused: ${name}: ${detail}`, { cause: error })
+  }
+  return new AwsError(`${operation}${where} failed: ${name || 'error'}: ${detail}`, { cause: error })
+}
+
+/** True for throttling that outlived the SDK's own retries: the waiter backs off and polls again. */
+export function isThrottling(error: unknown): boolean {
+  const cause = error instanceof Error && error.cause !== undefined ? error.cause : error
+  return THROTTLING.has(nameOf(cause))
+}

@@ -1,0 +1,91 @@
+import { formatImageRef, parseImageRef } from '../shared/image-ref.js'
+import type { ImageRegistry } from './ecr/images.js'
+import type { DeployOptions, Targeting } from './options.js'
+import type { DeployReport, PhaseReport } from './report/fleet-report.js'
+import { DEPLOY_STEP_NAME } from './ssm/document.js'
+import type { FleetApi } from './ssm/fleet-api.js'
+import type { InstanceOutcome } from './ssm/outcome.js'
+import { commandRequests } from './ssm/send-command.js'
+import { type WaitClock, waitForCommands } from './ssm/waiter.js'
+
+export interface DeployDeps {
+  readonly registry: ImageRegistry
+  readonly fleet: FleetApi
+  readonly clock: WaitClock
+  readonly onOutcome?: (outcome: InstanceOutcome, phase: 'deploy' | 'rollback') => void
+}
+
+/** Parameter Store name holding a service's desired, digest-pinned image; its versions are the history. */
+export function desiredParameterName(service: string): string {
+  return `/ecr-deploy/${service}`
+}
+
+/**
+ * Resolve, record, send, wait: the deploy use case. It never loops over instances itself: SSM targets them and
+ * rolls through them under MaxConcurrency and MaxErrors. Returns the report; the CLI turns it into an exit code.
+ */
+export async function deployRelease(deps: DeployDeps, options: DeployOptions): Promise<DeployReport> {
+  const pinned = formatImageRef(await deps.registry.resolve(options.image))
+  const parameter = desiredParameterName(options.service)
+  const previous = await deps.fleet.getParameter(parameter)
+  const parameterVersion = await deps.fleet.putParameter(parameter, pinned)
+  const deployPhase = await runPhase(deps, options, options.targeting, pinned, 'deploy')
+  const report: DeployReport = {
+    service: options.service,
+    digest: parseImageRef(pinned).digest ?? '',
+    parameterVersion,
+    deploy: deployPhase,
+  }
+  const failed = deployPhase.outcomes.some((o) => o.result === 'failed') || deployPhase.timedOut
+  if (!options.rollbackOnFailure || !failed) return report
+
+  if (!previous || previous.value === pinned) {
+    return {
+      ...report,
+      rollbackSkipped: previous
+        ? 'the previous desired release is this same image'
+        : 'no earlier release is recorded',
+    }
+  }
+  await deps.fleet.putParameter(parameter, previous.value)
+  // Exactly the instances now running the new image go back; instances that failed were rolled back by their agent.
+  const changed = deployPhase.outcomes.filter((o) => o.result !== 'failed').map((o) => o.instanceId)
+  if (changed.length === 0) return { ...report, rollbackSkipped: 'no instance had taken the new release' }
+  const rollback = await runPhase(
+    deps,
+    options,
+    { kind: 'instances', instanceIds: changed },
+    previous.value,
+    'rollback',
+  )
+  return { ...report, rollback }
+}
+
+async function runPhase(
+  deps: DeployDeps,
+  options: DeployOptions,
+  targeting: Targeting,
+  image: string,
+  phase: 'deploy' | 'rollback',
+): Promise<PhaseReport> {
+  const requests = commandRequests({
+    documentName: options.documentName,
+    // A rollback deploys the previous pinned image: every instance lands on the same digest, whatever its
+    // own history holds (a new Auto Scaling instance has none).
+    parameters: { action: 'deploy', service: options.service, image },
+    targeting,
+    maxConcurrency: options.maxConcurrency,
+    maxErrors: options.maxErrors,
+    timeoutSeconds: options.timeoutSeconds,
+    ...(options.comment === undefined ? {} : { comment: options.comment }),
+  })
+  const commandIds: string[] = []
+  for (const request of requests) commandIds.push(await deps.fleet.sendCommand(request))
+  const result = await waitForCommands(deps.fleet, deps.clock, {
+    commandIds,
+    deadline: deps.clock.now() + options.timeoutSeconds * 1000,
+    stepName: DEPLOY_STEP_NAME,
+    onOutcome: (outcome) => deps.onOutcome?.(outcome, phase),
+  })
+  return { image, commandIds, ...result }
+}

@@ -1,0 +1,45 @@
+import type { InstanceOutcome } from '../ssm/outcome.js'
+import { countsOf, type DeployReport, type PhaseReport } from './fleet-report.js'
+
+export function shortDigest(digest: string | undefined): string {
+  return digest ? digest.replace(/^sha256:/, '').slice(0, 12) : '-'
+}
+
+export function formatSeconds(ms: number | undefined): string {
+  return ms === undefined ? '-' : `${(ms / 1000).toFixed(1)}s`
+}
+
+/** One line per finished instance, printed as it finishes. */
+export function outcomeLine(outcome: InstanceOutcome): string {
+  const digests = `${shortDigest(outcome.previousDigest)} -> ${shortDigest(outcome.digest)}`
+  const message = outcome.message.split('\n')[0] ?? ''
+  return `${outcome.instanceId}  ${outcome.result.padEnd(9)}  ${digests}  ${formatSeconds(outcome.durationMs).padStart(6)}  ${message}`
+}
+
+function phaseLines(title: string, phase: PhaseReport): string[] {
+  const counts = countsOf(phase)
+  const lines = [
+    `${title}: ${phase.image}`,
+    `  command ${phase.commandIds.join(', ')}: ${counts.succeeded} succeeded, ${counts.unchanged} unchanged, ${counts.failed} failed` +
+      (phase.timedOut ? `, ${phase.unfinished.length} unfinished (timed out)` : ''),
+  ]
+  for (const outcome of phase.outcomes.filter((o) => o.result === 'failed')) {
+    lines.push(`  ${outcome.instanceId} failed: ${outcome.ssmStatus}: ${outcome.message}`)
+    if (outcome.outputTail)
+      lines.push(
+        ...outcome.outputTail
+          .split('\n')
+          .slice(-15)
+          .map((line) => `    | ${line}`),
+      )
+  }
+  return lines
+}
+
+/** The closing summary on the terminal. */
+export function summaryText(report: DeployReport): string {
+  const lines = phaseLines(`deploy ${report.service}`, report.deploy)
+  if (report.rollback) lines.push(...phaseLines(`rollback ${report.service}`, report.rollback))
+  if (report.rollbackSkipped) lines.push(`rollback not sent: ${report.rollbackSkipped}`)
+  return lines.join('\n')
+}

@@ -1,0 +1,79 @@
+import { PINNED_IMAGE_PATTERN } from '../../shared/image-ref.js'
+import { SERVICE_NAME_PATTERN } from '../../shared/service-name.js'
+
+/**
+ * Our SSM Command document: the only thing the CI role may send (see setup/iam.ts). Parameters reach the
+ * script as SSM_<name> environment variables (interpolationType ENV_VAR) and are quoted there, never spliced
+ * into the shell text with {{ }}; SSM checks each value against allowedPattern before anything runs, so a
+ * crafted image or service name cannot inject a command.
+ */
+
+export const DEPLOY_DOCUMENT_NAME = 'ecr-ssm-deploy'
+/** The step name: SSM reports it as the plugin name of each invocation. */
+export const DEPLOY_STEP_NAME = 'ecrDeployAgent'
+export const RELEASE_ID_PATTERN = '^(r[0-9]{1,9})?$'
+
+const script = [
+  'set -eu',
+  // The SSM agent's PATH is minimal; npm's global bin directory is usually /usr/local/bin.
+  'export PATH="$PATH:/usr/local/bin:/usr/bin"',
+  'case "$SSM_action" in',
+  '  deploy) exec ecr-deploy-agent deploy --service "$SSM_service" --image "$SSM_image" --wait ;;',
+  '  rollback)',
+  '    if [ -n "$SSM_to" ]; then exec ecr-deploy-agent rollback --service "$SSM_service" --to "$SSM_to"; fi',
+  '    exec ecr-deploy-agent rollback --service "$SSM_service" ;;',
+  '  status) exec ecr-deploy-agent status --service "$SSM_service" --json ;;',
+  'esac',
+  'echo "unknown action: $SSM_action" >&2',
+  'exit 2',
+]
+
+export function deployDocument() {
+  return {
+    schemaVersion: '2.2',
+    description:
+      'ecr-ssm-deploy: deploy, roll back or report a service through the ecr-deploy-agent on the instance.',
+    parameters: {
+      action: {
+        type: 'String',
+        description: 'What the agent does.',
+        allowedValues: ['deploy', 'rollback', 'status'],
+        default: 'deploy',
+        interpolationType: 'ENV_VAR',
+      },
+      service: {
+        type: 'String',
+        description: 'Service name from the agent configuration.',
+        allowedPattern: SERVICE_NAME_PATTERN,
+        interpolationType: 'ENV_VAR',
+      },
+      image: {
+        type: 'String',
+        description: 'Digest-pinned ECR image (deploy only).',
+        allowedPattern: `^$|${PINNED_IMAGE_PATTERN}`,
+        default: '',
+        interpolationType: 'ENV_VAR',
+      },
+      to: {
+        type: 'String',
+        description: 'Release id to roll back to (rollback only; default: the previous release).',
+        allowedPattern: RELEASE_ID_PATTERN,
+        default: '',
+        interpolationType: 'ENV_VAR',
+      },
+    },
+    mainSteps: [
+      {
+        action: 'aws:runShellScript',
+        name: DEPLOY_STEP_NAME,
+        precondition: { StringEquals: ['platformType', 'Linux'] },
+        inputs: { timeoutSeconds: '1800', runCommand: script },
+      },
+    ],
+  }
+}
+
+/** The document as SSM stores it (JSON text): `setup document` and the CloudFormation template use this. */
+export function deployDocumentContent(): string {
+  return JSON.stringify(deployDocument(), null, 2)
+}

@@ -1,0 +1,69 @@
+/**
+ * What the controller needs from SSM, in our words. The one implementation over the SDK is
+ * sdk-fleet-api.ts; tests use aws-sdk-client-mock under it, or the fake SSM through it.
+ */
+
+export interface CommandRequest {
+  readonly documentName: string
+  readonly parameters: Readonly<Record<string, readonly string[]>>
+  readonly targets?: readonly { readonly key: string; readonly values: readonly string[] }[]
+  readonly instanceIds?: readonly string[]
+  readonly maxConcurrency: string
+  readonly maxErrors: string
+  readonly timeoutSeconds: number
+  readonly comment?: string
+}
+
+export type CommandStatus =
+  | 'Pending'
+  | 'InProgress'
+  | 'Success'
+  | 'Cancelled'
+  | 'Failed'
+  | 'TimedOut'
+  | 'Cancelling'
+
+export interface CommandState {
+  readonly commandId: string
+  readonly status: CommandStatus
+  readonly targetCount: number
+  readonly completedCount: number
+}
+
+export interface Invocation {
+  readonly instanceId: string
+  /** Pending, InProgress, Delayed, Success, Cancelled, TimedOut, Failed, Cancelling. */
+  readonly status: string
+  /** Free text such as "Undeliverable" or "Delivery Timed Out". */
+  readonly statusDetails: string
+  readonly responseCode?: number
+  readonly startedAt?: Date
+  readonly finishedAt?: Date
+  /** The step's output as ListCommandInvocations gives it: at most 2,500 characters. */
+  readonly output: string
+}
+
+export interface InvocationPage {
+  readonly invocations: readonly Invocation[]
+  readonly nextToken?: string
+}
+
+export interface FullOutput {
+  readonly stdout: string
+  readonly stderr: string
+}
+
+export interface ParameterVersion {
+  readonly value: string
+  readonly version: number
+}
+
+export interface FleetApi {
+  sendCommand(request: CommandRequest): Promise<string>
+  getCommand(commandId: string): Promise<CommandState | undefined>
+  listInvocations(commandId: string, nextToken?: string): Promise<InvocationPage>
+  getOutput(commandId: string, instanceId: string, stepName: string): Promise<FullOutput>
+  getParameter(name: string): Promise<ParameterVersion | undefined>
+  putParameter(name: string, value: string): Promise<number>
+  parameterHistory(name: string): Promise<readonly ParameterVersion[]>
+}

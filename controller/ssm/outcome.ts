@@ -1,0 +1,109 @@
+import type { Invocation } from './fleet-api.js'
+
+/** The agent's last stdout line (agent/cli/output.ts). */
+export interface AgentResult {
+  readonly result: 'deployed' | 'unchanged' | 'rolled-back' | 'failed'
+  readonly digest: string | null
+  readonly previousDigest: string | null
+  readonly message: string
+  readonly code?: string
+}
+
+export type InstanceResult = 'succeeded' | 'unchanged' | 'failed'
+
+export interface InstanceOutcome {
+  readonly instanceId: string
+  readonly result: InstanceResult
+  /** SSM's own words, e.g. "Failed (Failed)" or "TimedOut (Delivery Timed Out)". */
+  readonly ssmStatus: string
+  readonly durationMs?: number
+  readonly digest?: string
+  readonly previousDigest?: string
+  readonly message: string
+  /** The tail of the instance's output, fetched for failures only. */
+  readonly outputTail?: string
+}
+
+const FINISHED = new Set(['Success', 'Cancelled', 'TimedOut', 'Failed'])
+
+export function isFinished(invocation: Invocation): boolean {
+  return FINISHED.has(invocation.status)
+}
+
+/** The last line of the output that is a JSON object with a `result` field, if any. */
+export function parseAgentResult(output: string): AgentResult | undefined {
+  const lines = output.trimEnd().split('\n').reverse()
+  for (const line of lines) {
+    const text = line.trim()
+    if (!text.startsWith('{')) continue
+    try {
+      const value = JSON.parse(text) as Partial<AgentResult>
+      if (typeof value.result === 'string') {
+        return {
+          result: value.result,
+          digest: value.digest ?? null,
+          previousDigest: value.previousDigest ?? null,
+          message: value.message ?? '',
+          ...(value.code === undefined ? {} : { code: value.code }),
+        }
+      }
+    } catch {
+      // Not the result line: a progress line that happens to start with "{".
+    }
+  }
+  return undefined
+}
+
+/**
+ * One finished invocation as a deploy result. Only SSM's Success with the agent's exit 0 is a success:
+ * Undeliverable, Delivery Timed Out, Access Denied, Terminated, Cancelled and TimedOut are failures even when
+ * SSM counts the command as a whole a success.
+ */
+export function outcomeOf(invocation: Invocation, agent: AgentResult | undefined): InstanceOutcome {
+  const ssmStatus =
+    invocation.statusDetails && invocation.statusDetails !== invocation.status
+      ? `${invocation.status} (${invocation.statusDetails})`
+      : invocation.status
+  const durationMs =
+    invocation.startedAt && invocation.finishedAt
+      ? invocation.finishedAt.getTime() - invocation.startedAt.getTime()
+      : undefined
+  const common = {
+    instanceId: invocation.instanceId,
+    ssmStatus,
+    ...(durationMs === undefined || durationMs < 0 ? {} : { durationMs }),
+    ...(agent?.digest ? { digest: agent.digest } : {}),
+    ...(agent?.previousDigest ? { previousDigest: agent.previousDigest } : {}),
+  }
+  if (invocation.status === 'Success') {
+    const unchanged = agent?.result === 'unchanged'
+    return {
+      ...common,
+      result: unchanged ? 'unchanged' : 'succeeded',
+      message: agent?.message ?? 'the agent exited 0',
+    }
+  }
+  const message = agent?.message
+    ? `${agent.code ? `[${agent.code}] ` : ''}${agent.message}`
+    : failureText(invocation)
+  return { ...common, result: 'failed', message }
+}
+
+function failureText(invocation: Invocation): string {
+  switch (invocation.statusDetails) {
+    case 'Undeliverable':
+      return 'the command could not reach the instance (SSM agent stopped, no instance profile, or the instance was terminated)'
+    case 'Delivery Timed Out':
+      return 'the instance did not pick up the command before the timeout (offline or SSM agent not running)'
+    case 'Execution Timed Out':
+      return 'the agent did not finish within the step timeout'
+    case 'Terminated':
+      return 'SSM stopped sending the command because too many instances failed (MaxErrors)'
+    case 'Access Denied':
+      return 'the SSM agent on the instance was denied access'
+    default:
+      return invocation.responseCode !== undefined && invocation.responseCode >= 0
+        ? `the agent exited ${invocation.responseCode}`
+        : `SSM reports ${invocation.status}${invocation.statusDetails ? ` (${invocation.statusDetails})` : ''}`
+  }
+}

@@ -1,0 +1,38 @@
+import type { Targeting } from '../options.js'
+import type { CommandRequest } from './fleet-api.js'
+
+/** SSM accepts at most 50 instance ids per SendCommand. */
+export const MAX_IDS_PER_COMMAND = 50
+
+export interface CommandPlan {
+  readonly documentName: string
+  readonly parameters: Readonly<Record<string, string>>
+  readonly targeting: Targeting
+  readonly maxConcurrency: string
+  readonly maxErrors: string
+  readonly timeoutSeconds: number
+  readonly comment?: string
+}
+
+/**
+ * The SendCommand requests for one fleet action, as data. Tag targets are one request: SSM resolves the tags
+ * and does the rolling itself. More than 50 explicit ids are split only because SendCommand takes 50 at most;
+ * each part carries the same MaxConcurrency and MaxErrors, and SSM still runs every part.
+ */
+export function commandRequests(plan: CommandPlan): CommandRequest[] {
+  const base = {
+    documentName: plan.documentName,
+    parameters: Object.fromEntries(Object.entries(plan.parameters).map(([name, value]) => [name, [value]])),
+    maxConcurrency: plan.maxConcurrency,
+    maxErrors: plan.maxErrors,
+    timeoutSeconds: plan.timeoutSeconds,
+    ...(plan.comment === undefined ? {} : { comment: plan.comment }),
+  }
+  if (plan.targeting.kind === 'targets') return [{ ...base, targets: plan.targeting.targets }]
+  const ids = plan.targeting.instanceIds
+  const requests: CommandRequest[] = []
+  for (let start = 0; start < ids.length; start += MAX_IDS_PER_COMMAND) {
+    requests.push({ ...base, instanceIds: ids.slice(start, start + MAX_IDS_PER_COMMAND) })
+  }
+  return requests
+}

@@ -1,0 +1,133 @@
+import { isThrottling } from '../aws-errors.js'
+import type { FleetApi, Invocation } from './fleet-api.js'
+import { type InstanceOutcome, isFinished, outcomeOf, parseAgentResult } from './outcome.js'
+
+/** Time and randomness, passed in so that waits and backoff are tested without real delays. */
+export interface WaitClock {
+  now(): number
+  sleep(ms: number): Promise<void>
+  random(): number
+}
+
+export interface WaitOptions {
+  readonly commandIds: readonly string[]
+  /** Epoch milliseconds. */
+  readonly deadline: number
+  readonly stepName: string
+  readonly onOutcome?: (outcome: InstanceOutcome) => void
+  readonly firstIntervalMs?: number
+  readonly maxIntervalMs?: number
+}
+
+export interface WaitResult {
+  readonly outcomes: readonly InstanceOutcome[]
+  /** How many instances SSM targeted, summed over the commands; known once each command has reported. */
+  readonly targetCount: number
+  readonly timedOut: boolean
+  /** Instances SSM listed that had not finished by the deadline. */
+  readonly unfinished: readonly string[]
+}
+
+const TERMINAL = new Set(['Success', 'Failed', 'TimedOut', 'Cancelled'])
+const MAX_BACKOFF_MS = 30_000
+/** ListCommandInvocations keeps 2,500 characters of output; failures get the full 24,000 from GetCommandInvocation. */
+const TAIL_CHARS = 2_000
+
+/**
+ * Polls until every command has finished on every instance, or the deadline. One poll round costs one
+ * ListCommands per command and one ListCommandInvocations page per 50 instances. Intervals grow from about a
+ * second to a few seconds; throttling that outlives the SDK's retries backs off with full jitter. Right after
+ * SendCommand, SSM may not know the command or its invocations yet: that is waited out, not an error.
+ */
+export async function waitForCommands(
+  api: FleetApi,
+  clock: WaitClock,
+  options: WaitOptions,
+): Promise<WaitResult> {
+  const seen = new Map<string, InstanceOutcome>()
+  const unfinished = new Set<string>()
+  const targets = new Map<string, number>()
+  const done = new Set<string>()
+  let interval = options.firstIntervalMs ?? 1_000
+  const maxInterval = options.maxIntervalMs ?? 5_000
+  let throttled = 0
+
+  while (done.size < options.commandIds.length) {
+    try {
+      for (const commandId of options.commandIds) {
+        if (done.has(commandId)) continue
+        const command = await api.getCommand(commandId)
+        const invocations = await listAll(api, commandId)
+        for (const invocation of invocations) {
+          if (seen.has(invocation.instanceId)) continue
+          if (!isFinished(invocation)) {
+            unfinished.add(invocation.instanceId)
+            continue
+          }
+          const outcome = await finish(api, commandId, invocation, options.stepName)
+          unfinished.delete(invocation.instanceId)
+          seen.set(invocation.instanceId, outcome)
+          options.onOutcome?.(outcome)
+        }
+        if (command && TERMINAL.has(command.status)) {
+          targets.set(commandId, command.targetCount)
+          const finished = invocations.filter(isFinished).length
+          if (finished >= command.targetCount) done.add(commandId)
+        }
+      }
+      throttled = 0
+    } catch (error) {
+      if (!isThrottling(error)) throw error
+      throttled += 1
+      const ceiling = Math.min(MAX_BACKOFF_MS, interval * 2 ** throttled)
+      await clock.sleep(Math.min(Math.max(0, options.deadline - clock.now()), clock.random() * ceiling))
+      if (clock.now() >= options.deadline) break
+      continue
+    }
+    if (done.size === options.commandIds.length) break
+    const left = options.deadline - clock.now()
+    if (left <= 0) break
+    await clock.sleep(Math.min(interval, left))
+    interval = Math.min(maxInterval, Math.round(interval * 1.5))
+  }
+
+  const timedOut = done.size < options.commandIds.length
+  return {
+    outcomes: [...seen.values()],
+    targetCount: [...targets.values()].reduce((sum, count) => sum + count, 0),
+    timedOut,
+    unfinished: [...unfinished],
+  }
+}
+
+async function listAll(api: FleetApi, commandId: string): Promise<Invocation[]> {
+  const all: Invocation[] = []
+  let token: string | undefined
+  do {
+    const page = await api.listInvocations(commandId, token)
+    all.push(...page.invocations)
+    token = page.nextToken
+  } while (token)
+  return all
+}
+
+/** Reads the agent's result line; fetches the full output when the listing cut it, and for every failure. */
+async function finish(
+  api: FleetApi,
+  commandId: string,
+  invocation: Invocation,
+  stepName: string,
+): Promise<InstanceOutcome> {
+  let agent = parseAgentResult(invocation.output)
+  const failed = invocation.status !== 'Success'
+  if (!agent || failed) {
+    const full = await api.getOutput(commandId, invocation.instanceId, stepName).catch(() => undefined)
+    if (full) {
+      agent = parseAgentResult(full.stdout) ?? agent
+      const outcome = outcomeOf(invocation, agent)
+      const tail = `${full.stdout}${full.stderr ? `\n${full.stderr}` : ''}`.trim().slice(-TAIL_CHARS)
+      return failed && tail ? { ...outcome, outputTail: tail } : outcome
+    }
+  }
+  return outcomeOf(invocation, agent)
+}

