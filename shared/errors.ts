@@ -96,6 +96,10 @@ export const catalogue = Object.freeze({
     hint: 'Check the AWS credentials (OIDC role, instance role or environment) and their permissions.',
   },
   E_AWS: { exitCode: ExitCode.aws, hint: 'An AWS call failed; retry, or check the named resource.' },
+  E_PROXY: {
+    exitCode: ExitCode.internal,
+    hint: 'Check that ecr-deploy-proxy runs (systemctl status ecr-deploy-proxy) and its socket path.',
+  },
 } satisfies Record<string, CatalogueEntry>)
 
 export type ErrorCode = keyof typeof catalogue
@@ -174,6 +178,9 @@ export class AwsAuthError extends DeployToolError {
 }
 export class AwsError extends DeployToolError {
   readonly code = 'E_AWS'
+}
+export class ProxyError extends DeployToolError {
+  readonly code = 'E_PROXY'
 }
 
 /** Formats an error the way both CLIs print it: `error [CODE]: message` then the hint. */

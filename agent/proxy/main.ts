@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+import { readFile } from 'node:fs/promises'
+import { createLogger } from '../../shared/log.js'
+import { writeFileAtomic } from '../state/atomic-file.js'
+import { listenControl } from './control-server.js'
+import { Forwarder } from './forwarder.js'
+import { EMPTY_STATE, type ProxyState, parseState } from './routes.js'
+
+/**
+ * `ecr-deploy-proxy`: holds the public ports of blue-green services and forwards them to the release
+ * the agent chose. A process of its own so that restarting or upgrading the agent drops no connection;
+ * its routes are on disk, so a restarted proxy forwards again at once, without the agent.
+ */
+export const DEFAULT_PROXY_SOCKET = '/run/ecr-deploy-proxy/proxy.sock'
+export const DEFAULT_PROXY_STATE = '/var/lib/ecr-deploy-proxy/routes.json'
+
+async function main(): Promise<void> {
+  const logger = createLogger('ecr-deploy-proxy')
+  const socketPath = process.env.ECR_DEPLOY_PROXY_SOCKET ?? DEFAULT_PROXY_SOCKET
+  const stateFile = process.env.ECR_DEPLOY_PROXY_STATE ?? DEFAULT_PROXY_STATE
+  let state = await readState(stateFile)
+  const forwarder = new Forwarder()
+  for (const route of state.routes) {
+    // One port taken must not keep the others down; the agent's next set retries it.
+    await forwarder.set(route).catch((error: unknown) => {
+      logger.error(
+        { err: error, route: route.name },
+        `cannot listen on ${route.listen.host}:${route.listen.port}`,
+      )
+    })
+  }
+  const control = await listenControl(socketPath, {
+    forwarder,
+    state: () => state,
+    save: async (next) => {
+      await writeFileAtomic(stateFile, `${JSON.stringify(next, null, 2)}\n`)
+      state = next
+      logger.info({ routes: next.routes }, 'routes changed')
+    },
+  })
+  logger.info({ socket: socketPath, state: stateFile, routes: state.routes }, 'proxy listening')
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve)
+    process.once('SIGINT', resolve)
+  })
+  control.close()
+  forwarder.close()
+  logger.info('stopped')
+  process.exit(0)
+}
+
+async function readState(file: string): Promise<ProxyState> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return EMPTY_STATE
+    throw error
+  }
+  try {
+    return parseState(text)
+  } catch (error) {
+    throw new Error(`${file} is not a proxy state file (${(error as Error).message}); fix or delete it`)
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`error: ${(error as Error).message}\n`)
+  process.exit(1)
+})

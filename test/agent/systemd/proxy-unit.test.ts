@@ -1,0 +1,44 @@
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import t from 'tap'
+
+const UNIT = fileURLToPath(new URL('../../../agent/systemd/ecr-deploy-proxy.service', import.meta.url))
+const TEXT = readFileSync(UNIT, 'utf8')
+const ANALYZE = ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].find((path) => existsSync(path))
+const PACKAGE = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+  bin: Record<string, string>
+}
+
+t.test(
+  'systemd accepts the proxy unit without a warning',
+  { skip: ANALYZE ? false : 'no systemd-analyze' },
+  (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'proxy-unit-'))
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+    const file = join(dir, 'ecr-deploy-proxy.service')
+    writeFileSync(file, TEXT)
+    const run = spawnSync(ANALYZE ?? 'systemd-analyze', ['verify', file], { encoding: 'utf8' })
+    t.equal(run.stderr.replace(/.*(ecr-deploy-proxy|ecr-deploy-agent)\.service.*not found.*\n?/g, ''), '')
+    t.end()
+  },
+)
+
+t.test(
+  'the unit runs the packaged bin, keeps its routes across restarts and is not tied to the agent',
+  (t) => {
+    t.match(TEXT, /^ExecStart=\/usr\/bin\/env ecr-deploy-proxy$/m)
+    t.equal(PACKAGE.bin['ecr-deploy-proxy'], 'dist/agent/proxy/main.js')
+    t.match(TEXT, /^Restart=always$/m)
+    t.match(TEXT, /^Environment=ECR_DEPLOY_PROXY_STATE=\/var\/lib\/ecr-deploy-proxy\/routes\.json$/m)
+    t.match(TEXT, /^StateDirectory=ecr-deploy-proxy$/m)
+    t.notMatch(
+      TEXT,
+      /^(BindsTo|PartOf|Requires)=.*ecr-deploy-agent/m,
+      'stopping the agent never stops the proxy',
+    )
+    t.end()
+  },
+)
