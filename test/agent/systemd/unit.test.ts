@@ -83,7 +83,30 @@ t.test('the unit holds the keys the agent relies on', async (t) => {
     'ECR_DEPLOY_AGENT_SOCKET=/run/ecr-deploy/agent.sock',
     'ECR_DEPLOY_AGENT_CONFIG=/etc/ecr-deploy/agent.yaml',
     'ECR_DEPLOY_AGENT_STATE_DIR=/var/lib/ecr-deploy',
+    '"NODE_OPTIONS=--max-semi-space-size=1"',
+    'MALLOC_ARENA_MAX=2',
   ])
   t.match(unit.get('Unit')?.get('After')?.[0], /docker\.service/)
   t.equal(unit.get('Install')?.get('WantedBy')?.[0], 'multi-user.target')
+})
+
+t.test('Node accepts the unit NODE_OPTIONS (it refuses to start on a flag not allowed there)', async (t) => {
+  const assignment = parseUnit(TEXT)
+    .get('Service')
+    ?.get('Environment')
+    ?.map((value) => value.replace(/^"(.*)"$/, '$1'))
+    .find((value) => value.startsWith('NODE_OPTIONS='))
+  const options = assignment?.slice('NODE_OPTIONS='.length) ?? ''
+  t.match(options, /--max-semi-space-size=1/)
+  const run = spawnSync(process.execPath, ['-e', 'process.stdout.write("up")'], {
+    env: { ...process.env, NODE_OPTIONS: options },
+    encoding: 'utf8',
+  })
+  t.equal(run.stderr, '')
+  t.equal(run.stdout, 'up')
+  const refused = spawnSync(process.execPath, ['-e', '0'], {
+    env: { ...process.env, NODE_OPTIONS: `${options} --optimize-for-size` },
+    encoding: 'utf8',
+  })
+  t.match(refused.stderr, /not allowed in NODE_OPTIONS/, 'the check would catch a V8 flag Node refuses there')
 })
