@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import {
   CreateDocumentCommand,
   PutParameterCommand,
@@ -15,12 +13,11 @@ import { type FakeAws, startFakeAws } from '../ground/fake-aws/index.js'
 import { testKeys } from '../ground/fake-aws/test-clients.js'
 import { loadGround } from '../ground/ground.js'
 import { type FleetStub, fleetStub, stubInstanceEnv } from './fleet-stub.js'
+import { runController } from './run-controller.js'
 
 // The controller CLI as CI runs it, against the fake SSM and ECR: the real document, SSM's parameter checks,
 // rate control and the waiter, with a stand-in agent on each simulated instance.
 const ground = loadGround()
-const root = new URL('../..', import.meta.url).pathname
-const run = promisify(execFile)
 const v1 = ground.images.v1
 const pinnedV1 = `${ground.registryHost}/${v1.repository}@${v1.digest}`
 
@@ -60,27 +57,8 @@ async function fleet(t: Test, modes: Record<string, 'ok' | 'unchanged' | 'unheal
   return { aws, ssm, stub, work }
 }
 
-async function cli(f: Fleet, args: string[], extraEnv: Record<string, string> = {}) {
-  const env = {
-    PATH: process.env.PATH ?? '',
-    HOME: f.work,
-    ...f.aws.env(),
-    AWS_ACCESS_KEY_ID: 'AKIDCONTROLLER',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    ...extraEnv,
-  }
-  return run(process.execPath, ['--import', 'tsx', join(root, 'controller/cli.ts'), ...args], {
-    env,
-    cwd: root,
-  }).then(
-    (out) => ({ code: 0, stdout: out.stdout, stderr: out.stderr }),
-    (error: { code: number; stdout: string; stderr: string }) => ({
-      code: error.code,
-      stdout: error.stdout,
-      stderr: error.stderr,
-    }),
-  )
+function cli(f: Fleet, args: string[], extraEnv: Record<string, string> = {}) {
+  return runController(f.aws, f.work, args, extraEnv)
 }
 
 const deployArgs = [
