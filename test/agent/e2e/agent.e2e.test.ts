@@ -242,6 +242,47 @@ t.test('Parameter Store desired state: the service converges with no command sen
   t.equal((await runningContainers()).length, 1)
 })
 
+t.test('a manual rollback holds the Parameter Store digest until the parameter changes', async (t) => {
+  const ssm = new SSMClient({
+    endpoint: aws.endpoint,
+    region: ground.region,
+    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' },
+  })
+  const put = (image: string) =>
+    ssm.send(
+      new PutParameterCommand({ Name: '/ecr-deploy/web', Value: image, Type: 'String', Overwrite: true }),
+    )
+  const holdFile = join(stateDir, 'holds', 'web.json')
+  const onHold = () =>
+    agent
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('on hold since')).length
+
+  const run = await cli('rollback', '--service', 'web')
+  t.equal(run.code, 0, run.stderr)
+  t.match(JSON.parse(await readFile(holdFile, 'utf8')), {
+    digest: ground.images.v2.digest,
+    reason: /^manual rollback to r\d+$/,
+  })
+  await eventually('the desired-state job to report the hold', 20_000, async () =>
+    onHold() > 0 ? true : undefined,
+  )
+  // The job runs every second here: several runs pass, none re-deploys v2, and the warning is not repeated.
+  await new Promise((resolve) => setTimeout(resolve, 3000))
+  t.equal(await served(), 'v1', 'the rollback stays')
+  t.equal(onHold(), 1, 'warned once')
+
+  await put(pinned('v1'))
+  await eventually('the changed parameter to release the hold', 20_000, async () =>
+    (await stat(holdFile).catch(() => undefined)) === undefined ? true : undefined,
+  )
+  await put(pinned('v2'))
+  await eventually('the desired-state job to deploy v2 again', 60_000, async () =>
+    (await served()) === 'v2' ? true : undefined,
+  )
+})
+
 t.test('no credential was written anywhere: no ~/.docker, no password in HOME or the state', async (t) => {
   await t.rejects(stat(join(home, '.docker')), { code: 'ENOENT' })
   for (const file of await filesUnder(dir)) {
