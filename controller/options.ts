@@ -26,18 +26,9 @@ export interface DeployOptions {
 }
 
 /** The flags as commander hands them over. */
-export interface DeployFlags {
-  readonly service: string
+export interface DeployFlags extends FleetFlags {
   readonly image: string
-  readonly targets?: string
-  readonly instanceIds?: readonly string[]
-  readonly maxConcurrency: string
-  readonly maxErrors: string
-  readonly timeout: string
-  readonly document?: string
-  readonly region?: string
   readonly rollbackOnFailure?: boolean
-  readonly comment?: string
 }
 
 const TARGET = /^(tag:[\w.:/=+@-]{1,128}|tag-key)=([\w.:/=+@ -]{1,256})$/
@@ -93,9 +84,23 @@ export function resolveRegion(flag: string | undefined, env: NodeJS.ProcessEnv, 
   return region
 }
 
-export function parseDeployFlags(flags: DeployFlags, env: NodeJS.ProcessEnv): DeployOptions {
+/** Flags every fleet command shares. */
+export interface FleetFlags {
+  readonly service: string
+  readonly targets?: string
+  readonly instanceIds?: readonly string[]
+  readonly maxConcurrency: string
+  readonly maxErrors: string
+  readonly timeout: string
+  readonly document?: string
+  readonly region?: string
+  readonly comment?: string
+}
+
+export type FleetOptions = Omit<DeployOptions, 'image' | 'rollbackOnFailure'>
+
+export function parseFleetFlags(flags: FleetFlags, env: NodeJS.ProcessEnv, image?: ImageRef): FleetOptions {
   const service = assertServiceName(flags.service)
-  const image = parseImageRef(flags.image)
   const targeting = parseTargeting(flags)
   if (!CONCURRENCY.test(flags.maxConcurrency)) {
     throw new UsageError(
@@ -117,16 +122,21 @@ export function parseDeployFlags(flags: DeployFlags, env: NodeJS.ProcessEnv): De
   if (flags.comment !== undefined && flags.comment.length > 100) {
     throw new UsageError(`--comment: ${flags.comment.length} characters; SSM accepts at most 100`)
   }
-  return Object.freeze({
+  return {
     service,
-    image,
     targeting,
     maxConcurrency: flags.maxConcurrency,
     maxErrors: flags.maxErrors,
     timeoutSeconds,
     documentName,
     region: resolveRegion(flags.region, env, image),
-    rollbackOnFailure: flags.rollbackOnFailure === true,
     ...(flags.comment === undefined ? {} : { comment: flags.comment }),
-  })
+  }
+}
+
+export function parseDeployFlags(flags: DeployFlags, env: NodeJS.ProcessEnv): DeployOptions {
+  assertServiceName(flags.service)
+  const image = parseImageRef(flags.image)
+  const fleet = parseFleetFlags(flags, env, image)
+  return Object.freeze({ ...fleet, image, rollbackOnFailure: flags.rollbackOnFailure === true })
 }

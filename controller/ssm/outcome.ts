@@ -22,6 +22,8 @@ export interface InstanceOutcome {
   readonly message: string
   /** The tail of the instance's output, fetched for failures only. */
   readonly outputTail?: string
+  /** The step's stdout as SSM listed it (2,500 characters at most): what `status` reads. */
+  readonly output?: string
 }
 
 const FINISHED = new Set(['Success', 'Cancelled', 'TimedOut', 'Failed'])
@@ -71,6 +73,7 @@ export function outcomeOf(invocation: Invocation, agent: AgentResult | undefined
   const common = {
     instanceId: invocation.instanceId,
     ssmStatus,
+    ...(invocation.output ? { output: invocation.output } : {}),
     ...(durationMs === undefined || durationMs < 0 ? {} : { durationMs }),
     ...(agent?.digest ? { digest: agent.digest } : {}),
     ...(agent?.previousDigest ? { previousDigest: agent.previousDigest } : {}),

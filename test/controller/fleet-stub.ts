@@ -10,6 +10,10 @@ import type { Test } from 'tap'
  */
 const SCRIPT = `#!/bin/bash
 echo "$STUB_INSTANCE $*" >> "$STUB_LOG"
+if [ "$1" = status ]; then
+  echo "{\\"services\\":[{\\"service\\":\\"$3\\",\\"state\\":\\"running\\",\\"healthy\\":true,\\"current\\":{\\"digest\\":\\"$STUB_DIGEST\\"}}]}"
+  exit 0
+fi
 image="$5"
 digest="\${image##*@}"
 echo "[  0.1s] pull: $image"
@@ -43,11 +47,17 @@ export async function fleetStub(t: Test): Promise<FleetStub> {
 }
 
 /** The environment of a simulated instance running the stub. */
-export function stubInstanceEnv(stub: FleetStub, instance: string, mode: 'ok' | 'unchanged' | 'unhealthy') {
+export function stubInstanceEnv(
+  stub: FleetStub,
+  instance: string,
+  mode: 'ok' | 'unchanged' | 'unhealthy',
+  runningDigest = '',
+) {
   return {
     PATH: `${stub.bin}:${process.env.PATH ?? ''}`,
     STUB_LOG: stub.log,
     STUB_INSTANCE: instance,
     STUB_MODE: mode,
+    STUB_DIGEST: runningDigest,
   }
 }

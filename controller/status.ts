@@ -1,0 +1,122 @@
+import { desiredParameterName } from './deploy.js'
+import type { FleetOptions } from './options.js'
+import { DEPLOY_STEP_NAME } from './ssm/document.js'
+import type { FleetApi } from './ssm/fleet-api.js'
+import type { InstanceOutcome } from './ssm/outcome.js'
+import { commandRequests } from './ssm/send-command.js'
+import { type WaitClock, waitForCommands } from './ssm/waiter.js'
+
+export interface InstanceRelease {
+  readonly instanceId: string
+  /** What the agent runs, or undefined when it answered nothing usable. */
+  readonly digest?: string
+  readonly state: string
+  readonly healthy: boolean | null
+  readonly drift: boolean
+  readonly error?: string
+}
+
+export interface FleetStatus {
+  readonly service: string
+  readonly desired?: string
+  readonly desiredVersion?: number
+  readonly instances: readonly InstanceRelease[]
+  readonly timedOut: boolean
+}
+
+interface AgentStatus {
+  services?: Array<{ service: string; state: string; healthy: boolean | null; current?: { digest: string } }>
+}
+
+/** Reads `ecr-deploy-agent status --json` output and compares it with the desired digest. */
+export function releaseOf(
+  outcome: InstanceOutcome,
+  service: string,
+  desiredDigest: string | undefined,
+): InstanceRelease {
+  if (outcome.result === 'failed') {
+    return {
+      instanceId: outcome.instanceId,
+      state: 'unknown',
+      healthy: null,
+      drift: true,
+      error: `${outcome.ssmStatus}: ${outcome.message}`,
+    }
+  }
+  const line =
+    (outcome.output ?? '')
+      .trim()
+      .split('\n')
+      .reverse()
+      .find((l) => l.trim().startsWith('{')) ?? ''
+  let parsed: AgentStatus = {}
+  try {
+    parsed = JSON.parse(line) as AgentStatus
+  } catch {
+    return {
+      instanceId: outcome.instanceId,
+      state: 'unknown',
+      healthy: null,
+      drift: true,
+      error: 'the agent status was not JSON',
+    }
+  }
+  const entry = parsed.services?.find((s) => s.service === service)
+  const digest = entry?.current?.digest
+  return {
+    instanceId: outcome.instanceId,
+    ...(digest === undefined ? {} : { digest }),
+    state: entry?.state ?? 'not-deployed',
+    healthy: entry?.healthy ?? null,
+    drift: desiredDigest !== undefined && digest !== desiredDigest,
+  }
+}
+
+/** Asks every target's agent what it runs (action=status through our document), next to the desired release. */
+export async function fleetStatus(
+  fleet: FleetApi,
+  clock: WaitClock,
+  options: FleetOptions,
+): Promise<FleetStatus> {
+  const desired = await fleet.getParameter(desiredParameterName(options.service))
+  const desiredDigest = desired?.value.split('@')[1]
+  const commandIds: string[] = []
+  const requests = commandRequests({
+    documentName: options.documentName,
+    parameters: { action: 'status', service: options.service },
+    targeting: options.targeting,
+    maxConcurrency: options.maxConcurrency,
+    maxErrors: '100%',
+    timeoutSeconds: options.timeoutSeconds,
+  })
+  for (const request of requests) commandIds.push(await fleet.sendCommand(request))
+  const result = await waitForCommands(fleet, clock, {
+    commandIds,
+    deadline: clock.now() + options.timeoutSeconds * 1000,
+    stepName: DEPLOY_STEP_NAME,
+  })
+  return {
+    service: options.service,
+    ...(desired ? { desired: desired.value, desiredVersion: desired.version } : {}),
+    instances: result.outcomes.map((outcome) => releaseOf(outcome, options.service, desiredDigest)),
+    timedOut: result.timedOut,
+  }
+}
+
+export function statusText(status: FleetStatus): string {
+  const short = (digest?: string) => (digest ? digest.replace(/^sha256:/, '').slice(0, 12) : '-')
+  const lines = [
+    `service ${status.service}: desired ${status.desired ?? '(none recorded)'}${status.desiredVersion ? ` (version ${status.desiredVersion})` : ''}`,
+  ]
+  for (const i of [...status.instances].sort((a, b) => a.instanceId.localeCompare(b.instanceId))) {
+    const health = i.healthy === null ? '-' : i.healthy ? 'healthy' : 'unhealthy'
+    lines.push(
+      `${i.instanceId}  ${short(i.digest)}  ${i.state}  ${health}${i.drift ? '  DRIFT' : ''}${i.error ? `  ${i.error}` : ''}`,
+    )
+  }
+  const drifted = status.instances.filter((i) => i.drift).length
+  lines.push(
+    `${status.instances.length} instance(s), ${drifted} not on the desired release${status.timedOut ? ', some did not answer in time' : ''}`,
+  )
+  return lines.join('\n')
+}
