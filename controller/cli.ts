@@ -4,8 +4,15 @@ import { appendFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Command, CommanderError, Option } from 'commander'
 import { ExitCode, exitCodeOf, formatError, UsageError } from '../shared/errors.js'
-import { type DeployFlags, type FleetFlags, parseDeployFlags, parseFleetFlags } from './options.js'
+import {
+  type DeployFlags,
+  type FleetFlags,
+  parseDeployFlags,
+  parseFleetFlags,
+  resolveRegion,
+} from './options.js'
 import type { DeployReport } from './report/fleet-report.js'
+import type { IamFlags } from './setup/flags.js'
 import type { WaitClock } from './ssm/waiter.js'
 
 // The SDK warns on every run that its releases after January 2027 need Node 22; CI logs are no place for
@@ -134,6 +141,131 @@ function buildProgram(setExit: (code: number) => void): Command {
       setExit(status.timedOut ? ExitCode.timeout : unanswered > 0 ? ExitCode.partialFailure : ExitCode.ok)
     },
   )
+
+  const setup = program
+    .command('setup')
+    .description('install the SSM document, print IAM policies, manage ECR lifecycle')
+
+  setup
+    .command('document')
+    .description('create or update our SSM document and make the new version the default')
+    .option('--name <name>', 'document name', 'ecr-ssm-deploy')
+    .option('--region <region>', 'AWS region (default: AWS_REGION)')
+    .action(async (flags: { name: string; region?: string }) => {
+      const region = resolveRegion(flags.region, process.env)
+      const [{ SSMClient }, { DocumentStore }, { deployDocumentContent }] = await Promise.all([
+        import('@aws-sdk/client-ssm'),
+        import('./setup/document-store.js'),
+        import('./ssm/document.js'),
+      ])
+      const installed = await new DocumentStore(new SSMClient({ region })).install(
+        flags.name,
+        deployDocumentContent(),
+      )
+      process.stdout.write(`${installed.action} document ${installed.name} (version ${installed.version})\n`)
+    })
+
+  const iamOptions = (command: Command) =>
+    command
+      .requiredOption('--github-repo <owner/name>', 'repository whose workflows may assume the CI role')
+      .option('--branch <branch>', 'branch allowed to deploy (default: main)')
+      .option('--environment <name>', 'GitHub environment allowed to deploy, instead of a branch')
+      .requiredOption('--account <id>', 'AWS account id')
+      .requiredOption('--region <region>', 'AWS region')
+      .requiredOption('--tag <Key=Value>', 'instance tag that SendCommand is limited to')
+      .requiredOption('--repository <names...>', 'ECR repositories the CI role pushes to')
+      .option('--document <name>', 'SSM document name', 'ecr-ssm-deploy')
+
+  iamOptions(setup.command('iam'))
+    .description('print least-privilege policies: GitHub OIDC trust, CI role, instance role')
+    .action(async (flags: IamFlags) => {
+      const { parseIamFlags } = await import('./setup/flags.js')
+      const iam = await import('./setup/iam.js')
+      const input = parseIamFlags(flags)
+      const documents = {
+        ciRoleTrustPolicy: iam.githubTrustPolicy(input),
+        ciRolePolicy: iam.ciRolePolicy(input),
+        instanceRolePolicy: iam.instanceRolePolicy(input),
+        instanceRoleManagedPolicyArns: [iam.SSM_MANAGED_INSTANCE_CORE],
+      }
+      process.stdout.write(`${JSON.stringify(documents, null, 2)}\n`)
+    })
+
+  iamOptions(setup.command('cloudformation'))
+    .description('print a CloudFormation template: OIDC provider, roles, ECR repositories, SSM document')
+    .option('--keep <count>', 'tagged images each repository keeps', '30')
+    .option('--untagged-days <days>', 'days before untagged images expire', '7')
+    .option('--no-oidc-provider', 'the account already has the GitHub OIDC provider')
+    .action(async (flags: IamFlags & { keep: string; untaggedDays: string; oidcProvider: boolean }) => {
+      const [{ parseIamFlags, parseLifecycleFlags }, { cloudFormationTemplate }, { deployDocumentContent }] =
+        await Promise.all([
+          import('./setup/flags.js'),
+          import('./setup/cloudformation.js'),
+          import('./ssm/document.js'),
+        ])
+      const template = cloudFormationTemplate({
+        iam: parseIamFlags(flags),
+        lifecycle: parseLifecycleFlags(flags),
+        documentContent: deployDocumentContent(),
+        createOidcProvider: flags.oidcProvider,
+      })
+      process.stdout.write(`${JSON.stringify(template, null, 2)}\n`)
+    })
+
+  setup
+    .command('lifecycle')
+    .description(
+      'put an ECR lifecycle policy that bounds storage cost; show the current one and what would expire',
+    )
+    .requiredOption('--repository <name>', 'ECR repository')
+    .option('--keep <count>', 'tagged images to keep', '30')
+    .option('--untagged-days <days>', 'days before untagged images expire', '7')
+    .option('--dry-run', 'show what would expire without putting the policy')
+    .option('--region <region>', 'AWS region (default: AWS_REGION)')
+    .action(
+      async (flags: {
+        repository: string
+        keep: string
+        untaggedDays: string
+        dryRun?: boolean
+        region?: string
+      }) => {
+        const region = resolveRegion(flags.region, process.env)
+        const [
+          { parseLifecycleFlags },
+          { lifecyclePolicy, previewExpiry },
+          { ECRClient },
+          { LifecycleStore },
+        ] = await Promise.all([
+          import('./setup/flags.js'),
+          import('./setup/lifecycle.js'),
+          import('@aws-sdk/client-ecr'),
+          import('./setup/lifecycle-store.js'),
+        ])
+        const policy = lifecyclePolicy(parseLifecycleFlags(flags))
+        const store = new LifecycleStore(new ECRClient({ region }))
+        const current = await store.current(flags.repository)
+        process.stdout.write(`current policy: ${current ?? '(none)'}\n`)
+        const expired = previewExpiry(policy, await store.images(flags.repository), new Date())
+        const bytes = expired.reduce((sum, image) => sum + image.sizeBytes, 0)
+        process.stdout.write(
+          `would expire ${expired.length} image(s), ${(bytes / 1024 / 1024).toFixed(1)} MiB:\n`,
+        )
+        for (const image of expired) {
+          process.stdout.write(
+            `  ${image.digest}  ${image.tags.join(',') || '(untagged)'}  pushed ${image.pushedAt.toISOString()}\n`,
+          )
+        }
+        if (flags.dryRun) {
+          process.stdout.write('dry run: policy not put\n')
+          return
+        }
+        await store.put(flags.repository, JSON.stringify(policy))
+        process.stdout.write(
+          `put lifecycle policy on ${flags.repository}: keep ${policy.rules[1]?.selection.countNumber} images, untagged expire after ${policy.rules[0]?.selection.countNumber} days\n`,
+        )
+      },
+    )
 
   return program
 }
