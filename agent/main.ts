@@ -20,6 +20,8 @@ import { desiredStateJob } from './jobs/desired-state.js'
 import { exclusive } from './jobs/exclusive.js'
 import { schedulesFromEnv } from './jobs/schedules.js'
 import { tokenRefreshJob } from './jobs/token-refresh.js'
+import { ProxyClient } from './proxy/proxy-client.js'
+import { DEFAULT_PROXY_SOCKET } from './proxy/routes.js'
 import { ParameterStore } from './ssm/parameter-store.js'
 import { DEFAULT_STATE_DIR, FileStateStore } from './state/file-state-store.js'
 import { FileHoldStore } from './state/hold-store.js'
@@ -66,6 +68,8 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
         state: new FileStateStore(stateDir),
         clock: systemClock,
         logger,
+        // Only blue-green services talk to it; a host without ecr-deploy-proxy still runs recreate ones.
+        traffic: new ProxyClient(env.ECR_DEPLOY_PROXY_SOCKET ?? DEFAULT_PROXY_SOCKET),
       }),
       { holds, source: parameters, warn },
     ),

@@ -45,6 +45,7 @@ function toService(name: string, s: ServiceFile): ServiceConfig {
     name,
     repository: s.repository,
     strategy: s.strategy,
+    drainTimeoutSeconds: s.drainTimeout,
     ports: s.ports,
     env: s.env,
     envFromParameters: s.envFromParameters,

@@ -91,8 +91,10 @@ const probeSchema = z
 const serviceSchema = z.strictObject({
   repository: repositorySchema,
   strategy: z
-    .literal('recreate', { error: 'expected "recreate" (the only strategy so far)' })
+    .enum(['recreate', 'blue-green'], { error: 'expected "recreate" or "blue-green"' })
     .default('recreate'),
+  /** blue-green: how long connections to the old release may take to finish before it is stopped. */
+  drainTimeout: z.number().min(0).default(30),
   ports: z.array(portSchema).default([]),
   env: z.record(envName, z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
   envFromParameters: z.record(envName, z.string().min(1)).default({}),
@@ -114,6 +116,15 @@ const serviceSchema = z.strictObject({
   healthCheck: probeSchema.optional(),
 })
 
+/** A blue-green service's public ports are held by the proxy, so there must be at least one. */
+const checkedServiceSchema = serviceSchema.refine(
+  (service) => service.strategy !== 'blue-green' || service.ports.length > 0,
+  {
+    error: 'expected at least one port in "ports" with strategy blue-green (the proxy holds it)',
+    path: ['ports'],
+  },
+)
+
 export const agentFileSchema = z.strictObject({
   agentId: z
     .string()
@@ -123,7 +134,7 @@ export const agentFileSchema = z.strictObject({
     z.string().regex(new RegExp(SERVICE_NAME_PATTERN), {
       error: 'expected a service name of lowercase letters, digits and "-"',
     }),
-    serviceSchema,
+    checkedServiceSchema,
   ),
 })
 

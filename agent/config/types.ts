@@ -42,7 +42,13 @@ export interface ServiceConfig {
   readonly name: string
   /** `<registry>/<repository>`: the only images this service may run. */
   readonly repository: string
-  readonly strategy: 'recreate'
+  /**
+   * recreate: stop the old container, then start the new one (a short outage). blue-green: start the
+   * new one beside the old, then switch the proxy holding the public ports (see agent/proxy/).
+   */
+  readonly strategy: 'recreate' | 'blue-green'
+  /** blue-green: the longest wait for the old release's connections to finish before stopping it. */
+  readonly drainTimeoutSeconds: number
   readonly ports: readonly PortMapping[]
   readonly env: Readonly<Record<string, string>>
   /** Environment variable name -> SSM parameter name (String or SecureString). */

@@ -1,5 +1,6 @@
 import { HealthFailedError, RollbackFailedError } from '../../shared/errors.js'
 import { abandonRelease } from '../state/ledger.js'
+import { abortBlueGreen } from './abort-blue-green.js'
 import { containerName, LABEL_RELEASE, managedLabels } from './container-spec.js'
 import type { DeployResult, ReleaseRecord } from './deployer.js'
 import { type DeployStep, planRestore } from './plan.js'
@@ -36,6 +37,7 @@ export async function applySwitch(input: SwitchInput): Promise<StepRunner> {
   try {
     await runner.run(input.steps.slice(intentAt, commitAt + 1))
   } catch (error) {
+    if (input.service.strategy === 'blue-green') await abortBlueGreen(input, runner, error, finished)
     await restore(input, runner, error, finished)
   }
   try {

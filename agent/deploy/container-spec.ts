@@ -1,4 +1,4 @@
-import type { ServiceConfig } from '../config/types.js'
+import type { PortMapping, ServiceConfig } from '../config/types.js'
 import type { ContainerSpec } from '../docker/engine.js'
 
 /** Labels on every managed container; other containers on the host are never touched. */
@@ -46,7 +46,7 @@ export function releaseContainerSpec(input: ReleaseContainerInput): ContainerSpe
     env: input.env,
     ...(service.command === undefined ? {} : { command: service.command }),
     ...(service.user === undefined ? {} : { user: service.user }),
-    ports: service.ports,
+    ports: service.strategy === 'blue-green' ? service.ports.map(privatePort) : service.ports,
     volumes: service.volumes,
     restart: service.restart,
     ...(service.memoryBytes === undefined ? {} : { memoryBytes: service.memoryBytes }),
@@ -55,4 +55,12 @@ export function releaseContainerSpec(input: ReleaseContainerInput): ContainerSpe
     init: service.init,
     stopTimeoutSeconds: service.stopTimeoutSeconds,
   }
+}
+
+/**
+ * blue-green: the proxy holds the public port, so each release publishes on loopback only, on a port
+ * Docker picks (0); two releases can then run side by side. The port is read back from inspect.
+ */
+function privatePort(port: PortMapping): PortMapping {
+  return { hostIp: '127.0.0.1', hostPort: 0, containerPort: port.containerPort }
 }

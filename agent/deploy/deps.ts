@@ -5,6 +5,7 @@ import type { DockerEngine } from '../docker/engine.js'
 import type { RegistryAuth } from '../ecr/registry-auth.js'
 import type { Clock } from '../health/clock.js'
 import type { Probes } from '../health/probes.js'
+import type { TrafficSwitch } from '../proxy/traffic-switch.js'
 import type { StateStore } from '../state/state-store.js'
 
 /** Everything the deploy engine acts through. agent/main.ts builds the real ones; tests pass fakes. */
@@ -19,6 +20,8 @@ export interface DeployerDeps {
   readonly logger: Logger
   /** Network probes for health checks; default: real HTTP and TCP. */
   readonly probes?: Probes
+  /** The proxy holding blue-green services' public ports; required only by blue-green services. */
+  readonly traffic?: TrafficSwitch
   /** Lines of a failed container's log quoted in the error; default 20. */
   readonly logTailLines?: number
 }

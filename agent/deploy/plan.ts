@@ -34,6 +34,10 @@ export type DeployStep =
   | { readonly kind: 'wait-health'; readonly releaseId: string }
   | { readonly kind: 'commit'; readonly releaseId: string }
   | { readonly kind: 'remove'; readonly containerId: string }
+  /** blue-green: point the proxy's public ports at the release's container. */
+  | { readonly kind: 'route'; readonly releaseId: string }
+  /** blue-green: wait until the container has no connection through the proxy, or the timeout. */
+  | { readonly kind: 'drain'; readonly containerId: string; readonly timeoutSeconds: number }
 
 export type DeployPlan =
   | { readonly kind: 'unchanged'; readonly containerId: string }
@@ -45,11 +49,9 @@ export type DeployPlan =
  * ledger that reconcile() can finish or undo; old containers are removed only once the new is healthy.
  */
 export function planDeploy(input: DeployPlanInput): DeployPlan {
-  const { desired, current } = input
-  const serving = current ? input.containers.find((c) => c.releaseId === current.id && c.running) : undefined
-  if (serving && current?.digest === desired.digest && input.currentServes) {
-    return { kind: 'unchanged', containerId: serving.id }
-  }
+  const unchanged = unchangedPlan(input)
+  if (unchanged) return unchanged
+  const { desired } = input
   const steps: DeployStep[] = []
   if (!desired.local) steps.push({ kind: 'pull', image: desired.image })
   steps.push({ kind: 'record-intent', releaseId: desired.releaseId })
@@ -65,6 +67,51 @@ export function planDeploy(input: DeployPlanInput): DeployPlan {
   )
   for (const container of input.containers) steps.push({ kind: 'remove', containerId: container.id })
   return { kind: 'switch', steps }
+}
+
+export interface BlueGreenPlanInput extends DeployPlanInput {
+  readonly drainTimeoutSeconds: number
+}
+
+/**
+ * Pure: what a blue-green deploy does. The new release starts beside the old one and must be healthy
+ * before the proxy sends it anything; only then is it committed, the old release drained (established
+ * connections finish, new ones already go to the new release), stopped and removed. Until `route`,
+ * nothing the old release serves has been touched, so a failure only removes the new container.
+ */
+export function planBlueGreen(input: BlueGreenPlanInput): DeployPlan {
+  const unchanged = unchangedPlan(input)
+  if (unchanged) return unchanged
+  const { desired } = input
+  const steps: DeployStep[] = []
+  if (!desired.local) steps.push({ kind: 'pull', image: desired.image })
+  steps.push(
+    { kind: 'record-intent', releaseId: desired.releaseId },
+    { kind: 'start', releaseId: desired.releaseId, image: desired.image, name: input.containerName },
+    { kind: 'wait-health', releaseId: desired.releaseId },
+    { kind: 'route', releaseId: desired.releaseId },
+    { kind: 'commit', releaseId: desired.releaseId },
+  )
+  for (const container of input.containers) {
+    if (container.running) {
+      steps.push(
+        { kind: 'drain', containerId: container.id, timeoutSeconds: input.drainTimeoutSeconds },
+        { kind: 'stop', containerId: container.id, timeoutSeconds: input.stopTimeoutSeconds },
+      )
+    }
+  }
+  for (const container of input.containers) steps.push({ kind: 'remove', containerId: container.id })
+  return { kind: 'switch', steps }
+}
+
+/** The same digest already serving: no pull, no restart, whatever the strategy. */
+function unchangedPlan(input: DeployPlanInput): DeployPlan | undefined {
+  const { desired, current } = input
+  const serving = current ? input.containers.find((c) => c.releaseId === current.id && c.running) : undefined
+  if (serving && current?.digest === desired.digest && input.currentServes) {
+    return { kind: 'unchanged', containerId: serving.id }
+  }
+  return undefined
 }
 
 export interface RestorePlanInput {

@@ -9,6 +9,7 @@ import { planRestore, type ServiceContainer } from './plan.js'
 import { resolveEnv } from './prepare.js'
 import { StepRunner, UnhealthyReleaseError } from './step-runner.js'
 import { serviceContainers } from './switch-release.js'
+import { drain, routeTo } from './traffic.js'
 
 /**
  * Brings one service back to its ledger after a crash or a reboot; the caller holds the lock.
@@ -64,6 +65,7 @@ export async function reconcileService(
               finish(pending, 'failed', `interrupted, and could not be completed: ${failure}`),
             )
       await deps.state.write(ledger)
+      if (failure === null) await routeToOnly(deps, agentId, service)
       actions.push(
         failure === null
           ? `${service.name}: completed the interrupted first deploy of release ${pending.id}`
@@ -79,8 +81,18 @@ export async function reconcileService(
 
   const current = ledger.current
   if (!current) return actions
-  if (containers.some((c) => c.releaseId === current.id && c.running)) {
+  const serving = containers.find((c) => c.releaseId === current.id && c.running)
+  if (serving) {
+    // Routed first: after a crash mid blue-green the proxy may still point at a container removed below.
     const stale = containers.filter((c) => c.releaseId !== current.id)
+    if (service.strategy === 'blue-green') {
+      await routeTo(deps, service, serving.id)
+      // Requests still in flight on an old release finish before it goes, as in a deploy.
+      for (const container of stale.filter((c) => c.running)) {
+        await drain(deps, service, container.id, service.drainTimeoutSeconds)
+        await deps.docker.stop(container.id, service.stopTimeoutSeconds)
+      }
+    }
     for (const container of stale) await deps.docker.remove(container.id)
     if (stale.length > 0)
       actions.push(`${service.name}: removed ${stale.length} container(s) of other releases`)
@@ -88,6 +100,7 @@ export async function reconcileService(
   }
   const was = containers.some((c) => c.releaseId === current.id) ? 'stopped' : 'missing'
   const failure = await recreate(runner, agentId, service.name, current, containers)
+  if (failure === null) await routeToOnly(deps, agentId, service)
   actions.push(
     failure === null
       ? `${service.name}: re-created release ${current.id} (its container was ${was})`
@@ -129,4 +142,11 @@ async function passesHealth(
     clock: deps.clock,
   })
   return verdict.healthy
+}
+
+/** blue-green: after a re-creation, the proxy must reach the one container there now is. */
+async function routeToOnly(deps: DeployerDeps, agentId: string, service: ServiceConfig): Promise<void> {
+  if (service.strategy !== 'blue-green') return
+  const [fresh] = await serviceContainers(deps, agentId, service.name)
+  if (fresh) await routeTo(deps, service, fresh.id)
 }

@@ -2,11 +2,12 @@ import type { ServiceConfig } from '../config/types.js'
 import { networkProbes } from '../health/probes.js'
 import { waitHealthy } from '../health/wait-healthy.js'
 import { beginRelease, commitRelease, type ServiceLedger } from '../state/ledger.js'
-import { releaseContainerSpec } from './container-spec.js'
+import { LABEL_RELEASE, managedLabels, releaseContainerSpec } from './container-spec.js'
 import type { ProgressEvent, ReleaseRecord } from './deployer.js'
 import type { DeployerDeps } from './deps.js'
 import type { DeployStep } from './plan.js'
 import { pullImage } from './prepare.js'
+import { drain, routeTo } from './traffic.js'
 
 /** A release's container did not become healthy; `reason` says what the health check saw. */
 export class UnhealthyReleaseError extends Error {
@@ -81,7 +82,35 @@ export class StepRunner {
       case 'remove':
         await deps.docker.remove(step.containerId)
         return
+      case 'route':
+        await routeTo(deps, this.input.service, await this.#containerOf(step.releaseId))
+        progress('switch', `the proxy sends new connections to release ${step.releaseId}`)
+        return
+      case 'drain': {
+        const left = await drain(deps, this.input.service, step.containerId, step.timeoutSeconds)
+        progress(
+          'stop',
+          left === 0
+            ? `container ${step.containerId.slice(0, 12)} drained`
+            : `container ${step.containerId.slice(0, 12)} still had ${left} connection(s) after ${step.timeoutSeconds} s; stopping it`,
+        )
+        return
+      }
     }
+  }
+
+  /** The container this runner started for the release, else the running one Docker lists for it. */
+  async #containerOf(releaseId: string): Promise<string> {
+    const started = this.containers.get(releaseId)
+    if (started !== undefined) return started
+    const { deps, agentId, service } = this.input
+    const listed = await deps.docker.listContainers({
+      ...managedLabels(agentId, service.name),
+      [LABEL_RELEASE]: releaseId,
+    })
+    const running = listed.find((c) => c.state === 'running')
+    if (!running) throw new UnhealthyReleaseError(releaseId, 'no running container to send traffic to')
+    return running.id
   }
 
   async #start(releaseId: string, image: string): Promise<void> {

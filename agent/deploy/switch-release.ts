@@ -6,7 +6,7 @@ import { applySwitch } from './apply-switch.js'
 import { containerName, LABEL_RELEASE, managedLabels } from './container-spec.js'
 import type { DeployOutcome, DeployResult, ProgressEvent } from './deployer.js'
 import type { DeployerDeps } from './deps.js'
-import { planDeploy, type ServiceContainer } from './plan.js'
+import { planBlueGreen, planDeploy, type ServiceContainer } from './plan.js'
 import { type ResolvedImage, resolveEnv } from './prepare.js'
 
 export interface SwitchRequest {
@@ -25,14 +25,18 @@ export async function switchRelease(deps: DeployerDeps, request: SwitchRequest):
   const containers = await serviceContainers(deps, agentId, service.name)
   const current = ledger.current
   const releaseId = nextReleaseId(ledger)
-  const plan = planDeploy({
+  const input = {
     containerName: containerName(agentId, service.name, releaseId),
     stopTimeoutSeconds: service.stopTimeoutSeconds,
     desired: { releaseId, ...target },
     ...(current ? { current } : {}),
     containers,
     currentServes: current ? await serves(deps, service, containers, current.id) : false,
-  })
+  }
+  const plan =
+    service.strategy === 'blue-green'
+      ? planBlueGreen({ ...input, drainTimeoutSeconds: service.drainTimeoutSeconds })
+      : planDeploy(input)
   const durationMs = () => deps.clock.now() - request.startedAt
   if (plan.kind === 'unchanged' && current) {
     progress('done', `unchanged: release ${current.id} already runs ${target.digest} and is healthy`)

@@ -10,7 +10,8 @@ export function containerCreateOptions(spec: ContainerSpec): ContainerCreateOpti
     exposed[key] = {}
     const binding = {
       ...(port.hostIp === undefined ? {} : { HostIp: port.hostIp }),
-      HostPort: String(port.hostPort),
+      // Port 0 asks Docker to pick a free host port, which it does for an empty HostPort.
+      HostPort: port.hostPort === 0 ? '' : String(port.hostPort),
     }
     bindings[key] = [...(bindings[key] ?? []), binding]
   }

@@ -4,16 +4,19 @@ import { createLogger } from '../../shared/log.js'
 import { writeFileAtomic } from '../state/atomic-file.js'
 import { listenControl } from './control-server.js'
 import { Forwarder } from './forwarder.js'
-import { EMPTY_STATE, type ProxyState, parseState } from './routes.js'
+import {
+  DEFAULT_PROXY_SOCKET,
+  DEFAULT_PROXY_STATE,
+  EMPTY_STATE,
+  type ProxyState,
+  parseState,
+} from './routes.js'
 
 /**
  * `ecr-deploy-proxy`: holds the public ports of blue-green services and forwards them to the release
  * the agent chose. A process of its own so that restarting or upgrading the agent drops no connection;
  * its routes are on disk, so a restarted proxy forwards again at once, without the agent.
  */
-export const DEFAULT_PROXY_SOCKET = '/run/ecr-deploy-proxy/proxy.sock'
-export const DEFAULT_PROXY_STATE = '/var/lib/ecr-deploy-proxy/routes.json'
-
 async function main(): Promise<void> {
   const logger = createLogger('ecr-deploy-proxy')
   const socketPath = process.env.ECR_DEPLOY_PROXY_SOCKET ?? DEFAULT_PROXY_SOCKET

@@ -28,6 +28,7 @@ t.test('a minimal service gets every default', async (t) => {
         name: 'web',
         repository: REPO,
         strategy: 'recreate',
+        drainTimeoutSeconds: 30,
         ports: [],
         env: {},
         envFromParameters: {},
@@ -76,6 +77,7 @@ services:
     name: 'api',
     repository: REPO,
     strategy: 'recreate',
+    drainTimeoutSeconds: 30,
     ports: [
       { hostPort: 8080, containerPort: 80 },
       { hostIp: '127.0.0.1', hostPort: 9090, containerPort: 9090 },
@@ -143,6 +145,14 @@ t.test('errors name the file, the key path, what was expected and what was found
   t.equal(
     errorOf(`services:\n  Web_1:\n    repository: ${REPO}\n`),
     `${FILE}: services.Web_1: expected a service name of lowercase letters, digits and "-", found "Web_1"`,
+  )
+  t.equal(
+    errorOf(service('    strategy: canary\n')),
+    `${FILE}: services.web.strategy: expected "recreate" or "blue-green", found "canary"`,
+  )
+  t.equal(
+    errorOf(service('    strategy: blue-green\n')),
+    `${FILE}: services.web.ports: expected at least one port in "ports" with strategy blue-green (the proxy holds it)`,
   )
   t.match(errorOf('services: [\n'), /^\/etc\/ecr-deploy\/agent.yaml: invalid YAML: /)
   t.equal(errorOf(''), `${FILE}: services: is required (expected record)`)

@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pino } from 'pino'
+import type { Test } from 'tap'
+import { parseConfig } from '../../../agent/config/load.js'
+import { createDeployer } from '../../../agent/deploy/create-deployer.js'
+import type { Deployer } from '../../../agent/deploy/deployer.js'
+import { DockerodeEngine } from '../../../agent/docker/dockerode-engine.js'
+import { EcrRegistryAuth } from '../../../agent/ecr/ecr-registry-auth.js'
+import { systemClock } from '../../../agent/health/clock.js'
+import { ProxyClient } from '../../../agent/proxy/proxy-client.js'
+import type { TrafficSwitch } from '../../../agent/proxy/traffic-switch.js'
+import { FileStateStore } from '../../../agent/state/file-state-store.js'
+import { type Ground, loadGround } from '../../ground/ground.js'
+import { freePort } from '../docker/free-port.js'
+import { type ProxyProcess, startProxy } from '../proxy/proxy-process.js'
+import { FakeParameters, removeAgentContainers } from './harness.js'
+
+export interface BlueGreenHarness {
+  readonly ground: Ground
+  readonly agentId: string
+  /** The public port, held by the proxy. */
+  readonly port: number
+  readonly docker: DockerodeEngine
+  readonly proxyClient: ProxyClient
+  proxy: ProxyProcess
+  /** A fresh Deployer over the same state directory, as a restarted agent builds it. */
+  newDeployer(traffic?: TrafficSwitch): Deployer
+  restartProxy(): Promise<void>
+}
+
+/**
+ * A real `ecr-deploy-proxy` process (own socket and routes file) and Deployers over the real dockerd
+ * and ECR-shaped registry for one blue-green service `web`. Everything is removed at teardown.
+ */
+export async function startBlueGreen(t: Test, drainTimeout = 5): Promise<BlueGreenHarness> {
+  const ground = loadGround()
+  const agentId = `bg${randomBytes(4).toString('hex')}`
+  const port = await freePort()
+  const dir = mkdtempSync(join(tmpdir(), 'agent-blue-green-'))
+  const socketPath = join(dir, 'proxy.sock')
+  const stateFile = join(dir, 'proxy', 'routes.json')
+  const docker = new DockerodeEngine()
+  t.teardown(() => removeAgentContainers(docker, agentId))
+  const proxyClient = new ProxyClient(socketPath)
+  const config = parseConfig(
+    `agentId: ${agentId}
+services:
+  web:
+    repository: ${ground.registryHost}/ecr-ssm-deploy/app
+    strategy: blue-green
+    drainTimeout: ${drainTimeout}
+    ports: ["127.0.0.1:${port}:8080"]
+    stopTimeout: 3
+    healthCheck: { http: { path: /health, port: 8080 }, interval: 0.2, timeout: 1, startPeriod: 1, retries: 3 }
+`,
+    '/etc/ecr-deploy/agent.yaml',
+    'unused',
+  )
+  const state = new FileStateStore(join(dir, 'state'))
+  const harness: BlueGreenHarness = {
+    ground,
+    agentId,
+    port,
+    docker,
+    proxyClient,
+    proxy: await startProxy(socketPath, stateFile),
+    newDeployer: (traffic = proxyClient) =>
+      createDeployer({
+        config: () => config,
+        docker,
+        registryAuth: new EcrRegistryAuth(),
+        parameters: new FakeParameters(),
+        state,
+        clock: systemClock,
+        logger: pino({ level: 'silent' }),
+        traffic,
+      }),
+    async restartProxy() {
+      await harness.proxy.stop('SIGKILL')
+      harness.proxy = await startProxy(socketPath, stateFile)
+    },
+  }
+  t.teardown(() => harness.proxy.stop())
+  return harness
+}

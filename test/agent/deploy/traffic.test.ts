@@ -1,0 +1,111 @@
+import t from 'tap'
+import { parseConfig } from '../../../agent/config/load.js'
+import type { DeployerDeps } from '../../../agent/deploy/deps.js'
+import { drain, routeTo } from '../../../agent/deploy/traffic.js'
+import type { ContainerInfo } from '../../../agent/docker/engine.js'
+import { FakeClock } from '../health/fake-clock.js'
+import { FakeTraffic } from '../proxy/fake-traffic.js'
+
+const config = parseConfig(
+  `agentId: a1
+services:
+  web:
+    repository: 123456789012.dkr.ecr.us-east-1.amazonaws.com/web
+    strategy: blue-green
+    drainTimeout: 2
+    ports: ["127.0.0.1:8080:80", "9090:90"]
+`,
+  '/etc/ecr-deploy/agent.yaml',
+  'host',
+)
+const web = config.services.web
+if (!web) throw new Error('no web service')
+
+function container(ports: ContainerInfo['ports']): ContainerInfo {
+  return {
+    id: 'c2',
+    name: 'ecr-deploy-a1-web-r2',
+    image: 'img',
+    imageId: 'sha256:x',
+    labels: {},
+    state: 'running',
+    running: true,
+    exitCode: 0,
+    restartCount: 0,
+    health: 'none',
+    ports,
+  }
+}
+
+function deps(
+  traffic: FakeTraffic | undefined,
+  info: ContainerInfo | null,
+  clock = new FakeClock(),
+): DeployerDeps {
+  return {
+    docker: { inspect: async () => info },
+    clock,
+    ...(traffic ? { traffic } : {}),
+  } as unknown as DeployerDeps
+}
+
+const published = container([
+  { containerPort: 80, hostIp: '127.0.0.1', hostPort: 32768 },
+  { containerPort: 90, hostIp: '127.0.0.1', hostPort: 32769 },
+])
+
+t.test(
+  'routeTo points each public port at the loopback port Docker picked, and skips unchanged routes',
+  async (t) => {
+    const traffic = new FakeTraffic()
+    await routeTo(deps(traffic, published), web, 'c2')
+    t.strictSame(traffic.calls, [
+      {
+        name: 'web/80',
+        listen: { host: '127.0.0.1', port: 8080 },
+        upstream: { host: '127.0.0.1', port: 32768 },
+      },
+      {
+        name: 'web/90',
+        listen: { host: '0.0.0.0', port: 9090 },
+        upstream: { host: '127.0.0.1', port: 32769 },
+      },
+    ])
+    await routeTo(deps(traffic, published), web, 'c2')
+    t.equal(traffic.calls.length, 2, 'a second call with the same upstream changes nothing')
+  },
+)
+
+t.test(
+  'routeTo refuses a container without a published port, and a missing proxy, with a next step',
+  async (t) => {
+    const traffic = new FakeTraffic()
+    await t.rejects(routeTo(deps(traffic, container([])), web, 'c2'), {
+      code: 'E_PROXY',
+      message:
+        'container c2 of service "web" publishes no host port for container port 80; it cannot receive traffic from the proxy',
+    })
+    await t.rejects(routeTo(deps(undefined, published), web, 'c2'), {
+      code: 'E_CONFIG_INVALID',
+      message:
+        /strategy blue-green, but this agent has no proxy to switch; install and start ecr-deploy-proxy/,
+    })
+    t.strictSame(traffic.calls, [])
+  },
+)
+
+t.test('drain waits until the container has no connection, polling the proxy', async (t) => {
+  const traffic = new FakeTraffic()
+  traffic.connections = { '127.0.0.1:32768': [2, 1, 0], '127.0.0.1:9999': 5 }
+  const clock = new FakeClock()
+  t.equal(await drain(deps(traffic, published, clock), web, 'c2', 2), 0)
+  t.strictSame(clock.sleeps, [200, 200], 'other upstreams do not count')
+})
+
+t.test('drain gives up at the timeout and says how many connections were left', async (t) => {
+  const traffic = new FakeTraffic()
+  traffic.connections = { '127.0.0.1:32769': 1 }
+  const clock = new FakeClock()
+  t.equal(await drain(deps(traffic, published, clock), web, 'c2', 2), 1)
+  t.equal(clock.sleeps.length, 10, '2 s in steps of 200 ms')
+})
