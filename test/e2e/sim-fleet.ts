@@ -1,0 +1,145 @@
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { CreateDocumentCommand, SSMClient } from '@aws-sdk/client-ssm'
+import Docker from 'dockerode'
+import { DEPLOY_DOCUMENT_NAME, deployDocumentContent } from '../../controller/ssm/document.js'
+import { type AgentProcess, startAgent } from '../agent/e2e/agent-process.js'
+import type { FakeAws } from '../ground/fake-aws/index.js'
+import { testKeys } from '../ground/fake-aws/test-clients.js'
+import type { Ground } from '../ground/ground.js'
+
+/** One simulated EC2 instance: an SSM managed instance in the fake, with a real agent daemon of its own. */
+export interface SimInstance {
+  readonly id: string
+  readonly name: string
+  /** The service's public port on 127.0.0.1. */
+  readonly port: number
+  readonly agent: AgentProcess
+}
+
+export interface SimFleet {
+  readonly instances: readonly SimInstance[]
+  readonly repository: string
+  stop(): Promise<void>
+}
+
+export interface SimInstanceSpec {
+  readonly id: string
+  readonly name: string
+  /** Extra lines for the `web` service in this instance's agent.yaml (4-space indented). */
+  readonly serviceLines?: readonly string[]
+}
+
+/**
+ * Starts one agent daemon per instance against the real dockerd and registry (credentials from the fake
+ * IMDS only), registers each instance with the fake SSM (tags Role=web) and installs our document. The
+ * document finds `ecr-deploy-agent` on PATH through a shim that runs the agent from source.
+ */
+export async function startSimFleet(
+  aws: FakeAws,
+  ground: Ground,
+  specs: readonly SimInstanceSpec[],
+): Promise<SimFleet> {
+  const docker = new Docker({ socketPath: ground.dockerSocket })
+  const run = `fleet-${process.pid}-${Date.now().toString(36)}`
+  const dir = await mkdtemp(join(tmpdir(), 'sim-fleet-'))
+  const repository = `${ground.registryHost}/${ground.images.v1.repository}`
+  const network = await docker.createNetwork({ Name: `${run}-net`, Driver: 'bridge' })
+  const instances: SimInstance[] = []
+  const stop = async () => {
+    for (const instance of instances) instance.agent.child.kill('SIGKILL')
+    const containers = await docker.listContainers({
+      all: true,
+      filters: { label: ['ecr-deploy.service=web'] },
+    })
+    const ours = containers.filter((c) => c.Labels['ecr-deploy.agent']?.startsWith(run))
+    await Promise.all(ours.map((c) => docker.getContainer(c.Id).remove({ force: true })))
+    await network.remove().catch(() => undefined)
+    await rm(dir, { recursive: true, force: true })
+  }
+  try {
+    const bin = join(dir, 'bin')
+    await mkdir(bin)
+    // tsx by absolute URL: SSM runs the script in a fresh working directory, away from node_modules.
+    const main = fileURLToPath(new URL('../../agent/cli/main.ts', import.meta.url))
+    const tsx = import.meta.resolve('tsx')
+    await writeFile(
+      join(bin, 'ecr-deploy-agent'),
+      `#!/bin/sh\nexec "${process.execPath}" --import "${tsx}" "${main}" "$@"\n`,
+    )
+    await chmod(join(bin, 'ecr-deploy-agent'), 0o755)
+    for (const spec of specs) {
+      const home = join(dir, spec.name)
+      await mkdir(join(home, 'home'), { recursive: true })
+      const port = await freePort()
+      const config = join(home, 'agent.yaml')
+      await writeFile(
+        config,
+        [
+          `agentId: ${run}-${spec.name}`,
+          'services:',
+          '  web:',
+          `    repository: ${repository}`,
+          `    ports: ["127.0.0.1:${port}:8080"]`,
+          `    network: ${run}-net`,
+          ...(spec.serviceLines ?? []),
+          '    stopTimeout: 2',
+          '    healthCheck:',
+          '      http: { path: /health, port: 8080 }',
+          '      interval: 0.2',
+          '      startPeriod: 1',
+          '      retries: 2',
+          '',
+        ].join('\n'),
+      )
+      const socket = join(home, 'agent.sock')
+      const agent = await startAgent(socket, {
+        ...aws.env(),
+        HOME: join(home, 'home'),
+        ECR_DEPLOY_AGENT_CONFIG: config,
+        ECR_DEPLOY_AGENT_STATE_DIR: join(home, 'state'),
+        ECR_DEPLOY_AGENT_CRON_DESIRED_STATE: 'off',
+      })
+      instances.push({ id: spec.id, name: spec.name, port, agent })
+      aws.ssm.addInstance({
+        id: spec.id,
+        tags: { Role: 'web' },
+        env: { PATH: `${bin}:${process.env.PATH ?? ''}`, ECR_DEPLOY_AGENT_SOCKET: socket, NODE_OPTIONS: '' },
+      })
+    }
+    const ssm = new SSMClient({ endpoint: aws.endpoint, region: ground.region, credentials: testKeys() })
+    await ssm.send(
+      new CreateDocumentCommand({
+        Name: DEPLOY_DOCUMENT_NAME,
+        Content: deployDocumentContent(),
+        DocumentType: 'Command',
+        DocumentFormat: 'JSON',
+      }),
+    )
+  } catch (error) {
+    await stop()
+    throw error
+  }
+  return { instances, repository, stop }
+}
+
+/** What the service answers on `/`, or "nothing". */
+export async function served(port: number): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined)
+  return res ? (await res.text()).trim() : 'nothing'
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      )
+    })
+  })
+}
