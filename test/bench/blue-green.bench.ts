@@ -1,0 +1,170 @@
+import { spawnSync } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
+import { pino } from 'pino'
+import { parseConfig } from '../../agent/config/load.js'
+import { createDeployer } from '../../agent/deploy/create-deployer.js'
+import { DockerodeEngine } from '../../agent/docker/dockerode-engine.js'
+import { EcrRegistryAuth } from '../../agent/ecr/ecr-registry-auth.js'
+import { systemClock } from '../../agent/health/clock.js'
+import { ProxyClient } from '../../agent/proxy/proxy-client.js'
+import { FileStateStore } from '../../agent/state/file-state-store.js'
+import { FakeParameters, removeAgentContainers } from '../agent/deploy/harness.js'
+import { type LoadResult, startLoad } from '../agent/deploy/http-load.js'
+import { freePort } from '../agent/docker/free-port.js'
+import { startProxy } from '../agent/proxy/proxy-process.js'
+import { startFakeAws } from '../ground/fake-aws/index.js'
+import { loadGround } from '../ground/ground.js'
+
+/*
+ * Zero-downtime deploys, measured: a steady load of concurrent HTTP clients (a new connection per request,
+ * 127.0.0.1 only) on a service's public port while it is deployed N times in a row, alternating v1 and v2,
+ * once with `recreate` and once with `blue-green`; then the proxy's cost, through the proxy against
+ * straight to the container's published port. Prints figures; asserts nothing about time.
+ */
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+const DEPLOYS = Number(process.env.BENCH_DEPLOYS ?? 20)
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 8)
+const OVERHEAD_MS = Number(process.env.BENCH_OVERHEAD_MS ?? 4000)
+
+const up = spawnSync(process.execPath, ['--import', 'tsx', 'test/ground/setup.ts'], {
+  cwd: ROOT,
+  encoding: 'utf8',
+})
+if (up.status !== 0) throw new Error(`test ground did not come up:\n${up.stderr}`)
+const ground = loadGround()
+const aws = await startFakeAws({
+  registry: {
+    url: ground.registryUrl,
+    user: ground.registryUser,
+    password: ground.registryPassword,
+    ca: ground.caCertPath,
+  },
+})
+const dir = await mkdtemp(join(tmpdir(), 'blue-green-bench-'))
+for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) {
+  delete process.env[name]
+}
+Object.assign(process.env, aws.env(), { HOME: dir })
+const docker = new DockerodeEngine()
+const agentId = `bench${process.pid}`
+const proxy = await startProxy(join(dir, 'proxy.sock'), join(dir, 'routes.json'))
+const traffic = new ProxyClient(join(dir, 'proxy.sock'))
+
+function deployerFor(strategy: 'recreate' | 'blue-green', port: number) {
+  const config = parseConfig(
+    `agentId: ${agentId}
+services:
+  ${strategy}:
+    repository: ${ground.registryHost}/ecr-ssm-deploy/app
+    strategy: ${strategy}
+    drainTimeout: 10
+    ports: ["127.0.0.1:${port}:8080"]
+    stopTimeout: 3
+    healthCheck: { http: { path: /health, port: 8080 }, interval: 0.2, timeout: 1, startPeriod: 1, retries: 3 }
+`,
+    '/etc/ecr-deploy/agent.yaml',
+    'bench',
+  )
+  return createDeployer({
+    config: () => config,
+    docker,
+    registryAuth: new EcrRegistryAuth(),
+    parameters: new FakeParameters(),
+    state: new FileStateStore(join(dir, `state-${strategy}`)),
+    clock: systemClock,
+    logger: pino({ level: 'silent' }),
+    traffic,
+  })
+}
+
+interface DeployRun {
+  readonly strategy: string
+  readonly load: LoadResult
+  readonly deployMs: number[]
+}
+
+async function deployUnderLoad(strategy: 'recreate' | 'blue-green'): Promise<DeployRun> {
+  const port = await freePort()
+  const deployer = deployerFor(strategy, port)
+  await deployer.deploy({ service: strategy, image: ground.images.v1.uri })
+  await deployer.deploy({ service: strategy, image: ground.images.v2.uri })
+  const load = startLoad(port, CLIENTS)
+  await load.successes(100)
+  const deployMs: number[] = []
+  for (let i = 0; i < DEPLOYS; i += 1) {
+    const started = performance.now()
+    await deployer.deploy({ service: strategy, image: ground.images[i % 2 === 0 ? 'v1' : 'v2'].uri })
+    deployMs.push(performance.now() - started)
+  }
+  await load.successes(100)
+  return { strategy, load: await load.stop(), deployMs }
+}
+
+async function measure(port: number): Promise<{ p50: number; p99: number; perSecond: number }> {
+  const load = startLoad(port, CLIENTS)
+  await sleep(OVERHEAD_MS)
+  const result = await load.stop()
+  const sorted = [...result.latenciesMs].sort((a, b) => a - b)
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN
+  return { p50: at(0.5), p99: at(0.99), perSecond: (result.ok / OVERHEAD_MS) * 1000 }
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `${DEPLOYS} deploys alternating v1/v2 under ${CLIENTS} concurrent clients (new connection per request)`,
+  )
+  const runs = [await deployUnderLoad('recreate'), await deployUnderLoad('blue-green')]
+  console.log('strategy    requests ok  failed  longest gap  deploy median  errors')
+  for (const { strategy, load, deployMs } of runs) {
+    const median = [...deployMs].sort((a, b) => a - b)[Math.floor(deployMs.length / 2)] ?? 0
+    console.log(
+      `${strategy.padEnd(10)}  ${String(load.ok).padStart(11)}  ${String(load.failed).padStart(6)}  ${`${load.longestGapMs.toFixed(0)} ms`.padStart(11)}  ${`${(median / 1000).toFixed(2)} s`.padStart(13)}  ${JSON.stringify(load.errors)}`,
+    )
+  }
+
+  const { routes } = await traffic.status()
+  const route = routes.find((r) => r.name === 'blue-green/8080')
+  if (!route) throw new Error('no blue-green route')
+  const direct: Array<Awaited<ReturnType<typeof measure>>> = []
+  const proxied: Array<Awaited<ReturnType<typeof measure>>> = []
+  for (let round = 0; round < 2; round += 1) {
+    direct.push(await measure(route.upstream.port))
+    proxied.push(await measure(route.listen.port))
+  }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
+  const sum = (list: typeof direct) => ({
+    p50: mean(list.map((m) => m.p50)),
+    p99: mean(list.map((m) => m.p99)),
+    perSecond: mean(list.map((m) => m.perSecond)),
+  })
+  const d = sum(direct)
+  const p = sum(proxied)
+  console.log(`\nproxy overhead (${CLIENTS} clients, 2 rounds of ${OVERHEAD_MS / 1000} s each way)`)
+  console.log('path      p50 ms  p99 ms  requests/s')
+  for (const [name, m] of [
+    ['direct', d],
+    ['proxy', p],
+  ] as const) {
+    console.log(
+      `${name.padEnd(8)}  ${m.p50.toFixed(2).padStart(6)}  ${m.p99.toFixed(2).padStart(6)}  ${m.perSecond.toFixed(0).padStart(10)}`,
+    )
+  }
+  console.log(
+    `ratios proxy/direct: p50 ${(p.p50 / d.p50).toFixed(2)}x (target <= 1.3), p99 ${(p.p99 / d.p99).toFixed(2)}x, throughput ${(p.perSecond / d.perSecond).toFixed(2)}x (target >= 0.7)`,
+  )
+}
+
+try {
+  await main()
+} finally {
+  await removeAgentContainers(docker, agentId).catch(() => undefined)
+  await proxy.stop()
+  await aws.close()
+  await rm(dir, { recursive: true, force: true })
+  spawnSync(process.execPath, ['--import', 'tsx', 'test/ground/teardown.ts'], { cwd: ROOT })
+}
