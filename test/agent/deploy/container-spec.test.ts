@@ -41,3 +41,26 @@ t.test('a release container comes from configuration and image only, with our la
     },
   )
 })
+
+t.test(
+  'blue-green: each release publishes on loopback, on a port Docker picks; the proxy holds the public one',
+  async (t) => {
+    const config = parseConfig(
+      `services:
+  web:
+    repository: ${REPO}
+    strategy: blue-green
+    ports: ["0.0.0.0:80:8080", "9090:9000"]
+`,
+      'f',
+      'host-1',
+    )
+    const service = config.services.web
+    if (!service) throw new Error('no web service')
+    const spec = releaseContainerSpec({ agentId: 'host-1', service, releaseId: 'r2', image: 'i', env: {} })
+    t.strictSame(spec.ports, [
+      { hostIp: '127.0.0.1', hostPort: 0, containerPort: 8080 },
+      { hostIp: '127.0.0.1', hostPort: 0, containerPort: 9000 },
+    ])
+  },
+)

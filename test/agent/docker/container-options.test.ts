@@ -41,6 +41,12 @@ t.test('the create body carries exactly the spec', async (t) => {
     },
   })
   t.equal(containerCreateOptions({ ...minimal(), restart: 'no' }).HostConfig?.RestartPolicy?.Name, '')
+  t.strictSame(
+    containerCreateOptions({ ...minimal(), ports: [{ hostIp: '127.0.0.1', hostPort: 0, containerPort: 80 }] })
+      .HostConfig?.PortBindings,
+    { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] },
+    'port 0 leaves the host port to Docker',
+  )
 })
 
 function minimal() {
