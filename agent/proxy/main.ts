@@ -17,7 +17,24 @@ import {
  * the agent chose. A process of its own so that restarting or upgrading the agent drops no connection;
  * its routes are on disk, so a restarted proxy forwards again at once, without the agent.
  */
+const USAGE = `Usage: ecr-deploy-proxy [--help]
+
+Holds the public ports of blue-green services and forwards them to the release the agent chose.
+Takes no arguments; systemd runs it (agent/systemd/ecr-deploy-proxy.service).
+
+Environment:
+  ECR_DEPLOY_PROXY_SOCKET  control socket (default ${DEFAULT_PROXY_SOCKET})
+  ECR_DEPLOY_PROXY_STATE   routes file (default ${DEFAULT_PROXY_STATE})
+`
+
 async function main(): Promise<void> {
+  const args = process.argv.slice(2)
+  if (args.length > 0) {
+    // Any argument, --help included, only prints the usage: a mistyped flag must not take the ports.
+    const help = args[0] === '--help' || args[0] === '-h'
+    ;(help ? process.stdout : process.stderr).write(USAGE)
+    process.exit(help ? 0 : 2)
+  }
   const logger = createLogger('ecr-deploy-proxy')
   const socketPath = process.env.ECR_DEPLOY_PROXY_SOCKET ?? DEFAULT_PROXY_SOCKET
   const stateFile = process.env.ECR_DEPLOY_PROXY_STATE ?? DEFAULT_PROXY_STATE

@@ -49,7 +49,7 @@ t.test('the packed tarball installs globally and both bins run', async (t) => {
     ],
     { cwd: work, env },
   )
-  for (const bin of ['ecr-deploy', 'ecr-deploy-agent']) {
+  for (const bin of ['ecr-deploy', 'ecr-deploy-agent', 'ecr-deploy-proxy']) {
     const help = await run(join(prefix, 'bin', bin), ['--help'], { cwd: work, env })
     t.match(help.stdout, new RegExp(`^Usage: ${bin} `, 'm'), `${bin} --help prints its usage`)
   }
