@@ -28,11 +28,10 @@ process.on('warning', (warning) => {
 const clock: WaitClock = { now: Date.now, sleep: (ms) => sleep(ms), random: Math.random }
 
 /** Options shared by the commands that send our document to a fleet. */
-function fleetCommand(program: Command, name: string, description: string): Command {
-  return program
-    .command(name)
-    .description(description)
-    .requiredOption('--service <name>', "service name in the agents' configuration")
+function fleetCommand(program: Command, name: string, description: string, withService = true): Command {
+  const command = program.command(name).description(description)
+  if (withService) command.requiredOption('--service <name>', "service name in the agents' configuration")
+  return command
     .option('--targets <targets>', 'SSM targets, e.g. tag:Role=web,tag:Env=prod')
     .option('--instance-ids <ids...>', 'instance ids (any number; sent 50 per command)')
     .addOption(
@@ -266,6 +265,48 @@ function buildProgram(setExit: (code: number) => void): Command {
         )
       },
     )
+
+  fleetCommand(
+    setup,
+    'agents',
+    'install or upgrade the agent on instances through SSM itself (AWS-RunShellScript)',
+    false,
+  )
+    .option('--agent-version <version>', 'package version to install', 'latest')
+    .option('--config <file>', 'configuration written where an instance has none (default: a starter file)')
+    .action(async (flags: FleetFlags & { json?: boolean; agentVersion: string; config?: string }) => {
+      const options = parseFleetFlags({ ...flags, service: 'agent' }, process.env)
+      const [{ readFileSync }, { installCommands }, { SdkFleetApi }, { installAgents }, { outcomeLine }] =
+        await Promise.all([
+          import('node:fs'),
+          import('./setup/install-agents.js'),
+          import('./ssm/sdk-fleet-api.js'),
+          import('./setup/run-install.js'),
+          import('./report/text.js'),
+        ])
+      const config = flags.config === undefined ? undefined : readFileSync(flags.config, 'utf8')
+      const commands = installCommands(flags.agentVersion, config)
+      const result = await installAgents(
+        SdkFleetApi.forRegion(options.region),
+        clock,
+        options,
+        commands,
+        (outcome) => process.stdout.write(`${outcomeLine(outcome)}\n`),
+      )
+      const failed = result.outcomes.filter((o) => o.result === 'failed').length
+      process.stdout.write(
+        `agent ${flags.agentVersion}: ${result.outcomes.length - failed} installed, ${failed} failed\n`,
+      )
+      setExit(
+        result.timedOut
+          ? ExitCode.timeout
+          : result.outcomes.length === 0 || failed === result.outcomes.length
+            ? ExitCode.totalFailure
+            : failed > 0
+              ? ExitCode.partialFailure
+              : ExitCode.ok,
+      )
+    })
 
   return program
 }

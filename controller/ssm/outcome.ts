@@ -83,7 +83,7 @@ export function outcomeOf(invocation: Invocation, agent: AgentResult | undefined
     return {
       ...common,
       result: unchanged ? 'unchanged' : 'succeeded',
-      message: agent?.message ?? 'the agent exited 0',
+      message: agent?.message ?? 'exited 0',
     }
   }
   const message = agent?.message

@@ -6,7 +6,7 @@ export const MAX_IDS_PER_COMMAND = 50
 
 export interface CommandPlan {
   readonly documentName: string
-  readonly parameters: Readonly<Record<string, string>>
+  readonly parameters: Readonly<Record<string, string | readonly string[]>>
   readonly targeting: Targeting
   readonly maxConcurrency: string
   readonly maxErrors: string
@@ -22,7 +22,12 @@ export interface CommandPlan {
 export function commandRequests(plan: CommandPlan): CommandRequest[] {
   const base = {
     documentName: plan.documentName,
-    parameters: Object.fromEntries(Object.entries(plan.parameters).map(([name, value]) => [name, [value]])),
+    parameters: Object.fromEntries(
+      Object.entries(plan.parameters).map(([name, value]) => [
+        name,
+        typeof value === 'string' ? [value] : [...value],
+      ]),
+    ),
     maxConcurrency: plan.maxConcurrency,
     maxErrors: plan.maxErrors,
     timeoutSeconds: plan.timeoutSeconds,

@@ -44,11 +44,45 @@ interface StoredDocument {
 
 const NAME_PATTERN = /^[a-zA-Z0-9_.-]{3,128}$/
 
+const RUN_SHELL_SCRIPT = {
+  schemaVersion: '2.2',
+  description: 'Run a shell script.',
+  parameters: {
+    commands: { type: 'StringList', description: 'Commands to run.' },
+    workingDirectory: { type: 'String', default: '', description: 'Working directory.' },
+    executionTimeout: {
+      type: 'String',
+      default: '3600',
+      allowedPattern: '([1-9][0-9]{0,4})|(1[0-6][0-9]{4})|(17[0-1][0-9]{3})|(172[0-7][0-9]{2})|(172800)',
+    },
+  },
+  mainSteps: [
+    {
+      action: 'aws:runShellScript',
+      name: 'aws:runShellScript',
+      inputs: {
+        runCommand: '{{ commands }}',
+        workingDirectory: '{{ workingDirectory }}',
+        timeoutSeconds: '{{ executionTimeout }}',
+      },
+    },
+  ],
+}
+
 /** SSM documents with versions; SendCommand resolves a name and version to parsed content here. */
 export class Documents {
   readonly #docs = new Map<string, StoredDocument>()
 
-  constructor(private readonly now: () => number) {}
+  constructor(private readonly now: () => number) {
+    // AWS-owned documents exist in every account; AWS-RunShellScript is the one bootstrap commands use.
+    // The real one is schema 1.2; this 2.2 equivalent has the same parameters and plugin name.
+    this.#docs.set('AWS-RunShellScript', {
+      name: 'AWS-RunShellScript',
+      type: 'Command',
+      versions: [this.#version('1', { Content: JSON.stringify(RUN_SHELL_SCRIPT), DocumentFormat: 'JSON' })],
+      defaultVersion: '1',
+    })
+  }
 
   /** The parsed document for a name (or ARN) and version (`$DEFAULT` when absent). */
   resolve(
