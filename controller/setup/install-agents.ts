@@ -27,6 +27,7 @@ export function installCommands(version: string, config: string = STARTER_CONFIG
   const encoded = Buffer.from(config).toString('base64')
   return [
     'set -eu',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JS template
     'root="${ECR_DEPLOY_INSTALL_ROOT:-}"',
     'export PATH="$PATH:/usr/local/bin:/usr/bin"',
     'command -v node >/dev/null 2>&1 || { echo "Node.js 20 or newer is required on the instance" >&2; exit 3; }',
