@@ -23,7 +23,16 @@ export async function listenControl(socketPath: string, deps: ControlDeps): Prom
   await mkdir(dirname(socketPath), { recursive: true, mode: 0o700 })
   await rm(socketPath, { force: true })
   // Half-open: the client ends its side after the request and still reads the answer.
-  const server = createServer({ allowHalfOpen: true }, (socket) => serve(socket, deps))
+  // Changes are applied one at a time, so two requests cannot interleave their saves.
+  let queue: Promise<unknown> = Promise.resolve()
+  const handle = async (line: string): Promise<object> => {
+    const request = JSON.parse(line) as Record<string, unknown>
+    if (request.op === 'status') return { ok: true, ...deps.forwarder.status() }
+    const change = queue.then(() => apply(request, deps))
+    queue = change.catch(() => {})
+    return change
+  }
+  const server = createServer({ allowHalfOpen: true }, (socket) => serve(socket, handle))
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(socketPath, () => resolve())
@@ -32,7 +41,7 @@ export async function listenControl(socketPath: string, deps: ControlDeps): Prom
   return server
 }
 
-function serve(socket: Socket, deps: ControlDeps): void {
+function serve(socket: Socket, handle: (line: string) => Promise<object>): void {
   let buffer = ''
   socket.setEncoding('utf8')
   socket.on('error', () => socket.destroy())
@@ -44,21 +53,10 @@ function serve(socket: Socket, deps: ControlDeps): void {
       return
     }
     socket.pause()
-    handle(buffer.slice(0, end), deps)
+    handle(buffer.slice(0, end))
       .catch((error: unknown) => ({ ok: false, error: (error as Error).message }))
       .then((answer) => socket.end(`${JSON.stringify(answer)}\n`))
   })
-}
-
-// Changes are applied one at a time, so two agents' requests cannot interleave a save.
-let queue: Promise<unknown> = Promise.resolve()
-
-async function handle(line: string, deps: ControlDeps): Promise<object> {
-  const request = JSON.parse(line) as Record<string, unknown>
-  if (request.op === 'status') return { ok: true, ...deps.forwarder.status() }
-  const change = queue.then(() => apply(request, deps))
-  queue = change.catch(() => {})
-  return change
 }
 
 async function apply(request: Record<string, unknown>, deps: ControlDeps): Promise<object> {
