@@ -153,3 +153,18 @@ t.test(
     t.match(await deploying, { result: 'deployed', release: { id: 'r2' } })
   },
 )
+
+t.test('a rollback switches the same way: under load it loses no request', async (t) => {
+  const h = await startBlueGreen(t)
+  const deployer = h.newDeployer()
+  await deployer.deploy({ service: 'web', image: h.ground.images.v1.uri })
+  await deployer.deploy({ service: 'web', image: h.ground.images.v2.uri })
+  const load = startLoad(h.port)
+  await load.successes(20)
+  const outcome = await deployer.rollback({ service: 'web' })
+  await load.successes(20)
+  const seen = await load.stop()
+  t.match(outcome, { result: 'rolled-back', release: { id: 'r3', digest: h.ground.images.v1.digest } })
+  t.equal(seen.failed, 0, `no failed request (${JSON.stringify(seen.errors)})`)
+  t.equal(seen.last, 'v1')
+})
