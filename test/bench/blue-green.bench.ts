@@ -52,7 +52,8 @@ for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_T
 Object.assign(process.env, aws.env(), { HOME: dir })
 const docker = new DockerodeEngine()
 const agentId = `bench${process.pid}`
-const proxy = await startProxy(join(dir, 'proxy.sock'), join(dir, 'routes.json'))
+// The built proxy, as systemd runs it (npm run bench builds first).
+const proxy = await startProxy(join(dir, 'proxy.sock'), join(dir, 'routes.json'), true)
 const traffic = new ProxyClient(join(dir, 'proxy.sock'))
 
 function deployerFor(strategy: 'recreate' | 'blue-green', port: number) {

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const MAIN = fileURLToPath(new URL('../../../agent/proxy/main.ts', import.meta.url))
+const BUILT = fileURLToPath(new URL('../../../dist/agent/proxy/main.js', import.meta.url))
 
 /** A running `ecr-deploy-proxy`, from source; stop() kills it and waits for the exit. */
 export interface ProxyProcess {
@@ -13,8 +14,13 @@ export interface ProxyProcess {
   stop(signal?: NodeJS.Signals): Promise<void>
 }
 
-export async function startProxy(socketPath: string, stateFile: string): Promise<ProxyProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+/** From source by default; `built` runs dist/ as installed (benchmarks, after npm run build). */
+export async function startProxy(
+  socketPath: string,
+  stateFile: string,
+  built = false,
+): Promise<ProxyProcess> {
+  const child = spawn(process.execPath, built ? [BUILT] : ['--import', 'tsx', MAIN], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
