@@ -159,7 +159,7 @@ t.test('pages of 50 are all read, one page request per 50 instances per round', 
   const ids = Array.from({ length: 120 }, (_, i) => `i-${String(i).padStart(3, '0')}`)
   const pages = [ids.slice(0, 50), ids.slice(50, 100), ids.slice(100)]
   mock.on(ListCommandsCommand).resolves({ Commands: [{ Status: 'Success', TargetCount: 120 }] })
-  mock.on(ListCommandInvocationsCommand).callsFake((input: { NextToken?: string }) => {
+  mock.on(ListCommandInvocationsCommand).callsFake(async (input: { NextToken?: string }) => {
     const index = input.NextToken ? Number(input.NextToken) : 0
     return {
       CommandInvocations: (pages[index] ?? []).map((id) =>
