@@ -87,6 +87,8 @@ interface DeployRun {
   readonly strategy: string
   readonly load: LoadResult
   readonly deployMs: number[]
+  /** [start, end] of each deploy, on the performance.now() clock the load uses. */
+  readonly windows: Array<[number, number]>
 }
 
 async function deployUnderLoad(strategy: 'recreate' | 'blue-green'): Promise<DeployRun> {
@@ -97,13 +99,15 @@ async function deployUnderLoad(strategy: 'recreate' | 'blue-green'): Promise<Dep
   const load = startLoad(port, CLIENTS)
   await load.successes(100)
   const deployMs: number[] = []
+  const windows: Array<[number, number]> = []
   for (let i = 0; i < DEPLOYS; i += 1) {
     const started = performance.now()
     await deployer.deploy({ service: strategy, image: ground.images[i % 2 === 0 ? 'v1' : 'v2'].uri })
+    windows.push([started, performance.now()])
     deployMs.push(performance.now() - started)
   }
   await load.successes(100)
-  return { strategy, load: await load.stop(), deployMs }
+  return { strategy, load: await load.stop(), deployMs, windows }
 }
 
 async function measure(port: number): Promise<{ p50: number; p99: number; perSecond: number }> {
@@ -126,6 +130,18 @@ async function main(): Promise<void> {
     console.log(
       `${strategy.padEnd(10)}  ${String(load.ok).padStart(11)}  ${String(load.failed).padStart(6)}  ${`${load.longestGapMs.toFixed(0)} ms`.padStart(11)}  ${`${(median / 1000).toFixed(2)} s`.padStart(13)}  ${JSON.stringify(load.errors)}`,
     )
+  }
+
+  // Where blue-green failures fell, if any: inside a deploy (and how far into it) or between deploys.
+  const blueGreen = runs[1]
+  for (const failure of blueGreen?.load.failures ?? []) {
+    const index =
+      blueGreen?.windows.findIndex(([from, to]) => failure.atMs >= from && failure.atMs <= to) ?? -1
+    const where =
+      index < 0
+        ? 'between deploys'
+        : `${(failure.atMs - (blueGreen?.windows[index]?.[0] ?? 0)).toFixed(0)} ms into deploy ${index + 1}`
+    console.log(`blue-green failure: ${failure.error}, started ${where}`)
   }
 
   const { routes } = await traffic.status()

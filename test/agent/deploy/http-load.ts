@@ -10,6 +10,8 @@ export interface LoadResult {
   readonly last: string
   readonly longestGapMs: number
   readonly latenciesMs: readonly number[]
+  /** When each failed request started (performance.now()), and why it failed. */
+  readonly failures: ReadonlyArray<{ readonly atMs: number; readonly error: string }>
 }
 
 export interface Load {
@@ -34,6 +36,7 @@ export function startLoad(port: number, clients = 4, maxRequests = 1_000_000): L
   const errors: Record<string, number> = {}
   const bodies: Record<string, number> = {}
   const latenciesMs: number[] = []
+  const failures: Array<{ atMs: number; error: string }> = []
   const waiters: Array<{ at: number; resolve: () => void }> = []
   const loop = async (): Promise<void> => {
     while (running && sent < maxRequests) {
@@ -56,6 +59,7 @@ export function startLoad(port: number, clients = 4, maxRequests = 1_000_000): L
         failed += 1
         const key = 'error' in answer ? answer.error : `HTTP ${answer.status}`
         errors[key] = (errors[key] ?? 0) + 1
+        failures.push({ atMs: started, error: key })
         // A refused connection fails in microseconds; a short pause, as a client's retry would take,
         // keeps a down port from turning the loop into a busy spin that starves the machine.
         await new Promise((resolve) => setTimeout(resolve, 10))
@@ -67,7 +71,7 @@ export function startLoad(port: number, clients = 4, maxRequests = 1_000_000): L
     async stop() {
       running = false
       await Promise.all(loops)
-      return { ok, failed, errors, bodies, last, longestGapMs, latenciesMs }
+      return { ok, failed, errors, bodies, last, longestGapMs, latenciesMs, failures }
     },
     successes: (count) => new Promise((resolve) => waiters.push({ at: ok + count, resolve })),
   }
