@@ -1,15 +1,11 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import {
-  CreateDocumentCommand,
-  PutParameterCommand,
-  SendCommandCommand,
-  SSMClient,
-} from '@aws-sdk/client-ssm'
+import { PutParameterCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm'
 import t, { type Test } from 'tap'
-import { DEPLOY_DOCUMENT_NAME, deployDocumentContent } from '../../controller/ssm/document.js'
-import { type FakeAws, startFakeAws } from '../ground/fake-aws/index.js'
+import { DEPLOY_DOCUMENT_NAME } from '../../controller/ssm/document.js'
+import { installDeployDocument, startFakeOnGround } from '../fixtures/ground-aws.js'
+import type { FakeAws } from '../ground/fake-aws/index.js'
 import { testKeys } from '../ground/fake-aws/test-clients.js'
 import { loadGround } from '../ground/ground.js'
 import { type FleetStub, fleetStub, stubInstanceEnv } from './fleet-stub.js'
@@ -29,29 +25,14 @@ interface Fleet {
 }
 
 async function fleet(t: Test, modes: Record<string, 'ok' | 'unchanged' | 'unhealthy'>): Promise<Fleet> {
-  const aws = await startFakeAws({
-    registry: {
-      url: ground.registryUrl,
-      user: ground.registryUser,
-      password: ground.registryPassword,
-      ca: ground.caCertPath,
-    },
-    ssm: { deliveryTimeoutMs: 500 },
-  })
+  const aws = await startFakeOnGround(ground, { ssm: { deliveryTimeoutMs: 500 } })
   t.teardown(() => aws.close())
   const stub = await fleetStub(t)
   for (const [id, mode] of Object.entries(modes)) {
     aws.ssm.addInstance({ id, tags: { Role: 'web' }, env: stubInstanceEnv(stub, id, mode) })
   }
+  await installDeployDocument(aws, ground.region)
   const ssm = new SSMClient({ endpoint: aws.endpoint, region: ground.region, credentials: testKeys() })
-  await ssm.send(
-    new CreateDocumentCommand({
-      Name: DEPLOY_DOCUMENT_NAME,
-      Content: deployDocumentContent(),
-      DocumentType: 'Command',
-      DocumentFormat: 'JSON',
-    }),
-  )
   const work = await mkdtemp(join(tmpdir(), 'ecr-deploy-cli-'))
   t.teardown(() => rm(work, { recursive: true, force: true }))
   return { aws, ssm, stub, work }

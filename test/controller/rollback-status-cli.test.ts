@@ -1,13 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { CreateDocumentCommand, SSMClient } from '@aws-sdk/client-ssm'
 import t, { type Test } from 'tap'
 import { rollbackTarget } from '../../controller/rollback.js'
-import { DEPLOY_DOCUMENT_NAME, deployDocumentContent } from '../../controller/ssm/document.js'
 import { UsageError } from '../../shared/errors.js'
-import { startFakeAws } from '../ground/fake-aws/index.js'
-import { testKeys } from '../ground/fake-aws/test-clients.js'
+import { installDeployDocument, startFakeOnGround } from '../fixtures/ground-aws.js'
 import { loadGround } from '../ground/ground.js'
 import { fleetStub, stubInstanceEnv } from './fleet-stub.js'
 import { runController } from './run-controller.js'
@@ -17,28 +14,13 @@ const repository = `${ground.registryHost}/${ground.images.v1.repository}`
 const pinned = (name: 'v1' | 'v2') => `${repository}@${ground.images[name].digest}`
 
 async function setup(t: Test, digests: Record<string, string>) {
-  const aws = await startFakeAws({
-    registry: {
-      url: ground.registryUrl,
-      user: ground.registryUser,
-      password: ground.registryPassword,
-      ca: ground.caCertPath,
-    },
-  })
+  const aws = await startFakeOnGround(ground)
   t.teardown(() => aws.close())
   const stub = await fleetStub(t)
   for (const [id, digest] of Object.entries(digests)) {
     aws.ssm.addInstance({ id, tags: { Role: 'web' }, env: stubInstanceEnv(stub, id, 'ok', digest) })
   }
-  const ssm = new SSMClient({ endpoint: aws.endpoint, region: ground.region, credentials: testKeys() })
-  await ssm.send(
-    new CreateDocumentCommand({
-      Name: DEPLOY_DOCUMENT_NAME,
-      Content: deployDocumentContent(),
-      DocumentType: 'Command',
-      DocumentFormat: 'JSON',
-    }),
-  )
+  await installDeployDocument(aws, ground.region)
   const home = await mkdtemp(join(tmpdir(), 'ecr-deploy-rb-'))
   t.teardown(() => rm(home, { recursive: true, force: true }))
   const cli = (...args: string[]) => runController(aws, home, [...args, '--region', ground.region])

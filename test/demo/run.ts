@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { runController } from '../controller/run-controller.js'
 import { served, startSimFleet } from '../e2e/sim-fleet.js'
-import { startFakeAws } from '../ground/fake-aws/index.js'
+import { startFakeOnGround } from '../fixtures/ground-aws.js'
 import { loadGround } from '../ground/ground.js'
 
 /*
@@ -51,9 +51,7 @@ function probe(ports: readonly number[]) {
 say('Starting the test ground: dockerd, a TLS registry under an ECR host name, test images v1 and v2')
 ground('setup')
 const g = loadGround()
-const aws = await startFakeAws({
-  registry: { url: g.registryUrl, user: g.registryUser, password: g.registryPassword, ca: g.caCertPath },
-})
+const aws = await startFakeOnGround(g)
 const home = await mkdtemp(join(tmpdir(), 'ecr-ssm-deploy-demo-'))
 let fleet: Awaited<ReturnType<typeof startSimFleet>> | undefined
 try {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { runController } from '../controller/run-controller.js'
-import { startFakeAws } from '../ground/fake-aws/index.js'
+import { startFakeOnGround } from '../fixtures/ground-aws.js'
 import { loadGround } from '../ground/ground.js'
 import { served, startSimFleet } from './sim-fleet.js'
 
@@ -16,14 +16,7 @@ import { served, startSimFleet } from './sim-fleet.js'
  */
 
 const ground = loadGround()
-const aws = await startFakeAws({
-  registry: {
-    url: ground.registryUrl,
-    user: ground.registryUser,
-    password: ground.registryPassword,
-    ca: ground.caCertPath,
-  },
-})
+const aws = await startFakeOnGround(ground)
 const dir = await mkdtemp(join(tmpdir(), 'fleet-e2e-'))
 const fleet = await startSimFleet(aws, ground, [
   { id: 'i-00000000000000a01', name: 'a' },

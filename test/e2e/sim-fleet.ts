@@ -1,14 +1,12 @@
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { CreateDocumentCommand, SSMClient } from '@aws-sdk/client-ssm'
 import Docker from 'dockerode'
-import { DEPLOY_DOCUMENT_NAME, deployDocumentContent } from '../../controller/ssm/document.js'
+import { freePort } from '../agent/docker/free-port.js'
 import { type AgentProcess, startAgent } from '../agent/e2e/agent-process.js'
+import { installDeployDocument } from '../fixtures/ground-aws.js'
 import type { FakeAws } from '../ground/fake-aws/index.js'
-import { testKeys } from '../ground/fake-aws/test-clients.js'
 import type { Ground } from '../ground/ground.js'
 
 /** One simulated EC2 instance: an SSM managed instance in the fake, with a real agent daemon of its own. */
@@ -110,15 +108,7 @@ export async function startSimFleet(
         env: { PATH: `${bin}:${process.env.PATH ?? ''}`, ECR_DEPLOY_AGENT_SOCKET: socket, NODE_OPTIONS: '' },
       })
     }
-    const ssm = new SSMClient({ endpoint: aws.endpoint, region: ground.region, credentials: testKeys() })
-    await ssm.send(
-      new CreateDocumentCommand({
-        Name: DEPLOY_DOCUMENT_NAME,
-        Content: deployDocumentContent(),
-        DocumentType: 'Command',
-        DocumentFormat: 'JSON',
-      }),
-    )
+    await installDeployDocument(aws, ground.region)
   } catch (error) {
     await stop()
     throw error
@@ -130,16 +120,4 @@ export async function startSimFleet(
 export async function served(port: number): Promise<string> {
   const res = await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined)
   return res ? (await res.text()).trim() : 'nothing'
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      )
-    })
-  })
 }

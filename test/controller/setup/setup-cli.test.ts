@@ -4,20 +4,13 @@ import { join } from 'node:path'
 import { DescribeDocumentCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm'
 import t from 'tap'
 import { ciRolePolicy, githubTrustPolicy, instanceRolePolicy } from '../../../controller/setup/iam.js'
-import { startFakeAws } from '../../ground/fake-aws/index.js'
+import { startFakeOnGround } from '../../fixtures/ground-aws.js'
 import { testKeys } from '../../ground/fake-aws/test-clients.js'
 import { loadGround } from '../../ground/ground.js'
 import { runController } from '../run-controller.js'
 
 const ground = loadGround()
-const aws = await startFakeAws({
-  registry: {
-    url: ground.registryUrl,
-    user: ground.registryUser,
-    password: ground.registryPassword,
-    ca: ground.caCertPath,
-  },
-})
+const aws = await startFakeOnGround(ground)
 const home = await mkdtemp(join(tmpdir(), 'ecr-deploy-setup-'))
 t.teardown(async () => {
   await aws.close()
