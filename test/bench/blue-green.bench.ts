@@ -12,6 +12,7 @@ import { EcrRegistryAuth } from '../../agent/ecr/ecr-registry-auth.js'
 import { systemClock } from '../../agent/health/clock.js'
 import { ProxyClient } from '../../agent/proxy/proxy-client.js'
 import { FileStateStore } from '../../agent/state/file-state-store.js'
+import { ownNetwork } from '../agent/deploy/blue-green-harness.js'
 import { FakeParameters, removeAgentContainers } from '../agent/deploy/harness.js'
 import { type LoadResult, startLoad } from '../agent/deploy/http-load.js'
 import { freePort } from '../agent/docker/free-port.js'
@@ -52,6 +53,7 @@ for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_T
 Object.assign(process.env, aws.env(), { HOME: dir })
 const docker = new DockerodeEngine()
 const agentId = `bench${process.pid}`
+const network = await ownNetwork(`${agentId}-net`)
 // The built proxy, as systemd runs it (npm run bench builds first).
 const proxy = await startProxy(join(dir, 'proxy.sock'), join(dir, 'routes.json'), true)
 const traffic = new ProxyClient(join(dir, 'proxy.sock'))
@@ -65,6 +67,7 @@ services:
     strategy: ${strategy}
     drainTimeout: 10
     ports: ["127.0.0.1:${port}:8080"]
+    network: ${agentId}-net
     stopTimeout: 3
     healthCheck: { http: { path: /health, port: 8080 }, interval: 0.2, timeout: 1, startPeriod: 1, retries: 3 }
 `,
@@ -180,6 +183,7 @@ try {
   await main()
 } finally {
   await removeAgentContainers(docker, agentId).catch(() => undefined)
+  await network.remove()
   await proxy.stop()
   await aws.close()
   await rm(dir, { recursive: true, force: true })

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Docker from 'dockerode'
 import { pino } from 'pino'
 import type { Test } from 'tap'
 import { parseConfig } from '../../../agent/config/load.js'
@@ -43,7 +44,11 @@ export async function startBlueGreen(t: Test, drainTimeout = 5): Promise<BlueGre
   const socketPath = join(dir, 'proxy.sock')
   const stateFile = join(dir, 'proxy', 'routes.json')
   const docker = new DockerodeEngine()
-  t.teardown(() => removeAgentContainers(docker, agentId))
+  const network = await ownNetwork(`${agentId}-net`)
+  t.teardown(async () => {
+    await removeAgentContainers(docker, agentId)
+    await network.remove()
+  })
   const proxyClient = new ProxyClient(socketPath)
   const config = parseConfig(
     `agentId: ${agentId}
@@ -53,6 +58,7 @@ services:
     strategy: blue-green
     drainTimeout: ${drainTimeout}
     ports: ["127.0.0.1:${port}:8080"]
+    network: ${agentId}-net
     stopTimeout: 3
     healthCheck: { http: { path: /health, port: 8080 }, interval: 0.2, timeout: 1, startPeriod: 1, retries: 3 }
 `,
@@ -85,4 +91,15 @@ services:
   }
   t.teardown(() => harness.proxy.stop())
   return harness
+}
+
+/**
+ * A bridge network Docker creates, hence with a fixed MAC address. This machine's docker0 was made
+ * outside Docker: its MAC follows the lowest attached port, so it changes as containers come and go, and
+ * running containers then answer the host through a stale ARP entry for seconds, stalling connections.
+ */
+export async function ownNetwork(name: string): Promise<{ remove(): Promise<void> }> {
+  const api = new Docker({ socketPath: loadGround().dockerSocket })
+  const network = await api.createNetwork({ Name: name, Driver: 'bridge' })
+  return { remove: () => network.remove().catch(() => undefined) }
 }

@@ -1,7 +1,7 @@
 import { connect } from 'node:net'
 import t from 'tap'
 import type { TrafficSwitch } from '../../../agent/proxy/traffic-switch.js'
-import { HealthFailedError } from '../../../shared/errors.js'
+import { HealthFailedError, ProxyError } from '../../../shared/errors.js'
 import { startBlueGreen } from './blue-green-harness.js'
 import { useFakeAws } from './fake-aws-env.js'
 import { get } from './harness.js'
@@ -168,3 +168,38 @@ t.test('a rollback switches the same way: under load it loses no request', async
   t.equal(seen.failed, 0, `no failed request (${JSON.stringify(seen.errors)})`)
   t.equal(seen.last, 'v1')
 })
+
+t.test(
+  'a proxy that refuses the switch fails the deploy before anything of the old release stops',
+  async (t) => {
+    const h = await startBlueGreen(t)
+    await h.newDeployer().deploy({ service: 'web', image: h.ground.images.v1.uri })
+    const refusing: TrafficSwitch = {
+      route: async () => {
+        throw new ProxyError('the proxy at /run/x refused it: listen EADDRINUSE')
+      },
+      status: () => h.proxyClient.status(),
+    }
+    const deployer = h.newDeployer(refusing)
+    const load = startLoad(h.port)
+    await load.successes(20)
+    await t.rejects(deployer.deploy({ service: 'web', image: h.ground.images.v2.uri }), {
+      code: 'E_PROXY',
+      message: /EADDRINUSE/,
+    })
+    await load.successes(20)
+    const seen = await load.stop()
+    t.equal(seen.failed, 0, `no failed request (${JSON.stringify(seen.errors)})`)
+    t.strictSame(Object.keys(seen.bodies), ['v1'])
+    const containers = await h.docker.listContainers({ 'ecr-deploy.agent': h.agentId })
+    t.strictSame(
+      containers.map((c) => c.name),
+      [`ecr-deploy-${h.agentId}-web-r1`],
+      'the new container is removed',
+    )
+    t.match(await deployer.history('web'), [
+      { id: 'r2', result: 'failed' },
+      { id: 'r1', result: 'deployed' },
+    ])
+  },
+)

@@ -9,6 +9,7 @@ import { ProxyClient } from '../../../agent/proxy/proxy-client.js'
 import { startFakeAws } from '../../ground/fake-aws/index.js'
 import { loadGround } from '../../ground/ground.js'
 import { runCli } from '../cli/run-cli.js'
+import { ownNetwork } from '../deploy/blue-green-harness.js'
 import { removeAgentContainers } from '../deploy/harness.js'
 import { startLoad } from '../deploy/http-load.js'
 import { freePort } from '../docker/free-port.js'
@@ -40,10 +41,12 @@ const aws = await startFakeAws({
   },
 })
 const proxy = await startProxy(proxySocket, join(dir, 'proxy', 'routes.json'))
+const network = await ownNetwork(`${agentId}-net`)
 t.teardown(async () => {
   await proxy.stop()
   await aws.close()
   await removeAgentContainers(docker, agentId)
+  await network.remove()
   await rm(dir, { recursive: true, force: true })
 })
 await writeFile(
@@ -55,6 +58,7 @@ services:
     strategy: blue-green
     drainTimeout: 5
     ports: ["127.0.0.1:${port}:8080"]
+    network: ${agentId}-net
     stopTimeout: 2
     healthCheck: { http: { path: /health, port: 8080 }, interval: 0.2, startPeriod: 1 }
 `,
