@@ -1,9 +1,9 @@
-import { HealthFailedError } from '../../shared/errors.js'
 import { abandonRelease } from '../state/ledger.js'
 import type { SwitchInput } from './apply-switch.js'
 import type { ReleaseRecord } from './deployer.js'
+import { describeFailure, throwFailure } from './failed-release.js'
 import type { DeployStep } from './plan.js'
-import { type StepRunner, UnhealthyReleaseError } from './step-runner.js'
+import type { StepRunner } from './step-runner.js'
 
 /**
  * Undoes a blue-green deploy that failed before its commit. The old release kept serving throughout,
@@ -17,10 +17,8 @@ export async function abortBlueGreen(
   finished: (result: ReleaseRecord['result'], message?: string) => ReleaseRecord,
 ): Promise<never> {
   const { deps, service, release, progress } = input
-  const reason = error instanceof UnhealthyReleaseError ? error.reason : (error as Error).message
-  const newId = runner.containers.get(release.id)
-  const logTail = newId ? await deps.docker.logsTail(newId, deps.logTailLines ?? 20).catch(() => '') : ''
-  const previous = runner.ledger.current
+  const failure = await describeFailure(input, runner, error)
+  const { reason, containerId: newId, previous } = failure
   progress('rollback', `release ${release.id} failed (${reason}); ${previous?.id ?? 'nothing'} kept serving`)
 
   const steps: DeployStep[] = []
@@ -37,13 +35,8 @@ export async function abortBlueGreen(
     finished('failed', `${reason}; ${previous?.id ?? 'nothing'} kept serving`),
   )
   await deps.state.write(runner.ledger)
-  if (!(error instanceof UnhealthyReleaseError)) throw error
   const kept = previous
     ? `release ${previous.id} (${previous.image}) kept serving and was never stopped`
     : 'there was no previous release'
-  const tail = logTail.trim() === '' ? '(the container wrote no log)' : logTail.trimEnd()
-  throw new HealthFailedError(
-    `release ${release.id} of service "${service.name}" (${release.image}) failed: ${reason}; ${kept}.\nlast log lines of the failed container:\n${tail}`,
-    { cause: error },
-  )
+  throwFailure(input, failure, error, kept)
 }

@@ -1,8 +1,9 @@
-import { HealthFailedError, RollbackFailedError } from '../../shared/errors.js'
+import { RollbackFailedError } from '../../shared/errors.js'
 import { abandonRelease } from '../state/ledger.js'
 import { abortBlueGreen } from './abort-blue-green.js'
 import { containerName, LABEL_RELEASE, managedLabels } from './container-spec.js'
 import type { DeployResult, ReleaseRecord } from './deployer.js'
+import { describeFailure, throwFailure } from './failed-release.js'
 import { type DeployStep, planRestore } from './plan.js'
 import { StepRunner, type StepRunnerInput, UnhealthyReleaseError } from './step-runner.js'
 
@@ -56,10 +57,8 @@ async function restore(
   finished: (result: ReleaseRecord['result'], message?: string) => ReleaseRecord,
 ): Promise<never> {
   const { deps, service, release, progress } = input
-  const reason = error instanceof UnhealthyReleaseError ? error.reason : (error as Error).message
-  const newId = runner.containers.get(release.id)
-  const logTail = newId ? await deps.docker.logsTail(newId, deps.logTailLines ?? 20).catch(() => '') : ''
-  const previous = runner.ledger.current
+  const failure = await describeFailure(input, runner, error)
+  const { reason, previous } = failure
   progress('rollback', `release ${release.id} failed (${reason}); restoring ${previous?.id ?? 'nothing'}`)
 
   const listed = await deps.docker.listContainers(managedLabels(input.agentId, service.name))
@@ -91,13 +90,8 @@ async function restore(
   runner.ledger = abandonRelease(runner.ledger, finished('failed', failedMessage))
   await deps.state.write(runner.ledger)
   progress('rollback', previous ? `restored ${previous.id}, healthy` : 'no previous release to restore')
-  if (!(error instanceof UnhealthyReleaseError)) throw error
   const restored = previous
     ? `restored release ${previous.id} (${previous.image}), which is healthy`
     : 'there was no previous release to restore'
-  const tail = logTail.trim() === '' ? '(the container wrote no log)' : logTail.trimEnd()
-  throw new HealthFailedError(
-    `release ${release.id} of service "${service.name}" (${release.image}) failed: ${reason}; ${restored}.\nlast log lines of the failed container:\n${tail}`,
-    { cause: error },
-  )
+  throwFailure(input, failure, error, restored)
 }
