@@ -61,10 +61,15 @@ export async function drain(
   }
 }
 
-/** Where the proxy reaches the container: its port published on loopback. */
+/**
+ * Where the proxy reaches the container. Its own address on its network when it has one: that skips
+ * Docker's userland forwarder behind the loopback port, one user-space hop per connection. The port
+ * published on loopback (which health checks use) is the fallback, e.g. for host networking.
+ */
 export function upstreamOf(info: ContainerInfo, containerPort: number): Address | null {
   const published = info.ports.find((p) => p.containerPort === containerPort && p.hostPort > 0)
   if (!published) return null
+  if (info.ipAddress) return { host: info.ipAddress, port: containerPort }
   const any = published.hostIp === '' || published.hostIp === '0.0.0.0'
   return { host: any ? '127.0.0.1' : published.hostIp, port: published.hostPort }
 }

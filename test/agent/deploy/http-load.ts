@@ -22,10 +22,11 @@ export interface Load {
 }
 
 /**
- * `clients` concurrent loops of `GET http://127.0.0.1:<port>/`, each on a new connection, until stop()
- * or `maxRequests` in all (bounded, so a forgotten stop() cannot spin forever).
+ * `clients` concurrent loops of `GET http://<host>:<port>/` (host 127.0.0.1 unless given), each on a new
+ * connection, until stop() or `maxRequests` in all (bounded, so a forgotten stop() cannot spin forever).
+ * The host is only ever loopback or a container that the test itself started.
  */
-export function startLoad(port: number, clients = 4, maxRequests = 1_000_000): Load {
+export function startLoad(port: number, clients = 4, maxRequests = 1_000_000, host = '127.0.0.1'): Load {
   let running = true
   let sent = 0
   let ok = 0
@@ -42,7 +43,7 @@ export function startLoad(port: number, clients = 4, maxRequests = 1_000_000): L
     while (running && sent < maxRequests) {
       sent += 1
       const started = performance.now()
-      const answer = await get(port)
+      const answer = await get(host, port)
       const now = performance.now()
       if ('body' in answer && answer.status === 200) {
         ok += 1
@@ -77,9 +78,9 @@ export function startLoad(port: number, clients = 4, maxRequests = 1_000_000): L
   }
 }
 
-function get(port: number): Promise<{ status: number; body: string } | { error: string }> {
+function get(host: string, port: number): Promise<{ status: number; body: string } | { error: string }> {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 5000 }, (res) => {
+    const req = request({ host, port, path: '/', agent: false, timeout: 5000 }, (res) => {
       let body = ''
       res.setEncoding('utf8')
       res.on('data', (chunk: string) => {

@@ -122,8 +122,8 @@ t.test('killing and restarting the agent mid-deploy, under load, loses no reques
   const info = await docker.inspect(containers[0]?.id ?? '')
   const { routes } = await new ProxyClient(proxySocket).status()
   t.strictSame(
-    routes.map((r) => [r.name, r.upstream.port]),
-    [['web/8080', info?.ports[0]?.hostPort]],
+    routes.map((r) => [r.name, r.upstream.host, r.upstream.port]),
+    [['web/8080', info?.ipAddress, 8080]],
     'the proxy points at the container that is left',
   )
 
