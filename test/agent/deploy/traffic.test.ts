@@ -1,7 +1,7 @@
 import t from 'tap'
 import { parseConfig } from '../../../agent/config/load.js'
 import type { DeployerDeps } from '../../../agent/deploy/deps.js'
-import { drain, routeTo } from '../../../agent/deploy/traffic.js'
+import { drain, routeTo, upstreamOf } from '../../../agent/deploy/traffic.js'
 import type { ContainerInfo } from '../../../agent/docker/engine.js'
 import { FakeClock } from '../health/fake-clock.js'
 import { FakeTraffic } from '../proxy/fake-traffic.js'
@@ -21,8 +21,9 @@ services:
 const web = config.services.web
 if (!web) throw new Error('no web service')
 
-function container(ports: ContainerInfo['ports']): ContainerInfo {
+function container(ports: ContainerInfo['ports'], ipAddress?: string): ContainerInfo {
   return {
+    ...(ipAddress === undefined ? {} : { ipAddress }),
     id: 'c2',
     name: 'ecr-deploy-a1-web-r2',
     image: 'img',
@@ -108,4 +109,19 @@ t.test('drain gives up at the timeout and says how many connections were left', 
   const clock = new FakeClock()
   t.equal(await drain(deps(traffic, published, clock), web, 'c2', 2), 1)
   t.equal(clock.sleeps.length, 10, '2 s in steps of 200 ms')
+})
+
+t.test('upstreamOf: the container address, skipping the Docker forwarder', async (t) => {
+  const published = [{ containerPort: 8080, hostIp: '127.0.0.1', hostPort: 49153 }]
+  t.strictSame(upstreamOf(container(published, '172.18.0.5'), 8080), { host: '172.18.0.5', port: 8080 })
+  t.strictSame(
+    upstreamOf(container(published), 8080),
+    { host: '127.0.0.1', port: 49153 },
+    'no address: loopback port',
+  )
+  t.strictSame(upstreamOf(container([{ containerPort: 8080, hostIp: '0.0.0.0', hostPort: 49153 }]), 8080), {
+    host: '127.0.0.1',
+    port: 49153,
+  })
+  t.equal(upstreamOf(container([], '172.18.0.5'), 8080), null, 'an unpublished port has no upstream yet')
 })
