@@ -71,3 +71,37 @@ export async function eventually<T>(
     await sleep(250)
   }
 }
+
+/** A CLI `deploy` left running (killed at teardown), to act on the daemon in the middle of it. */
+export function deployInBackground(
+  t: { teardown(fn: () => void): void },
+  socketPath: string,
+  home: string,
+  image: string,
+): { progress: () => string; exit: Promise<number | null> } {
+  const args = [
+    '--import',
+    'tsx',
+    MAIN,
+    '--socket',
+    socketPath,
+    'deploy',
+    '--service',
+    'web',
+    '--image',
+    image,
+  ]
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, HOME: home },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  t.teardown(() => {
+    child.kill('SIGKILL')
+  })
+  let output = ''
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString()
+  })
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  return { progress: () => output, exit }
+}

@@ -1,16 +1,14 @@
-import { spawn } from 'node:child_process'
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import Docker from 'dockerode'
 import t from 'tap'
 import { startFakeAws } from '../../ground/fake-aws/index.js'
 import { loadGround } from '../../ground/ground.js'
 import { lastJson, runCli } from '../cli/run-cli.js'
-import { type AgentProcess, eventually, startAgent } from './agent-process.js'
+import { type AgentProcess, deployInBackground, eventually, startAgent } from './agent-process.js'
 
 /*
  * The agent end to end: the CLI, a real daemon process, the real dockerd, the TLS registry of the test
@@ -88,25 +86,6 @@ t.teardown(() => {
 
 const cli = (...args: string[]) => runCli(['--socket', socket, ...args], { HOME: home })
 
-/** A CLI deploy left running, to act on the daemon in the middle of it. */
-function deployInBackground(image: string): { progress: () => string; exit: Promise<number | null> } {
-  const main = fileURLToPath(new URL('../../../agent/cli/main.ts', import.meta.url))
-  const args = ['--import', 'tsx', main, '--socket', socket, 'deploy', '--service', 'web', '--image', image]
-  const child = spawn(process.execPath, args, {
-    env: { ...process.env, HOME: home },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  t.teardown(() => {
-    child.kill('SIGKILL')
-  })
-  let output = ''
-  child.stdout.on('data', (chunk: Buffer) => {
-    output += chunk.toString()
-  })
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  return { progress: () => output, exit }
-}
-
 async function served(): Promise<string> {
   const res = await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined)
   return res ? (await res.text()).trim() : 'nothing'
@@ -149,7 +128,7 @@ t.test('deploying the same image again changes nothing', async (t) => {
 })
 
 t.test('a daemon killed in the middle of a deploy converges when it starts again', async (t) => {
-  const { progress, exit: cliExit } = deployInBackground(pinned('v2'))
+  const { progress, exit: cliExit } = deployInBackground(t, socket, home, pinned('v2'))
   await eventually('the deploy to reach its start phase', 60_000, async () =>
     /\] (start|health|switch|stop):/.test(progress()) ? true : undefined,
   )
@@ -298,7 +277,7 @@ t.test('no credential was written anywhere: no ~/.docker, no password in HOME or
 })
 
 t.test('SIGTERM in the middle of a deploy lets it finish, then the daemon exits 0', async (t) => {
-  const { progress, exit } = deployInBackground(pinned('v1'))
+  const { progress, exit } = deployInBackground(t, socket, home, pinned('v1'))
   await eventually('the deploy to reach its start phase', 60_000, async () =>
     /\] (start|health|switch):/.test(progress()) ? true : undefined,
   )

@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { DockerodeEngine } from '../../../agent/docker/dockerode-engine.js'
 import { ProxyClient } from '../../../agent/proxy/proxy-client.js'
@@ -14,7 +12,7 @@ import { removeAgentContainers } from '../deploy/harness.js'
 import { startLoad } from '../deploy/http-load.js'
 import { freePort } from '../docker/free-port.js'
 import { startProxy } from '../proxy/proxy-process.js'
-import { type AgentProcess, eventually, startAgent } from './agent-process.js'
+import { type AgentProcess, deployInBackground, eventually, startAgent } from './agent-process.js'
 
 /*
  * The daemon and the proxy as the two processes systemd runs: the agent is killed (SIGKILL) in the middle
@@ -78,29 +76,12 @@ t.teardown(() => {
 })
 const cli = (...args: string[]) => runCli(['--socket', socket, ...args], { HOME: home })
 
-function deployInBackground(image: string): { progress: () => string; exit: Promise<number | null> } {
-  const main = fileURLToPath(new URL('../../../agent/cli/main.ts', import.meta.url))
-  const args = ['--import', 'tsx', main, '--socket', socket, 'deploy', '--service', 'web', '--image', image]
-  const child = spawn(process.execPath, args, {
-    env: { ...process.env, HOME: home },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  t.teardown(() => {
-    child.kill('SIGKILL')
-  })
-  let output = ''
-  child.stdout.on('data', (chunk: Buffer) => {
-    output += chunk.toString()
-  })
-  return { progress: () => output, exit: new Promise((resolve) => child.on('exit', (code) => resolve(code))) }
-}
-
 t.test('killing and restarting the agent mid-deploy, under load, loses no request', async (t) => {
   t.equal((await cli('deploy', '--service', 'web', '--image', pinned('v1'))).code, 0)
   const load = startLoad(port)
   await load.successes(20)
 
-  const { progress, exit } = deployInBackground(pinned('v2'))
+  const { progress, exit } = deployInBackground(t, socket, home, pinned('v2'))
   await eventually('the deploy to start the new container', 60_000, async () =>
     /\] (start|health):/.test(progress()) ? true : undefined,
   )
