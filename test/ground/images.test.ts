@@ -97,7 +97,8 @@ t.test('v1 and v2 share the base layer and differ above it', async (t) => {
   const v2 = await docker.getImage(ground.images.v2.uri).inspect()
   t.ok(v1.RootFS.Layers?.[0], 'v1 has a base layer')
   t.equal(v1.RootFS.Layers?.[0], v2.RootFS.Layers?.[0])
-  t.not(v1.RootFS.Layers?.at(-1), v2.RootFS.Layers?.at(-1))
+  // The layers above differ where the sites differ; a layer both COPY alike (run.sh) may be shared.
+  t.notSame(v1.RootFS.Layers?.slice(1), v2.RootFS.Layers?.slice(1))
 })
 
 t.test('big carries a large extra layer', async (t) => {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -9,11 +9,13 @@ const run = promisify(execFile)
 const root = new URL('../..', import.meta.url).pathname
 
 /**
- * `npm pack`, then a global install into a temporary prefix, the way a user installs the tool on an
- * instance. `--offline` keeps the test off the network: dependencies come from npm's cache, which
- * `npm ci` filled. The suite builds dist/ first (`npm test`), so pack runs without its prepack build.
+ * `npm pack`, then what a user's install does with the tarball: unpack it, install its production
+ * dependencies only (from our lockfile, `--offline`: the tarballs come from npm's cache, which `npm ci`
+ * filled, so nothing needs the registry's metadata), and run each bin it declares with node, as its
+ * shebang would. Run this way, a bin that imports a devDependency or a file left out of the package fails.
+ * The suite builds dist/ first (`npm test`), so pack runs without its prepack build.
  */
-t.test('the packed tarball installs globally and both bins run', async (t) => {
+t.test('the packed tarball installs with production dependencies only, and each bin runs', async (t) => {
   const work = await mkdtemp(join(tmpdir(), 'ecr-ssm-deploy-pack-'))
   t.teardown(() => rm(work, { recursive: true, force: true }))
   const env = { ...process.env, NODE_OPTIONS: '', npm_config_update_notifier: 'false' }
@@ -34,23 +36,22 @@ t.test('the packed tarball installs globally and both bins run', async (t) => {
     'no tests and no TypeScript sources are packed',
   )
 
-  const prefix = join(work, 'prefix')
-  await run(
-    'npm',
-    [
-      'install',
-      '--global',
-      '--prefix',
-      prefix,
-      '--offline',
-      '--no-audit',
-      '--no-fund',
-      join(work, info.filename),
-    ],
-    { cwd: work, env },
-  )
-  for (const bin of ['ecr-deploy', 'ecr-deploy-agent', 'ecr-deploy-proxy']) {
-    const help = await run(join(prefix, 'bin', bin), ['--help'], { cwd: work, env })
+  const unpacked = join(work, 'package')
+  await run('tar', ['-xzf', join(work, info.filename), '-C', work], { env })
+  await copyFile(join(root, 'package-lock.json'), join(unpacked, 'package-lock.json'))
+  await run('npm', ['ci', '--offline', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'], {
+    cwd: unpacked,
+    env,
+  })
+  const manifest = JSON.parse(await readFile(join(unpacked, 'package.json'), 'utf8')) as {
+    bin: Record<string, string>
+  }
+  t.strictSame(Object.keys(manifest.bin).sort(), ['ecr-deploy', 'ecr-deploy-agent', 'ecr-deploy-proxy'])
+  for (const [bin, path] of Object.entries(manifest.bin)) {
+    // npm marks a bin executable when it links it; the shebang is the package's part.
+    const script = await readFile(join(unpacked, path), 'utf8')
+    t.ok(script.startsWith('#!/usr/bin/env node\n'), `${bin} starts with a node shebang`)
+    const help = await run(process.execPath, [join(unpacked, path), '--help'], { cwd: work, env })
     t.match(help.stdout, new RegExp(`^Usage: ${bin} `, 'm'), `${bin} --help prints its usage`)
   }
 })
