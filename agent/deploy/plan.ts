@@ -6,6 +6,11 @@ export interface ServiceContainer {
   /** The `ecr-deploy.release` label; undefined on a container someone relabelled. */
   readonly releaseId: string | undefined
   readonly running: boolean
+  /**
+   * It publishes one of the service's public ports itself, as a `recreate` release does. A blue-green
+   * deploy must stop it before the proxy can take the port: the move from recreate to blue-green.
+   */
+  readonly holdsPublicPort?: boolean
 }
 
 /** The release to switch to: its digest-pinned image and whether the image is already local. */
@@ -24,6 +29,11 @@ export interface DeployPlanInput {
   readonly containers: readonly ServiceContainer[]
   /** The current release's container is running and just passed one probe. */
   readonly currentServes: boolean
+  /**
+   * Names of the proxy routes that hold the service's public ports. A recreate deploy removes them
+   * before its container takes the ports: the move from blue-green back to recreate.
+   */
+  readonly proxyRoutes?: readonly string[]
 }
 
 export type DeployStep =
@@ -36,6 +46,10 @@ export type DeployStep =
   | { readonly kind: 'remove'; readonly containerId: string }
   /** blue-green: point the proxy's public ports at the release's container. */
   | { readonly kind: 'route'; readonly releaseId: string }
+  /** Leaving blue-green: the proxy gives up these routes, so that a container can publish their ports. */
+  | { readonly kind: 'unroute'; readonly names: readonly string[] }
+  /** Undoing a failed move to blue-green: start again the container a `stop` step stopped. */
+  | { readonly kind: 'resume'; readonly containerId: string }
   /** blue-green: wait until the container has no connection through the proxy, or the timeout. */
   | { readonly kind: 'drain'; readonly containerId: string; readonly timeoutSeconds: number }
 
@@ -49,7 +63,7 @@ export type DeployPlan =
  * ledger that reconcile() can finish or undo; old containers are removed only once the new is healthy.
  */
 export function planDeploy(input: DeployPlanInput): DeployPlan {
-  const unchanged = unchangedPlan(input)
+  const unchanged = unchangedPlan(input, () => (input.proxyRoutes ?? []).length > 0)
   if (unchanged) return unchanged
   const { desired } = input
   const steps: DeployStep[] = []
@@ -59,6 +73,9 @@ export function planDeploy(input: DeployPlanInput): DeployPlan {
     if (container.running) {
       steps.push({ kind: 'stop', containerId: container.id, timeoutSeconds: input.stopTimeoutSeconds })
     }
+  }
+  if (input.proxyRoutes && input.proxyRoutes.length > 0) {
+    steps.push({ kind: 'unroute', names: input.proxyRoutes })
   }
   steps.push(
     { kind: 'start', releaseId: desired.releaseId, image: desired.image, name: input.containerName },
@@ -78,9 +95,12 @@ export interface BlueGreenPlanInput extends DeployPlanInput {
  * before the proxy sends it anything; only then is it committed, the old release drained (established
  * connections finish, new ones already go to the new release), stopped and removed. Until `route`,
  * nothing the old release serves has been touched, so a failure only removes the new container.
+ * Moving from recreate: a container that publishes the public port itself is stopped just before the
+ * route step (the proxy needs the port), which costs a gap as long as its stop; a failure from there on
+ * starts it again.
  */
 export function planBlueGreen(input: BlueGreenPlanInput): DeployPlan {
-  const unchanged = unchangedPlan(input)
+  const unchanged = unchangedPlan(input, (serving) => serving.holdsPublicPort === true)
   if (unchanged) return unchanged
   const { desired } = input
   const steps: DeployStep[] = []
@@ -89,11 +109,17 @@ export function planBlueGreen(input: BlueGreenPlanInput): DeployPlan {
     { kind: 'record-intent', releaseId: desired.releaseId },
     { kind: 'start', releaseId: desired.releaseId, image: desired.image, name: input.containerName },
     { kind: 'wait-health', releaseId: desired.releaseId },
+  )
+  const holders = input.containers.filter((c) => c.running && c.holdsPublicPort === true)
+  for (const container of holders) {
+    steps.push({ kind: 'stop', containerId: container.id, timeoutSeconds: input.stopTimeoutSeconds })
+  }
+  steps.push(
     { kind: 'route', releaseId: desired.releaseId },
     { kind: 'commit', releaseId: desired.releaseId },
   )
   for (const container of input.containers) {
-    if (container.running) {
+    if (container.running && !holders.includes(container)) {
       steps.push(
         { kind: 'drain', containerId: container.id, timeoutSeconds: input.drainTimeoutSeconds },
         { kind: 'stop', containerId: container.id, timeoutSeconds: input.stopTimeoutSeconds },
@@ -104,11 +130,17 @@ export function planBlueGreen(input: BlueGreenPlanInput): DeployPlan {
   return { kind: 'switch', steps }
 }
 
-/** The same digest already serving: no pull, no restart, whatever the strategy. */
-function unchangedPlan(input: DeployPlanInput): DeployPlan | undefined {
+/**
+ * The same digest already serving: no pull, no restart, whatever the strategy; unless the service is
+ * moving between strategies (`moving`), which takes a new container even for the same image.
+ */
+function unchangedPlan(
+  input: DeployPlanInput,
+  moving: (serving: ServiceContainer) => boolean,
+): DeployPlan | undefined {
   const { desired, current } = input
   const serving = current ? input.containers.find((c) => c.releaseId === current.id && c.running) : undefined
-  if (serving && current?.digest === desired.digest && input.currentServes) {
+  if (serving && !moving(serving) && current?.digest === desired.digest && input.currentServes) {
     return { kind: 'unchanged', containerId: serving.id }
   }
   return undefined

@@ -7,7 +7,7 @@ import type { ProgressEvent, ReleaseRecord } from './deployer.js'
 import type { DeployerDeps } from './deps.js'
 import type { DeployStep } from './plan.js'
 import { pullImage } from './prepare.js'
-import { drain, routeTo } from './traffic.js'
+import { drain, routeTo, unroute } from './traffic.js'
 
 /** A release's container did not become healthy; `reason` says what the health check saw. */
 export class UnhealthyReleaseError extends Error {
@@ -38,6 +38,8 @@ export class StepRunner {
   /** The release that record-intent marks as pending, and commit finishes. */
   pending: ReleaseRecord | undefined
   committed: ReleaseRecord | undefined
+  /** Containers a `stop` step stopped, in order: what undoing a move to blue-green starts again. */
+  readonly stopped: string[] = []
 
   constructor(
     private readonly input: StepRunnerInput,
@@ -66,6 +68,15 @@ export class StepRunner {
       case 'stop':
         progress('stop', `stopping container ${step.containerId.slice(0, 12)}`)
         await deps.docker.stop(step.containerId, step.timeoutSeconds)
+        this.stopped.push(step.containerId)
+        return
+      case 'resume':
+        progress('rollback', `starting container ${step.containerId.slice(0, 12)} again`)
+        await deps.docker.start(step.containerId)
+        return
+      case 'unroute':
+        await unroute(deps, this.input.service, step.names)
+        progress('switch', `the proxy gave up ${step.names.join(', ')}`)
         return
       case 'start':
         return this.#start(step.releaseId, step.image)

@@ -8,6 +8,7 @@ import type { DeployOutcome, DeployResult, ProgressEvent } from './deployer.js'
 import type { DeployerDeps } from './deps.js'
 import { planBlueGreen, planDeploy, type ServiceContainer } from './plan.js'
 import { type ResolvedImage, resolveEnv } from './prepare.js'
+import { holdsPublicPort, proxyRoutesOf } from './traffic.js'
 
 export interface SwitchRequest {
   readonly agentId: string
@@ -22,7 +23,9 @@ export interface SwitchRequest {
 export async function switchRelease(deps: DeployerDeps, request: SwitchRequest): Promise<DeployOutcome> {
   const { service, target, progress, agentId } = request
   const ledger = await deps.state.read(service.name)
-  const containers = await serviceContainers(deps, agentId, service.name)
+  const blueGreen = service.strategy === 'blue-green'
+  const listed = await serviceContainers(deps, agentId, service.name)
+  const containers = blueGreen ? await withPortHolders(deps, service, listed) : listed
   const current = ledger.current
   const releaseId = nextReleaseId(ledger)
   const input = {
@@ -32,11 +35,11 @@ export async function switchRelease(deps: DeployerDeps, request: SwitchRequest):
     ...(current ? { current } : {}),
     containers,
     currentServes: current ? await serves(deps, service, containers, current.id) : false,
+    ...(blueGreen ? {} : { proxyRoutes: await proxyRoutesOf(deps, service) }),
   }
-  const plan =
-    service.strategy === 'blue-green'
-      ? planBlueGreen({ ...input, drainTimeoutSeconds: service.drainTimeoutSeconds })
-      : planDeploy(input)
+  const plan = blueGreen
+    ? planBlueGreen({ ...input, drainTimeoutSeconds: service.drainTimeoutSeconds })
+    : planDeploy(input)
   const durationMs = () => deps.clock.now() - request.startedAt
   if (plan.kind === 'unchanged' && current) {
     progress('done', `unchanged: release ${current.id} already runs ${target.digest} and is healthy`)
@@ -92,6 +95,21 @@ export async function serviceContainers(
 ): Promise<readonly ServiceContainer[]> {
   const listed = await deps.docker.listContainers(managedLabels(agentId, service))
   return listed.map((c) => ({ id: c.id, releaseId: c.labels[LABEL_RELEASE], running: c.state === 'running' }))
+}
+
+/** Marks the running containers that publish a public port themselves (left by the recreate strategy). */
+async function withPortHolders(
+  deps: DeployerDeps,
+  service: ServiceConfig,
+  containers: readonly ServiceContainer[],
+): Promise<readonly ServiceContainer[]> {
+  return Promise.all(
+    containers.map(async (container) => {
+      if (!container.running) return container
+      const info = await deps.docker.inspect(container.id)
+      return info && holdsPublicPort(info, service) ? { ...container, holdsPublicPort: true } : container
+    }),
+  )
 }
 
 /** The release's container is running and passes one probe right now. */

@@ -38,6 +38,41 @@ export async function routeTo(
   }
 }
 
+/** Makes the proxy give up the named routes (and their ports); names it does not hold are skipped. */
+export async function unroute(
+  deps: DeployerDeps,
+  service: ServiceConfig,
+  names: readonly string[],
+): Promise<void> {
+  const traffic = trafficOf(deps, service)
+  const { routes } = await traffic.status()
+  for (const name of names) {
+    if (routes.some((route) => route.name === name)) await traffic.remove(name)
+  }
+}
+
+/**
+ * The proxy routes that hold this service's public ports, e.g. while it moves from blue-green to
+ * recreate. None when this agent has no proxy, or none answers: nothing can then hold a port for it.
+ */
+export async function proxyRoutesOf(deps: DeployerDeps, service: ServiceConfig): Promise<string[]> {
+  if (!deps.traffic) return []
+  const names = new Set(service.ports.map((port) => routeName(service.name, port.containerPort)))
+  try {
+    const { routes } = await deps.traffic.status()
+    return routes.filter((route) => names.has(route.name)).map((route) => route.name)
+  } catch (error) {
+    deps.logger.debug({ err: error, service: service.name }, 'no proxy answered; assuming it holds no port')
+    return []
+  }
+}
+
+/** The container publishes one of the service's public host ports itself, as a recreate release does. */
+export function holdsPublicPort(info: ContainerInfo, service: ServiceConfig): boolean {
+  const publicPorts = new Set(service.ports.map((port) => port.hostPort).filter((port) => port > 0))
+  return info.ports.some((published) => publicPorts.has(published.hostPort))
+}
+
 /**
  * Waits until no connection through the proxy reaches this container, or the timeout passes.
  * Returns how many were still open (0 when it drained).

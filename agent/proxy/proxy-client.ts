@@ -14,6 +14,10 @@ export class ProxyClient implements TrafficSwitch {
     await this.#ask({ op: 'set', name, listen, upstream })
   }
 
+  async remove(name: string): Promise<void> {
+    await this.#ask({ op: 'remove', name })
+  }
+
   async status(): Promise<ProxyStatus> {
     const answer = await this.#ask({ op: 'status' })
     return {

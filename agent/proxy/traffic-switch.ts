@@ -11,6 +11,11 @@ export interface TrafficSwitch {
    * open stay on the upstream they started with. Resolves once the change is on the proxy's disk.
    */
   route(name: string, listen: Address, upstream: Address): Promise<void>
+  /**
+   * Stops listening on the route's public port and forgets the route; connections already open finish.
+   * Used when a service leaves blue-green, so that its own container can take the port again.
+   */
+  remove(name: string): Promise<void>
   /** The routes, and the open connections per upstream, old upstreams included. */
   status(): Promise<ProxyStatus>
 }

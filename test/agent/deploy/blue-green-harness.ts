@@ -14,10 +14,13 @@ import { systemClock } from '../../../agent/health/clock.js'
 import { ProxyClient } from '../../../agent/proxy/proxy-client.js'
 import type { TrafficSwitch } from '../../../agent/proxy/traffic-switch.js'
 import { FileStateStore } from '../../../agent/state/file-state-store.js'
+import { ProxyError } from '../../../shared/errors.js'
 import { type Ground, loadGround } from '../../ground/ground.js'
 import { freePort } from '../docker/free-port.js'
 import { type ProxyProcess, startProxy } from '../proxy/proxy-process.js'
 import { FakeParameters, removeAgentContainers } from './harness.js'
+
+type Strategy = 'blue-green' | 'recreate'
 
 export interface BlueGreenHarness {
   readonly ground: Ground
@@ -27,8 +30,11 @@ export interface BlueGreenHarness {
   readonly docker: DockerodeEngine
   readonly proxyClient: ProxyClient
   proxy: ProxyProcess
-  /** A fresh Deployer over the same state directory, as a restarted agent builds it. */
-  newDeployer(traffic?: TrafficSwitch): Deployer
+  /**
+   * A fresh Deployer over the same state directory, as a restarted agent builds it; `strategy` is the
+   * one service `web` is configured with (the same service otherwise, to move it between strategies).
+   */
+  newDeployer(traffic?: TrafficSwitch, strategy?: Strategy): Deployer
   restartProxy(): Promise<void>
 }
 
@@ -50,21 +56,23 @@ export async function startBlueGreen(t: Test, drainTimeout = 5): Promise<BlueGre
     await network.remove()
   })
   const proxyClient = new ProxyClient(socketPath)
-  const config = parseConfig(
-    `agentId: ${agentId}
+  const configOf = (strategy: Strategy) =>
+    parseConfig(
+      `agentId: ${agentId}
 services:
   web:
     repository: ${ground.registryHost}/ecr-ssm-deploy/app
-    strategy: blue-green
+    strategy: ${strategy}
     drainTimeout: ${drainTimeout}
     ports: ["127.0.0.1:${port}:8080"]
     network: ${agentId}-net
     stopTimeout: 3
     healthCheck: { http: { path: /health, port: 8080 }, interval: 0.2, timeout: 1, startPeriod: 1, retries: 3 }
 `,
-    '/etc/ecr-deploy/agent.yaml',
-    'unused',
-  )
+      '/etc/ecr-deploy/agent.yaml',
+      'unused',
+    )
+  const configs = { 'blue-green': configOf('blue-green'), recreate: configOf('recreate') }
   const state = new FileStateStore(join(dir, 'state'))
   const harness: BlueGreenHarness = {
     ground,
@@ -73,9 +81,9 @@ services:
     docker,
     proxyClient,
     proxy: await startProxy(socketPath, stateFile),
-    newDeployer: (traffic = proxyClient) =>
+    newDeployer: (traffic = proxyClient, strategy = 'blue-green') =>
       createDeployer({
-        config: () => config,
+        config: () => configs[strategy],
         docker,
         registryAuth: new EcrRegistryAuth(),
         parameters: new FakeParameters(),
@@ -102,4 +110,35 @@ export async function ownNetwork(name: string): Promise<{ remove(): Promise<void
   const api = new Docker({ socketPath: loadGround().dockerSocket })
   const network = await api.createNetwork({ Name: name, Driver: 'bridge' })
   return { remove: () => network.remove().catch(() => undefined) }
+}
+
+/**
+ * The agent "dies" just as it would switch: the route call never returns. `atSwitch` resolves when the
+ * deploy reaches it; the test then drops that Deployer, as a killed agent would.
+ */
+export function dyingSwitch(client: TrafficSwitch): { traffic: TrafficSwitch; atSwitch: Promise<void> } {
+  let reached = (): void => {}
+  const atSwitch = new Promise<void>((resolve) => {
+    reached = resolve
+  })
+  const traffic: TrafficSwitch = {
+    route: () => {
+      reached()
+      return new Promise(() => {})
+    },
+    remove: (name) => client.remove(name),
+    status: () => client.status(),
+  }
+  return { traffic, atSwitch }
+}
+
+/** A proxy that refuses every switch, as one whose public port another process took. */
+export function refusingSwitch(client: TrafficSwitch): TrafficSwitch {
+  return {
+    route: async () => {
+      throw new ProxyError('the proxy at /run/x refused it: listen EADDRINUSE')
+    },
+    remove: (name) => client.remove(name),
+    status: () => client.status(),
+  }
 }

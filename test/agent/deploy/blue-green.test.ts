@@ -1,8 +1,7 @@
 import { connect } from 'node:net'
 import t from 'tap'
-import type { TrafficSwitch } from '../../../agent/proxy/traffic-switch.js'
-import { HealthFailedError, ProxyError } from '../../../shared/errors.js'
-import { startBlueGreen } from './blue-green-harness.js'
+import { HealthFailedError } from '../../../shared/errors.js'
+import { dyingSwitch, refusingSwitch, startBlueGreen } from './blue-green-harness.js'
 import { useFakeAws } from './fake-aws-env.js'
 import { get } from './harness.js'
 import { startLoad } from './http-load.js'
@@ -72,18 +71,7 @@ t.test(
     await first.deploy({ service: 'web', image: h.ground.images.v1.uri })
     const load = startLoad(h.port)
     await load.successes(20)
-    // The agent "dies" just as it would switch: the route call never returns, and the Deployer is dropped.
-    let reachedSwitch = (): void => {}
-    const atSwitch = new Promise<void>((resolve) => {
-      reachedSwitch = resolve
-    })
-    const dying: TrafficSwitch = {
-      route: () => {
-        reachedSwitch()
-        return new Promise(() => {})
-      },
-      status: () => h.proxyClient.status(),
-    }
+    const { traffic: dying, atSwitch } = dyingSwitch(h.proxyClient)
     void h.newDeployer(dying).deploy({ service: 'web', image: h.ground.images.v2.uri })
     await atSwitch
     await load.successes(20)
@@ -174,12 +162,7 @@ t.test(
   async (t) => {
     const h = await startBlueGreen(t)
     await h.newDeployer().deploy({ service: 'web', image: h.ground.images.v1.uri })
-    const refusing: TrafficSwitch = {
-      route: async () => {
-        throw new ProxyError('the proxy at /run/x refused it: listen EADDRINUSE')
-      },
-      status: () => h.proxyClient.status(),
-    }
+    const refusing = refusingSwitch(h.proxyClient)
     const deployer = h.newDeployer(refusing)
     const load = startLoad(h.port)
     await load.successes(20)

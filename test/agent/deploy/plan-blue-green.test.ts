@@ -92,3 +92,37 @@ t.test('the same digest already serving is unchanged, as with recreate', async (
   t.strictSame(planBlueGreen(input({ desired })), { kind: 'unchanged', containerId: 'c1' })
   t.equal(planBlueGreen(input({ desired, currentServes: false })).kind, 'switch', 'unless it does not serve')
 })
+
+t.test(
+  'moving from recreate: the container holding the public port stops only once the new one is healthy, just before the route',
+  async (t) => {
+    const holder = { id: 'c1', releaseId: 'r1', running: true, holdsPublicPort: true }
+    t.strictSame(planBlueGreen(input({ containers: [holder] })), {
+      kind: 'switch',
+      steps: [
+        { kind: 'pull', image: `${REPO}@${D2}` },
+        { kind: 'record-intent', releaseId: 'r2' },
+        { kind: 'start', releaseId: 'r2', image: `${REPO}@${D2}`, name: 'ecr-deploy-a1-web-r2' },
+        { kind: 'wait-health', releaseId: 'r2' },
+        { kind: 'stop', containerId: 'c1', timeoutSeconds: 10 },
+        { kind: 'route', releaseId: 'r2' },
+        { kind: 'commit', releaseId: 'r2' },
+        { kind: 'remove', containerId: 'c1' },
+      ],
+    })
+  },
+)
+
+t.test(
+  'moving from recreate with the same digest still moves: a new container behind the proxy',
+  async (t) => {
+    const desired = { releaseId: 'r2', image: `${REPO}@${D1}`, digest: D1, local: true }
+    const holder = { id: 'c1', releaseId: 'r1', running: true, holdsPublicPort: true }
+    const plan = planBlueGreen(input({ desired, containers: [holder] }))
+    t.equal(plan.kind, 'switch')
+    t.ok(
+      plan.kind === 'switch' && plan.steps.some((step) => step.kind === 'route'),
+      'the new container is routed',
+    )
+  },
+)

@@ -161,3 +161,28 @@ t.test('prune ranks by how recently the service deployed an image, not by build 
     ['new-build'],
   )
 })
+
+t.test(
+  'moving from blue-green: the proxy gives up its routes after the old release stops, before the new one starts',
+  async (t) => {
+    t.strictSame(planDeploy(input({ proxyRoutes: ['web/8080'] })), {
+      kind: 'switch',
+      steps: [
+        { kind: 'pull', image: `${REPO}@${D2}` },
+        { kind: 'record-intent', releaseId: 'r2' },
+        { kind: 'stop', containerId: 'c1', timeoutSeconds: 10 },
+        { kind: 'unroute', names: ['web/8080'] },
+        { kind: 'start', releaseId: 'r2', image: `${REPO}@${D2}`, name: 'ecr-deploy-a1-web-r2' },
+        { kind: 'wait-health', releaseId: 'r2' },
+        { kind: 'commit', releaseId: 'r2' },
+        { kind: 'remove', containerId: 'c1' },
+      ],
+    })
+    const same = { releaseId: 'r2', image: `${REPO}@${D1}`, digest: D1, local: true }
+    t.equal(
+      planDeploy(input({ desired: same, proxyRoutes: ['web/8080'] })).kind,
+      'switch',
+      'the same digest still moves off the proxy',
+    )
+  },
+)

@@ -1,7 +1,14 @@
 import t from 'tap'
 import { parseConfig } from '../../../agent/config/load.js'
 import type { DeployerDeps } from '../../../agent/deploy/deps.js'
-import { drain, routeTo, upstreamOf } from '../../../agent/deploy/traffic.js'
+import {
+  drain,
+  holdsPublicPort,
+  proxyRoutesOf,
+  routeTo,
+  unroute,
+  upstreamOf,
+} from '../../../agent/deploy/traffic.js'
 import type { ContainerInfo } from '../../../agent/docker/engine.js'
 import { FakeClock } from '../health/fake-clock.js'
 import { FakeTraffic } from '../proxy/fake-traffic.js'
@@ -46,6 +53,7 @@ function deps(
   return {
     docker: { inspect: async () => info },
     clock,
+    logger: { debug: () => {} },
     ...(traffic ? { traffic } : {}),
   } as unknown as DeployerDeps
 }
@@ -124,4 +132,34 @@ t.test('upstreamOf: the container address, skipping the Docker forwarder', async
     port: 49153,
   })
   t.equal(upstreamOf(container([], '172.18.0.5'), 8080), null, 'an unpublished port has no upstream yet')
+})
+
+t.test('holdsPublicPort: a container publishing a public host port itself, as recreate does', async (t) => {
+  t.ok(holdsPublicPort(container([{ containerPort: 80, hostIp: '127.0.0.1', hostPort: 8080 }]), web))
+  t.ok(holdsPublicPort(container([{ containerPort: 90, hostIp: '0.0.0.0', hostPort: 9090 }]), web))
+  t.notOk(holdsPublicPort(published, web), 'loopback ports Docker picked are not public ports')
+  t.notOk(holdsPublicPort(container([]), web))
+})
+
+t.test(
+  'proxyRoutesOf: the routes of this service only; none without a proxy or when it is down',
+  async (t) => {
+    const traffic = new FakeTraffic()
+    const listen = { host: '0.0.0.0', port: 9090 }
+    await traffic.route('web/90', listen, { host: '172.18.0.2', port: 90 })
+    await traffic.route('api/90', { host: '0.0.0.0', port: 9191 }, { host: '172.18.0.3', port: 90 })
+    t.strictSame(await proxyRoutesOf(deps(traffic, null), web), ['web/90'])
+    t.strictSame(await proxyRoutesOf(deps(undefined, null), web), [])
+    traffic.failure = new Error('connect ENOENT /run/ecr-deploy-proxy/proxy.sock')
+    const down = { ...deps(traffic, null), traffic: { status: async () => Promise.reject(traffic.failure) } }
+    t.strictSame(await proxyRoutesOf(down as unknown as DeployerDeps, web), [])
+  },
+)
+
+t.test('unroute removes the named routes the proxy holds and skips the others', async (t) => {
+  const traffic = new FakeTraffic()
+  await traffic.route('web/90', { host: '0.0.0.0', port: 9090 }, { host: '172.18.0.2', port: 90 })
+  await unroute(deps(traffic, null), web, ['web/80', 'web/90'])
+  t.strictSame(traffic.removed, ['web/90'])
+  t.strictSame([...traffic.routes.keys()], [])
 })

@@ -15,6 +15,14 @@ export class FakeTraffic implements TrafficSwitch {
     this.routes.set(name, { name, listen, upstream, generation: this.calls.length })
   }
 
+  readonly removed: string[] = []
+
+  async remove(name: string): Promise<void> {
+    if (this.failure) throw this.failure
+    this.removed.push(name)
+    this.routes.delete(name)
+  }
+
   async status(): Promise<ProxyStatus> {
     const connections: Record<string, number> = {}
     for (const [key, value] of Object.entries(this.connections)) {
