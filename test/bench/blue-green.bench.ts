@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
@@ -114,13 +115,48 @@ async function deployUnderLoad(strategy: 'recreate' | 'blue-green'): Promise<Dep
   return { strategy, load: await load.stop(), deployMs, windows }
 }
 
-async function measure(host: string, port: number): Promise<{ p50: number; p99: number; perSecond: number }> {
+interface PathFigures {
+  p50: number
+  p99: number
+  perSecond: number
+  /** CPU time per answered request: the whole machine's, and the proxy process's. */
+  machineUs: number
+  proxyUs: number
+}
+
+async function measure(host: string, port: number): Promise<PathFigures> {
+  const machineBefore = machineBusyTicks()
+  const proxyBefore = processTicks(proxy.child.pid)
   const load = startLoad(port, CLIENTS, 1_000_000, host)
   await sleep(OVERHEAD_MS)
   const result = await load.stop()
+  const perRequestUs = (ticks: number) => (ticks * 10_000) / Math.max(1, result.ok)
   const sorted = [...result.latenciesMs].sort((a, b) => a - b)
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN
-  return { p50: at(0.5), p99: at(0.99), perSecond: (result.ok / OVERHEAD_MS) * 1000 }
+  return {
+    p50: at(0.5),
+    p99: at(0.99),
+    perSecond: (result.ok / OVERHEAD_MS) * 1000,
+    machineUs: perRequestUs(machineBusyTicks() - machineBefore),
+    proxyUs: perRequestUs(processTicks(proxy.child.pid) - proxyBefore),
+  }
+}
+
+/** Busy jiffies (10 ms each) of all CPUs since boot: user, nice, system, irq, softirq, steal. */
+function machineBusyTicks(): number {
+  const fields =
+    readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number) ?? []
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields
+  return user + nice + system + irq + softirq + steal
+}
+
+/** User and system jiffies of one process. */
+function processTicks(pid: number | undefined): number {
+  if (pid === undefined) return 0
+  // The command name in field 2 may hold spaces; the fields after its closing parenthesis do not.
+  const text = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ')
+  return Number(fields[11]) + Number(fields[12])
 }
 
 async function main(): Promise<void> {
@@ -157,9 +193,9 @@ async function main(): Promise<void> {
     (p) => p.containerPort === 8080,
   )
   if (!published) throw new Error('the serving container publishes no port')
-  const direct: Array<Awaited<ReturnType<typeof measure>>> = []
-  const viaDocker: Array<Awaited<ReturnType<typeof measure>>> = []
-  const proxied: Array<Awaited<ReturnType<typeof measure>>> = []
+  const direct: PathFigures[] = []
+  const viaDocker: PathFigures[] = []
+  const proxied: PathFigures[] = []
   for (let round = 0; round < 2; round += 1) {
     // Direct: the container's own address and port, which is the proxy's upstream.
     direct.push(await measure(route.upstream.host, route.upstream.port))
@@ -167,23 +203,25 @@ async function main(): Promise<void> {
     proxied.push(await measure('127.0.0.1', route.listen.port))
   }
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
-  const sum = (list: typeof direct) => ({
+  const sum = (list: PathFigures[]): PathFigures => ({
     p50: mean(list.map((m) => m.p50)),
     p99: mean(list.map((m) => m.p99)),
     perSecond: mean(list.map((m) => m.perSecond)),
+    machineUs: mean(list.map((m) => m.machineUs)),
+    proxyUs: mean(list.map((m) => m.proxyUs)),
   })
   const d = sum(direct)
   const v = sum(viaDocker)
   const p = sum(proxied)
   console.log(`\nproxy overhead (${CLIENTS} clients, 2 rounds of ${OVERHEAD_MS / 1000} s each way)`)
-  console.log('path      p50 ms  p99 ms  requests/s')
+  console.log('path      p50 ms  p99 ms  requests/s  machine CPU/request  proxy CPU/request')
   for (const [name, m] of [
     ['direct', d],
     ['docker', v],
     ['proxy', p],
   ] as const) {
     console.log(
-      `${name.padEnd(8)}  ${m.p50.toFixed(2).padStart(6)}  ${m.p99.toFixed(2).padStart(6)}  ${m.perSecond.toFixed(0).padStart(10)}`,
+      `${name.padEnd(8)}  ${m.p50.toFixed(2).padStart(6)}  ${m.p99.toFixed(2).padStart(6)}  ${m.perSecond.toFixed(0).padStart(10)}  ${`${m.machineUs.toFixed(0)} us`.padStart(19)}  ${`${m.proxyUs.toFixed(0)} us`.padStart(17)}`,
     )
   }
   console.log(
@@ -191,6 +229,11 @@ async function main(): Promise<void> {
   )
   console.log(
     `ratios proxy/docker (the port Docker publishes, what recreate serves on): p50 ${(p.p50 / v.p50).toFixed(2)}x, p99 ${(p.p99 / v.p99).toFixed(2)}x, throughput ${(p.perSecond / v.perSecond).toFixed(2)}x`,
+  )
+  // Where the throughput goes: when the direct path already keeps every CPU busy, each microsecond the
+  // proxy's hop costs comes out of the load generator's and the app's share.
+  console.log(
+    `CPU: direct keeps ${((d.machineUs * d.perSecond) / 1e6).toFixed(1)} of ${availableParallelism()} CPUs busy; the proxy's hop adds ${(p.machineUs - d.machineUs).toFixed(0)} us of machine CPU per request, ${p.proxyUs.toFixed(0)} us of it in the proxy process`,
   )
 }
 
