@@ -36,6 +36,7 @@ export function trackInFlight(deployer: Deployer): TrackedDeployer {
     rollback: (request) => track(() => deployer.rollback(request)),
     reconcile: () => track(() => deployer.reconcile()),
     prune: () => track(() => deployer.prune()),
+    retire: (service) => track(() => deployer.retire(service)),
     status: (service) => deployer.status(service),
     history: (service) => deployer.history(service),
   }

@@ -36,6 +36,18 @@ export interface RollbackBody {
   readonly to?: string
 }
 
+/** POST /retire: a service taken out of the configuration. */
+export const retireBodySchema = Object.freeze({
+  type: 'object',
+  additionalProperties: false,
+  required: ['service'],
+  properties: { service },
+})
+
+export interface RetireBody {
+  readonly service: string
+}
+
 /** GET /services?service=NAME */
 export const servicesQuerySchema = Object.freeze({
   type: 'object',

@@ -7,7 +7,9 @@ import { errorLineOf } from './protocol.js'
 import {
   type DeployBody,
   deployBodySchema,
+  type RetireBody,
   type RollbackBody,
+  retireBodySchema,
   rollbackBodySchema,
   serviceParamsSchema,
   servicesQuerySchema,
@@ -104,6 +106,11 @@ export function buildServer(deps: ApiDeps): FastifyInstance {
   }))
 
   app.post('/reload', async () => deps.reload())
+
+  app.post<{ Body: RetireBody }>('/retire', { schema: { body: retireBodySchema } }, async (request) => ({
+    service: request.body.service,
+    ...(await deployer.retire(request.body.service)),
+  }))
 
   return app
 }

@@ -116,6 +116,20 @@ export async function historyCommand(
   io.out(options.json ? JSON.stringify(answer) : formatHistoryTable(answer.releases))
 }
 
+export async function retireCommand(
+  client: AgentClient,
+  io: CliIo,
+  options: { readonly service: string; readonly json: boolean },
+): Promise<void> {
+  const body = { service: assertServiceName(options.service) }
+  const answer = await client.call<{ service: string; actions: string[] }>('POST', '/retire', body)
+  if (options.json) io.out(JSON.stringify(answer))
+  else
+    io.out(
+      answer.actions.length > 0 ? answer.actions.join('\n') : `${answer.service}: nothing was left to remove`,
+    )
+}
+
 export async function reloadCommand(client: AgentClient, io: CliIo): Promise<void> {
   const answer = await client.call<ReloadOutcome>('POST', '/reload')
   io.out(answer.message)

@@ -8,6 +8,7 @@ import {
   historyCommand,
   OperationFailed,
   reloadCommand,
+  retireCommand,
   rollbackCommand,
   statusCommand,
 } from './commands.js'
@@ -93,6 +94,15 @@ program
   .option('--json', 'print JSON', false)
   .action((options: { service: string; json: boolean }, command: Command) =>
     historyCommand(client(command), io, options),
+  )
+
+program
+  .command('retire')
+  .description('remove the containers and proxy ports of a service taken out of the configuration')
+  .requiredOption('--service <name>', 'service name')
+  .option('--json', 'print JSON', false)
+  .action((options: { service: string; json: boolean }, command: Command) =>
+    retireCommand(client(command), io, options),
   )
 
 program

@@ -1,21 +1,23 @@
-import { NoPreviousReleaseError } from '../../shared/errors.js'
+import { NoPreviousReleaseError, UsageError } from '../../shared/errors.js'
 import { assertServiceName } from '../../shared/service-name.js'
 import type { ServiceConfig } from '../config/types.js'
 import { findRelease } from '../state/ledger.js'
-import type {
-  Deployer,
-  DeployOutcome,
-  DeployRequest,
-  ProgressEvent,
-  ReleaseRecord,
-  RollbackRequest,
-  ServiceStatus,
-  UpkeepReport,
+import {
+  type Deployer,
+  type DeployOutcome,
+  type DeployRequest,
+  orphanAction,
+  type ProgressEvent,
+  type ReleaseRecord,
+  type RollbackRequest,
+  type ServiceStatus,
+  type UpkeepReport,
 } from './deployer.js'
 import type { DeployerDeps } from './deps.js'
 import { resolveImage, serviceOf, validateRequest } from './prepare.js'
 import { pruneService } from './prune.js'
 import { reconcileService } from './reconcile.js'
+import { orphanedServices, retireService } from './retire.js'
 import { ServiceLocks } from './service-locks.js'
 import { serves, serviceContainers, switchRelease } from './switch-release.js'
 
@@ -89,7 +91,28 @@ class RecreateDeployer implements Deployer {
   }
 
   async reconcile(): Promise<UpkeepReport> {
-    return this.#upkeep('reconcile', reconcileService)
+    const report = await this.#upkeep('reconcile', reconcileService)
+    const config = this.deps.config()
+    const orphans = await orphanedServices(this.deps, config.agentId, new Set(Object.keys(config.services)))
+    const warnings = [...orphans].map(([service, count]) => orphanAction(service, count))
+    if (warnings.length > 0)
+      this.deps.logger.warn({ orphans: Object.fromEntries(orphans) }, warnings.join('; '))
+    return { actions: [...report.actions, ...warnings] }
+  }
+
+  async retire(serviceName: string): Promise<UpkeepReport> {
+    const name = assertServiceName(serviceName)
+    const config = this.deps.config()
+    if (config.services[name]) {
+      throw new UsageError(
+        `service "${name}" is still in the configuration; remove it from the file, reload the agent (systemctl reload ecr-deploy-agent), then retire it`,
+      )
+    }
+    return this.#locks.run(name, false, async () => {
+      const actions = await retireService(this.deps, config.agentId, name)
+      this.deps.logger.info({ service: name, actions }, 'service retired')
+      return { actions: actions.map((action) => `${name}: ${action}`) }
+    })
   }
 
   async prune(): Promise<UpkeepReport> {

@@ -65,6 +65,11 @@ export interface UpkeepReport {
   readonly actions: readonly string[]
 }
 
+/** Reconcile also lists services with containers but no configuration; this says what to do about one. */
+export function orphanAction(service: string, containers: number): string {
+  return `${service}: not in the configuration; its ${containers} container(s) are left running (\`ecr-deploy-agent retire --service ${service}\` removes them)`
+}
+
 /**
  * What the agent can do. Methods throw catalogue errors (shared/errors.ts): BusyError, ImageNotAllowedError,
  * UnknownServiceError, PullFailedError, HealthFailedError (after a successful automatic rollback),
@@ -79,4 +84,9 @@ export interface Deployer {
   reconcile(): Promise<UpkeepReport>
   /** Remove images of managed services beyond the kept count, never the current or previous release. */
   prune(): Promise<UpkeepReport>
+  /**
+   * Removes what is left of a service no longer in the configuration (its containers, its proxy routes,
+   * its current release). Refuses, with UsageError, a service the configuration still has.
+   */
+  retire(service: string): Promise<UpkeepReport>
 }

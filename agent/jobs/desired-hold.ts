@@ -88,6 +88,7 @@ export function holdDesiredOnRollback(deployer: Deployer, deps: DesiredHoldDeps)
     history: (service) => deployer.history(service),
     reconcile: () => deployer.reconcile(),
     prune: () => deployer.prune(),
+    retire: (service) => deployer.retire(service),
   }
 }
 

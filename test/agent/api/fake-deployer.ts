@@ -15,6 +15,7 @@ export type FakeCall =
   | { readonly method: 'status'; readonly service: string | undefined }
   | { readonly method: 'history'; readonly service: string }
   | { readonly method: 'reconcile' | 'prune' }
+  | { readonly method: 'retire'; readonly service: string }
 
 export const DIGEST_1 = `sha256:${'1'.repeat(64)}`
 export const DIGEST_2 = `sha256:${'2'.repeat(64)}`
@@ -70,6 +71,9 @@ export class FakeDeployer implements Deployer {
   ]
   onReconcile = async (): Promise<UpkeepReport> => ({ actions: [] })
   onPrune = async (): Promise<UpkeepReport> => ({ actions: [] })
+  onRetire = async (service: string): Promise<UpkeepReport> => ({
+    actions: [`${service}: removed container x`],
+  })
 
   deploy(request: DeployRequest): Promise<DeployOutcome> {
     this.calls.push({
@@ -99,5 +103,9 @@ export class FakeDeployer implements Deployer {
   prune(): Promise<UpkeepReport> {
     this.calls.push({ method: 'prune' })
     return this.onPrune()
+  }
+  retire(service: string): Promise<UpkeepReport> {
+    this.calls.push({ method: 'retire', service })
+    return this.onRetire(service)
   }
 }

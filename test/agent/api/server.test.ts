@@ -1,6 +1,12 @@
 import t from 'tap'
 import { buildServer, type ReloadOutcome } from '../../../agent/api/server.js'
-import { BusyError, ConfigError, HealthFailedError, UnknownServiceError } from '../../../shared/errors.js'
+import {
+  BusyError,
+  ConfigError,
+  HealthFailedError,
+  UnknownServiceError,
+  UsageError,
+} from '../../../shared/errors.js'
 import { DIGEST_1, DIGEST_2, FakeDeployer, IMAGE_REPO } from './fake-deployer.js'
 
 const IMAGE = `${IMAGE_REPO}:v2`
@@ -186,3 +192,23 @@ t.test('POST /reload reports the new services, or the config error while the old
     exitCode: 2,
   })
 })
+
+t.test(
+  'POST /retire answers what was removed; a configured service is refused with a usage error',
+  async (t) => {
+    const { app, deployer } = setup()
+    const ok = await app.inject({ method: 'POST', url: '/retire', payload: { service: 'old' } })
+    t.equal(ok.statusCode, 200)
+    t.strictSame(JSON.parse(ok.body), { service: 'old', actions: ['old: removed container x'] })
+    t.strictSame(deployer.calls, [{ method: 'retire', service: 'old' }])
+
+    const bad = await app.inject({ method: 'POST', url: '/retire', payload: { service: 'old', force: true } })
+    t.equal(bad.statusCode, 400, 'unknown keys are refused')
+    deployer.onRetire = async () => {
+      throw new UsageError('service "web" is still in the configuration; remove it from the file first')
+    }
+    const refused = await app.inject({ method: 'POST', url: '/retire', payload: { service: 'web' } })
+    t.equal(refused.statusCode, 400)
+    t.match(JSON.parse(refused.body), { type: 'error', code: 'E_USAGE', exitCode: 2 })
+  },
+)

@@ -11,6 +11,7 @@ import {
   HealthFailedError,
   PullFailedError,
   RollbackFailedError,
+  UsageError,
 } from '../../../shared/errors.js'
 import { DIGEST_1, DIGEST_2, FakeDeployer, IMAGE_REPO } from '../api/fake-deployer.js'
 import { lastJson, runCli } from './run-cli.js'
@@ -196,3 +197,28 @@ t.test('an invalid configuration on reload: exit 2 and the file/key in the messa
   t.equal(run.code, 2)
   t.match(run.stderr, /^error \[E_CONFIG_INVALID\]: \/etc\/ecr-deploy\/agent.yaml: services.web.ports\[0\]/)
 })
+
+t.test(
+  'retire prints what the daemon removed; a configured service exits 2 with the next step',
+  async (t) => {
+    const { socket, deployer } = await daemon()
+    const run = await runCli(['--socket', socket, 'retire', '--service', 'old'])
+    t.equal(run.code, 0, run.stderr)
+    t.equal(run.stdout, 'old: removed container x\n')
+    deployer.onRetire = async () => ({ actions: [] })
+    const nothing = await runCli(['--socket', socket, 'retire', '--service', 'old', '--json'])
+    t.strictSame(JSON.parse(nothing.stdout), { service: 'old', actions: [] })
+    deployer.onRetire = async () => {
+      throw new UsageError('service "web" is still in the configuration; remove it from the file first')
+    }
+    const refused = await runCli(['--socket', socket, 'retire', '--service', 'web'])
+    t.equal(refused.code, 2)
+    t.match(refused.stderr, /^error \[E_USAGE\]: service "web" is still in the configuration/)
+    const bad = await runCli(['--socket', socket, 'retire', '--service', '../etc'])
+    t.equal(bad.code, 2, 'a bad name is refused before the daemon is asked')
+    t.strictSame(
+      deployer.calls.map((call) => call.method),
+      ['retire', 'retire', 'retire'],
+    )
+  },
+)

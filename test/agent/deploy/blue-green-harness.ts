@@ -20,7 +20,8 @@ import { freePort } from '../docker/free-port.js'
 import { type ProxyProcess, startProxy } from '../proxy/proxy-process.js'
 import { FakeParameters, removeAgentContainers } from './harness.js'
 
-type Strategy = 'blue-green' | 'recreate'
+/** How `web` is configured; `retired`: it is no longer in the file. */
+type Strategy = 'blue-green' | 'recreate' | 'retired'
 
 export interface BlueGreenHarness {
   readonly ground: Ground
@@ -32,7 +33,8 @@ export interface BlueGreenHarness {
   proxy: ProxyProcess
   /**
    * A fresh Deployer over the same state directory, as a restarted agent builds it; `strategy` is the
-   * one service `web` is configured with (the same service otherwise, to move it between strategies).
+   * one service `web` is configured with (the same service otherwise, to move it between strategies),
+   * or `retired` for a configuration without it.
    */
   newDeployer(traffic?: TrafficSwitch, strategy?: Strategy): Deployer
   restartProxy(): Promise<void>
@@ -56,7 +58,7 @@ export async function startBlueGreen(t: Test, drainTimeout = 5): Promise<BlueGre
     await network.remove()
   })
   const proxyClient = new ProxyClient(socketPath)
-  const configOf = (strategy: Strategy) =>
+  const configOf = (strategy: 'blue-green' | 'recreate') =>
     parseConfig(
       `agentId: ${agentId}
 services:
@@ -72,7 +74,16 @@ services:
       '/etc/ecr-deploy/agent.yaml',
       'unused',
     )
-  const configs = { 'blue-green': configOf('blue-green'), recreate: configOf('recreate') }
+  const configs = {
+    'blue-green': configOf('blue-green'),
+    recreate: configOf('recreate'),
+    // `web` taken out of the file; another service keeps the file valid.
+    retired: parseConfig(
+      `agentId: ${agentId}\nservices:\n  api:\n    repository: ${ground.registryHost}/ecr-ssm-deploy/other\n`,
+      '/etc/ecr-deploy/agent.yaml',
+      'unused',
+    ),
+  }
   const state = new FileStateStore(join(dir, 'state'))
   const harness: BlueGreenHarness = {
     ground,
