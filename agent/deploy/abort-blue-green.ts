@@ -23,16 +23,18 @@ export async function abortBlueGreen(
   const { deps, service, release, progress } = input
   const failure = await describeFailure(input, runner, error)
   const { reason, containerId: newId, previous } = failure
-  progress(
-    'rollback',
-    `release ${release.id} failed (${reason}); ${previous?.id ?? 'nothing'} ${runner.stopped.length > 0 ? 'is started again' : 'kept serving'}`,
-  )
-
   // Moving from recreate, the old container was stopped to free the public port for the proxy.
   const moving = runner.stopped.length > 0
+  progress(
+    'rollback',
+    `release ${release.id} failed (${reason}); ${previous?.id ?? 'nothing'} ${moving ? 'is started again' : 'kept serving'}`,
+  )
+
   const steps: DeployStep[] = []
-  if (moving)
-    steps.push({ kind: 'unroute', names: service.ports.map((p) => routeName(service.name, p.containerPort)) })
+  if (moving) {
+    const names = service.ports.map((port) => routeName(service.name, port.containerPort))
+    steps.push({ kind: 'unroute', names })
+  }
   if (newId !== undefined) steps.push({ kind: 'remove', containerId: newId })
   if (moving) {
     for (const containerId of runner.stopped) steps.push({ kind: 'resume', containerId })
