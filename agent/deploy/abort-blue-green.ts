@@ -5,7 +5,7 @@ import type { ReleaseRecord } from './deployer.js'
 import { describeFailure, throwFailure } from './failed-release.js'
 import type { DeployStep } from './plan.js'
 import type { StepRunner } from './step-runner.js'
-import { routeName } from './traffic.js'
+import { routeNamesOf } from './traffic.js'
 
 /**
  * Undoes a blue-green deploy that failed before its commit. The old release kept serving throughout,
@@ -31,10 +31,7 @@ export async function abortBlueGreen(
   )
 
   const steps: DeployStep[] = []
-  if (moving) {
-    const names = service.ports.map((port) => routeName(service.name, port.containerPort))
-    steps.push({ kind: 'unroute', names })
-  }
+  if (moving) steps.push({ kind: 'unroute', names: routeNamesOf(service) })
   if (newId !== undefined) steps.push({ kind: 'remove', containerId: newId })
   if (moving) {
     for (const containerId of runner.stopped) steps.push({ kind: 'resume', containerId })

@@ -8,8 +8,8 @@ import type { DeployerDeps } from './deps.js'
 import { planRestore, type ServiceContainer } from './plan.js'
 import { resolveEnv } from './prepare.js'
 import { StepRunner, UnhealthyReleaseError } from './step-runner.js'
-import { serviceContainers } from './switch-release.js'
-import { drain, holdsPublicPort, routeTo } from './traffic.js'
+import { serviceContainers, withPortHolders } from './switch-release.js'
+import { drain, routeTo } from './traffic.js'
 
 /**
  * Brings one service back to its ledger after a crash or a reboot; the caller holds the lock.
@@ -85,15 +85,17 @@ export async function reconcileService(
   if (serving) {
     // Routed first: after a crash mid blue-green the proxy may still point at a container removed below.
     const stale = containers.filter((c) => c.releaseId !== current.id)
-    const servingInfo = service.strategy === 'blue-green' ? await deps.docker.inspect(serving.id) : null
+    const holders =
+      service.strategy === 'blue-green'
+        ? (await withPortHolders(deps, service, containers)).filter((c) => c.holdsPublicPort === true)
+        : []
     // A release left by recreate holds the public port itself; the next deploy moves it behind the proxy.
-    if (servingInfo && !holdsPublicPort(servingInfo, service)) {
+    if (service.strategy === 'blue-green' && !holders.some((c) => c.id === serving.id)) {
       // An interrupted move from recreate: the old container must give the port up to the proxy.
-      const holders = await portHolders(deps, service, stale)
-      for (const id of holders) await deps.docker.stop(id, service.stopTimeoutSeconds)
+      for (const holder of holders) await deps.docker.stop(holder.id, service.stopTimeoutSeconds)
       await routeTo(deps, service, serving.id)
       // Requests still in flight on an old release finish before it goes, as in a deploy.
-      for (const container of stale.filter((c) => c.running && !holders.includes(c.id))) {
+      for (const container of stale.filter((c) => c.running && !holders.some((h) => h.id === c.id))) {
         await drain(deps, service, container.id, service.drainTimeoutSeconds)
         await deps.docker.stop(container.id, service.stopTimeoutSeconds)
       }
@@ -154,17 +156,4 @@ async function routeToOnly(deps: DeployerDeps, agentId: string, service: Service
   if (service.strategy !== 'blue-green') return
   const [fresh] = await serviceContainers(deps, agentId, service.name)
   if (fresh) await routeTo(deps, service, fresh.id)
-}
-
-async function portHolders(
-  deps: DeployerDeps,
-  service: ServiceConfig,
-  containers: readonly ServiceContainer[],
-): Promise<string[]> {
-  const holders: string[] = []
-  for (const container of containers.filter((c) => c.running)) {
-    const info = await deps.docker.inspect(container.id)
-    if (info && holdsPublicPort(info, service)) holders.push(container.id)
-  }
-  return holders
 }

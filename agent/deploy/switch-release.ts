@@ -98,7 +98,7 @@ export async function serviceContainers(
 }
 
 /** Marks the running containers that publish a public port themselves (left by the recreate strategy). */
-async function withPortHolders(
+export async function withPortHolders(
   deps: DeployerDeps,
   service: ServiceConfig,
   containers: readonly ServiceContainer[],

@@ -38,6 +38,11 @@ export async function routeTo(
   }
 }
 
+/** The proxy routes a service's public ports have, one per port. */
+export function routeNamesOf(service: ServiceConfig): string[] {
+  return service.ports.map((port) => routeName(service.name, port.containerPort))
+}
+
 /** Makes the proxy give up the named routes (and their ports); names it does not hold are skipped. */
 export async function unroute(
   deps: DeployerDeps,
@@ -57,7 +62,7 @@ export async function unroute(
  */
 export async function proxyRoutesOf(deps: DeployerDeps, service: ServiceConfig): Promise<string[]> {
   if (!deps.traffic) return []
-  const names = new Set(service.ports.map((port) => routeName(service.name, port.containerPort)))
+  const names = new Set(routeNamesOf(service))
   try {
     const { routes } = await deps.traffic.status()
     return routes.filter((route) => names.has(route.name)).map((route) => route.name)
