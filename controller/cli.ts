@@ -4,6 +4,7 @@ import { appendFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Command, CommanderError, Option } from 'commander'
 import { ExitCode, exitCodeOf, formatError, UsageError } from '../shared/errors.js'
+import { VERSION } from '../shared/version.js'
 import {
   type DeployFlags,
   type FleetFlags,
@@ -12,6 +13,7 @@ import {
   resolveRegion,
 } from './options.js'
 import type { DeployReport } from './report/fleet-report.js'
+import type { ArtefactFlags } from './setup/agent-artefact.js'
 import type { IamFlags } from './setup/flags.js'
 import type { WaitClock } from './ssm/waiter.js'
 
@@ -89,7 +91,7 @@ async function deployDeps(region: string, json: boolean) {
 function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('ecr-deploy')
     .description('Deploy an ECR image to EC2 instances through SSM Run Command, from CI.')
-    .version('0.1.0')
+    .version(VERSION)
     .option('--verbose', 'print stack traces')
     .exitOverride()
     .configureOutput({ writeErr: () => {} })
@@ -272,40 +274,23 @@ function buildProgram(setExit: (code: number) => void): Command {
     'install or upgrade the agent on instances through SSM itself (AWS-RunShellScript)',
     false,
   )
-    .option('--agent-version <version>', 'package version to install', 'latest')
+    .option('--agent-version <version>', "agent version to install (default: this controller's)")
+    .option(
+      '--artefacts <dir>',
+      'folder with SHA256SUMS and the tarballs (npm run build:agent writes dist/release)',
+    )
+    .option('--sha256sums <file>', "the release's SHA256SUMS, when the tarballs are not on this machine")
+    .option(
+      '--url-base <url>',
+      'where the instances download <tarball name> from (default: the GitHub release)',
+    )
+    .option('--url-x64 <url>', 'the linux-x64 tarball URL itself (e.g. an S3 presigned URL)')
+    .option('--url-arm64 <url>', 'the linux-arm64 tarball URL itself')
     .option('--config <file>', 'configuration written where an instance has none (default: a starter file)')
-    .action(async (flags: FleetFlags & { json?: boolean; agentVersion: string; config?: string }) => {
-      const options = parseFleetFlags({ ...flags, service: 'agent' }, process.env)
-      const [{ readFileSync }, { installCommands }, { SdkFleetApi }, { installAgents }, { outcomeLine }] =
-        await Promise.all([
-          import('node:fs'),
-          import('./setup/install-agents.js'),
-          import('./ssm/sdk-fleet-api.js'),
-          import('./setup/run-install.js'),
-          import('./report/text.js'),
-        ])
-      const config = flags.config === undefined ? undefined : readFileSync(flags.config, 'utf8')
-      const commands = installCommands(flags.agentVersion, config)
-      const result = await installAgents(
-        SdkFleetApi.forRegion(options.region),
-        clock,
-        options,
-        commands,
-        (outcome) => process.stdout.write(`${outcomeLine(outcome)}\n`),
-      )
-      const failed = result.outcomes.filter((o) => o.result === 'failed').length
-      process.stdout.write(
-        `agent ${flags.agentVersion}: ${result.outcomes.length - failed} installed, ${failed} failed\n`,
-      )
-      setExit(
-        result.timedOut
-          ? ExitCode.timeout
-          : result.outcomes.length === 0 || failed === result.outcomes.length
-            ? ExitCode.totalFailure
-            : failed > 0
-              ? ExitCode.partialFailure
-              : ExitCode.ok,
-      )
+    .option('--restart-proxy', 'restart the blue-green proxy too (drops its established connections)')
+    .action(async (flags: FleetFlags & ArtefactFlags & { json?: boolean }) => {
+      const { setupAgents } = await import('./setup/setup-agents.js')
+      setExit(await setupAgents(flags, process.env, clock, (line) => process.stdout.write(`${line}\n`)))
     })
 
   return program

@@ -1,10 +1,8 @@
 import { readFile } from 'node:fs/promises'
 import { hostname as osHostname } from 'node:os'
-import { parseDocument } from 'yaml'
-import type { z } from 'zod'
+import { parseConfig } from '../../shared/agent-config/parse.js'
+import type { AgentConfig } from '../../shared/agent-config/types.js'
 import { ConfigError } from '../../shared/errors.js'
-import { type AgentFile, agentFileSchema, type ServiceFile } from './schema.js'
-import type { AgentConfig, HealthCheckConfig, ServiceConfig } from './types.js'
 
 export const DEFAULT_CONFIG_PATH = '/etc/ecr-deploy/agent.yaml'
 
@@ -18,114 +16,4 @@ export async function loadConfig(file: string, hostname: string = osHostname()):
     throw new ConfigError(`${file}: cannot read the configuration file (${reason})`, { cause: error })
   }
   return parseConfig(text, file, hostname)
-}
-
-/** Pure: the YAML text to a frozen configuration. `file` only names the source in messages. */
-export function parseConfig(text: string, file: string, hostname: string): AgentConfig {
-  const document = parseDocument(text, { prettyErrors: false })
-  const [yamlError] = document.errors
-  if (yamlError) throw new ConfigError(`${file}: invalid YAML: ${yamlError.message}`)
-  const result = agentFileSchema.safeParse(document.toJS() ?? {}, { reportInput: true })
-  if (!result.success) {
-    throw new ConfigError(result.error.issues.map((issue) => `${file}: ${describeIssue(issue)}`).join('\n'))
-  }
-  return deepFreeze(toConfig(result.data, file, hostname))
-}
-
-function toConfig(data: AgentFile, file: string, hostname: string): AgentConfig {
-  const services = Object.fromEntries(
-    Object.entries(data.services).map(([name, service]) => [name, toService(name, service)]),
-  )
-  const agentId = data.agentId ?? hostname.toLowerCase().replace(/[^a-z0-9.-]/g, '-')
-  return { file, agentId, services }
-}
-
-function toService(name: string, s: ServiceFile): ServiceConfig {
-  return {
-    name,
-    repository: s.repository,
-    strategy: s.strategy,
-    drainTimeoutSeconds: s.drainTimeout,
-    ports: s.ports,
-    env: s.env,
-    envFromParameters: s.envFromParameters,
-    volumes: s.volumes,
-    ...(s.command === undefined ? {} : { command: s.command }),
-    ...(s.user === undefined ? {} : { user: s.user }),
-    restart: s.restart,
-    labels: s.labels,
-    ...(s.memory === undefined ? {} : { memoryBytes: s.memory }),
-    ...(s.cpus === undefined ? {} : { cpus: s.cpus }),
-    ...(s.network === undefined ? {} : { network: s.network }),
-    init: s.init,
-    stopTimeoutSeconds: s.stopTimeout,
-    keepImages: s.keepImages,
-    healthCheck: toHealthCheck(s.healthCheck),
-  }
-}
-
-function toHealthCheck(check: ServiceFile['healthCheck']): HealthCheckConfig {
-  const timing = {
-    intervalMs: (check?.interval ?? 2) * 1000,
-    timeoutMs: (check?.timeout ?? 2) * 1000,
-    startPeriodMs: (check?.startPeriod ?? 5) * 1000,
-    retries: check?.retries ?? 3,
-  }
-  if (check?.http) return { probe: { kind: 'http', ...check.http }, ...timing }
-  if (check?.tcp) return { probe: { kind: 'tcp', port: check.tcp.port }, ...timing }
-  if (check?.docker) return { probe: { kind: 'docker' }, ...timing }
-  // Without a check the container only has to stay up; a short period keeps deploys fast.
-  return { probe: { kind: 'running' }, ...timing, startPeriodMs: (check?.startPeriod ?? 2) * 1000 }
-}
-
-/** `services.web.ports[0]: expected ..., found "80"` */
-export function describeIssue(issue: z.core.$ZodIssue): string {
-  const path = formatPath(issue.path)
-  const where = path === '' ? '' : `${path}: `
-  if (issue.code === 'unrecognized_keys') {
-    const keys = issue.keys.map((key) => `"${key}"`).join(', ')
-    return `${where}unknown key ${keys}: remove it or check its spelling`
-  }
-  if (issue.code === 'invalid_key') {
-    const [inner] = issue.issues
-    return `${where}${inner?.message ?? 'expected a valid key'}, found ${render(issue.input)}`
-  }
-  // Whole objects make unreadable messages; the key path already says which one.
-  const scalar = 'input' in issue && (issue.input === null || typeof issue.input !== 'object')
-  const found = scalar ? `, found ${render(issue.input)}` : ''
-  if (issue.code === 'invalid_type') {
-    return issue.input === undefined
-      ? `${where}is required (expected ${issue.expected})`
-      : `${where}expected ${issue.expected}${found}`
-  }
-  const message = issue.message.startsWith('expected')
-    ? issue.message
-    : `expected ${lowerFirst(issue.message)}`
-  return `${where}${message}${found}`
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((part, index) =>
-      typeof part === 'number' ? `[${part}]` : index === 0 ? String(part) : `.${String(part)}`,
-    )
-    .join('')
-}
-
-function render(value: unknown): string {
-  if (value === undefined) return 'nothing'
-  const text = JSON.stringify(value) ?? String(value)
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text
-}
-
-function lowerFirst(text: string): string {
-  return text.charAt(0).toLowerCase() + text.slice(1)
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value)
-    for (const inner of Object.values(value)) deepFreeze(inner)
-  }
-  return value
 }

@@ -1,4 +1,4 @@
-import type { PortMapping, ServiceConfig } from '../config/types.js'
+import type { PortMapping, ServiceConfig } from '../../shared/agent-config/types.js'
 import type { ContainerSpec } from '../docker/engine.js'
 
 /** Labels on every managed container; other containers on the host are never touched. */

@@ -1,6 +1,6 @@
+import type { ServiceConfig } from '../../shared/agent-config/types.js'
 import { NoPreviousReleaseError, UsageError } from '../../shared/errors.js'
 import { assertServiceName } from '../../shared/service-name.js'
-import type { ServiceConfig } from '../config/types.js'
 import { findRelease } from '../state/ledger.js'
 import {
   type Deployer,

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
+import type { AgentConfig } from '../../shared/agent-config/types.js'
 import type { ParameterSource } from '../config/parameter-source.js'
-import type { AgentConfig } from '../config/types.js'
 import type { DockerEngine } from '../docker/engine.js'
 import type { RegistryAuth } from '../ecr/registry-auth.js'
 import type { Clock } from '../health/clock.js'

@@ -1,7 +1,7 @@
+import type { AgentConfig, ServiceConfig } from '../../shared/agent-config/types.js'
 import { AwsError, ImageNotAllowedError, PullFailedError, UnknownServiceError } from '../../shared/errors.js'
 import { formatImageRef, type ImageRef, parseImageRef, repositoryUri } from '../../shared/image-ref.js'
 import type { ParameterSource } from '../config/parameter-source.js'
-import type { AgentConfig, ServiceConfig } from '../config/types.js'
 import type { DockerEngine } from '../docker/engine.js'
 import type { RegistryAuth } from '../ecr/registry-auth.js'
 

@@ -1,4 +1,4 @@
-import type { ServiceConfig } from '../config/types.js'
+import type { ServiceConfig } from '../../shared/agent-config/types.js'
 import type { ImageInfo } from '../docker/engine.js'
 import type { DeployerDeps } from './deps.js'
 import { serviceContainers } from './switch-release.js'

@@ -1,4 +1,4 @@
-import type { ServiceConfig } from '../config/types.js'
+import type { ServiceConfig } from '../../shared/agent-config/types.js'
 import { networkProbes } from '../health/probes.js'
 import { waitHealthy } from '../health/wait-healthy.js'
 import { abandonRelease, commitRelease } from '../state/ledger.js'

@@ -1,5 +1,5 @@
+import type { ServiceConfig } from '../../shared/agent-config/types.js'
 import { ConfigError, ProxyError } from '../../shared/errors.js'
-import type { ServiceConfig } from '../config/types.js'
 import type { ContainerInfo } from '../docker/engine.js'
 import type { Address } from '../proxy/routes.js'
 import type { TrafficSwitch } from '../proxy/traffic-switch.js'

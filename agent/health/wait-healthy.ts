@@ -1,4 +1,4 @@
-import type { HealthCheckConfig, HealthProbe } from '../config/types.js'
+import type { HealthCheckConfig, HealthProbe } from '../../shared/agent-config/types.js'
 import type { ContainerInfo } from '../docker/engine.js'
 import type { Clock } from './clock.js'
 import type { ProbeResult, Probes } from './probes.js'

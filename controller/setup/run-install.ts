@@ -24,7 +24,7 @@ export async function installAgents(
     maxConcurrency: options.maxConcurrency,
     maxErrors: options.maxErrors,
     timeoutSeconds: options.timeoutSeconds,
-    comment: 'ecr-ssm-deploy: install the agent',
+    comment: options.comment ?? 'ecr-ssm-deploy: install the agent',
   })
   for (const request of requests) commandIds.push(await fleet.sendCommand(request))
   return waitForCommands(fleet, clock, {

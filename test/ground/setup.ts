@@ -32,6 +32,7 @@ import {
 import { ensureTlsFiles, trustInDocker } from './test-ca.js'
 import { ensureTestImages } from './test-images.js'
 
+const RESTART = `stop what the ground started with "npx tsx test/ground/teardown.ts", then run the tests again`
 const runPid = process.ppid
 const startedAt = Date.now()
 mkdirSync(GROUND_DIR, { recursive: true, mode: 0o700 })
@@ -50,17 +51,43 @@ await book.withLock(300_000, async () => {
   }
 })
 
+/**
+ * One ground step: a failure says which step failed and how to recover, since a half-started ground is
+ * what the next run finds.
+ */
+async function step<T>(name: string, recovery: string, run: () => T | Promise<T>): Promise<T> {
+  try {
+    return await run()
+  } catch (error) {
+    throw new Error(
+      `test ground: step "${name}" failed: ${(error as Error).message}\nto recover: ${recovery}`,
+      { cause: error },
+    )
+  }
+}
+
 /** Returns how the ground came up, for the timing line. */
 async function bringUp(): Promise<string> {
   const parts = readStartedParts()
   if (parts.dockerdPid !== null && !isAlive(parts.dockerdPid)) parts.dockerdPid = null
-  const startedDockerd = await ensureDockerd(DOCKER_SOCKET, GROUND_DIR)
+  // Host names first: dockerd reads /etc/hosts once when it starts and would not see entries added later.
+  await step(
+    'host names in /etc/hosts',
+    'run the tests as root, or add the names to /etc/hosts by hand',
+    () => ensureHostNames({ [REGISTRY_HOST]: '127.0.0.1', [DOWN_REGISTRY_HOST]: '127.0.0.2' }),
+  )
+  const tls = await step('test CA and registry certificate', RESTART, () => {
+    const files = ensureTlsFiles(join(GROUND_DIR, 'tls'), [REGISTRY_HOST])
+    trustInDocker(REGISTRY_HOST, files.caCert)
+    return files
+  })
+  const startedDockerd = await step(
+    'dockerd',
+    `check that the docker.io package is installed and that nothing else holds ${DOCKER_SOCKET}; its log is in ${GROUND_DIR}`,
+    () => ensureDockerd(DOCKER_SOCKET, GROUND_DIR),
+  )
   if (startedDockerd !== null) parts.dockerdPid = startedDockerd
   writeStartedParts(parts)
-
-  const tls = ensureTlsFiles(join(GROUND_DIR, 'tls'), [REGISTRY_HOST])
-  ensureHostNames({ [REGISTRY_HOST]: '127.0.0.1', [DOWN_REGISTRY_HOST]: '127.0.0.2' })
-  trustInDocker(REGISTRY_HOST, tls.caCert)
 
   let access = previousAccess(tls.caCert)
   const reused =
@@ -72,18 +99,25 @@ async function bringUp(): Promise<string> {
     // A registry of ours that no longer accepts the recorded password would hold port 443.
     if (parts.registryPid !== null) await stopRegistry(parts.registryPid)
     // A fresh password per registry start: nothing outlives the ground that could still use it.
-    access = {
+    const fresh: RegistryAccess = {
       host: REGISTRY_HOST,
       caCert: tls.caCert,
       user: 'AWS',
       password: randomBytes(24).toString('base64url'),
     }
-    const config = writeRegistryFiles(GROUND_DIR, tls, access)
-    parts.registryPid = await startRegistry(config, GROUND_DIR, access)
+    access = fresh
+    parts.registryPid = await step(
+      'registry on 127.0.0.1:443',
+      `check that the docker-registry package is installed and that nothing else listens on port 443; its log is in ${GROUND_DIR}`,
+      () => startRegistry(writeRegistryFiles(GROUND_DIR, tls, fresh), GROUND_DIR, fresh),
+    )
     writeStartedParts(parts)
   }
 
-  const images = await ensureTestImages(new Docker({ socketPath: DOCKER_SOCKET }), GROUND_DIR, access)
+  const registry = access
+  const images = await step('test images', RESTART, () =>
+    ensureTestImages(new Docker({ socketPath: DOCKER_SOCKET }), GROUND_DIR, registry),
+  )
   const ground: Ground = {
     accountId: ACCOUNT_ID,
     region: REGION,

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { parseConfig } from '../../../agent/config/load.js'
 import { releaseContainerSpec } from '../../../agent/deploy/container-spec.js'
+import { parseConfig } from '../../../shared/agent-config/parse.js'
 
 const REPO = '123456789012.dkr.ecr.us-east-1.amazonaws.com/web'
 

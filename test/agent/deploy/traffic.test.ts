@@ -1,5 +1,4 @@
 import t from 'tap'
-import { parseConfig } from '../../../agent/config/load.js'
 import type { DeployerDeps } from '../../../agent/deploy/deps.js'
 import {
   drain,
@@ -10,6 +9,7 @@ import {
   upstreamOf,
 } from '../../../agent/deploy/traffic.js'
 import type { ContainerInfo } from '../../../agent/docker/engine.js'
+import { parseConfig } from '../../../shared/agent-config/parse.js'
 import { FakeClock } from '../health/fake-clock.js'
 import { FakeTraffic } from '../proxy/fake-traffic.js'
 

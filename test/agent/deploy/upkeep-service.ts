@@ -1,5 +1,5 @@
-import { parseConfig } from '../../../agent/config/load.js'
-import type { ServiceConfig } from '../../../agent/config/types.js'
+import { parseConfig } from '../../../shared/agent-config/parse.js'
+import type { ServiceConfig } from '../../../shared/agent-config/types.js'
 import type { Harness } from './harness.js'
 
 /** The harness's `web` service as the deployer sees it. */

@@ -1,10 +1,10 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
-import type { HealthCheckConfig, HealthProbe } from '../../../agent/config/types.js'
 import type { ContainerInfo } from '../../../agent/docker/engine.js'
 import { httpProbe, type Probes, tcpProbe } from '../../../agent/health/probes.js'
 import { addressOf, waitHealthy } from '../../../agent/health/wait-healthy.js'
+import type { HealthCheckConfig, HealthProbe } from '../../../shared/agent-config/types.js'
 import { FakeClock } from './fake-clock.js'
 
 const RUNNING: ContainerInfo = {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
+import { AGENT_INSTALL_PATH } from '../../../shared/agent-artefact.js'
 
 const UNIT = fileURLToPath(new URL('../../../agent/systemd/ecr-deploy-proxy.service', import.meta.url))
 const TEXT = readFileSync(UNIT, 'utf8')
@@ -21,16 +22,27 @@ t.test(
     const file = join(dir, 'ecr-deploy-proxy.service')
     writeFileSync(file, TEXT)
     const run = spawnSync(ANALYZE ?? 'systemd-analyze', ['verify', file], { encoding: 'utf8' })
-    t.equal(run.stderr.replace(/.*(ecr-deploy-proxy|ecr-deploy-agent)\.service.*not found.*\n?/g, ''), '')
+    t.equal(
+      run.stderr
+        .replace(/.*(ecr-deploy-proxy|ecr-deploy-agent)\.service.*not found.*\n?/g, '')
+        // The executable is installed by `setup agents`, not on this machine.
+        .replace(/.*Command \/usr\/local\/bin\/ecr-deploy-agent is not executable.*\n?/g, ''),
+      '',
+    )
     t.end()
   },
 )
 
 t.test(
-  'the unit runs the packaged bin, keeps its routes across restarts and is not tied to the agent',
+  'the unit runs the installed executable, keeps its routes across restarts and is not tied to the agent',
   (t) => {
-    t.match(TEXT, /^ExecStart=\/usr\/bin\/env ecr-deploy-proxy$/m)
-    t.equal(PACKAGE.bin['ecr-deploy-proxy'], 'dist/agent/proxy/main.js')
+    t.match(
+      TEXT,
+      /^ExecStart=\/usr\/local\/bin\/ecr-deploy-agent proxy$/m,
+      'the installed executable, command proxy',
+    )
+    t.equal(AGENT_INSTALL_PATH, '/usr/local/bin/ecr-deploy-agent')
+    t.equal(PACKAGE.bin['ecr-deploy-proxy'], 'dist/agent/proxy/main.js', 'the npm bin stays for development')
     t.match(TEXT, /^Restart=always$/m)
     t.match(TEXT, /^Environment=ECR_DEPLOY_PROXY_STATE=\/var\/lib\/ecr-deploy-proxy\/routes\.json$/m)
     t.match(TEXT, /^StateDirectory=ecr-deploy-proxy$/m)

@@ -61,7 +61,7 @@ t.test('the unit holds the keys the agent relies on', async (t) => {
   const unit = parseUnit(TEXT)
   const service = unit.get('Service')
   const one = (key: string): string | undefined => service?.get(key)?.[0]
-  t.equal(one('ExecStart'), '/usr/bin/env ecr-deploy-agent serve')
+  t.equal(one('ExecStart'), '/usr/local/bin/ecr-deploy-agent serve')
   t.equal(one('Type'), 'simple')
   t.equal(one('Restart'), 'on-failure')
   t.equal(one('RestartPreventExitStatus'), '2', 'a configuration error is not retried in a loop')

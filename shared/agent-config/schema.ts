@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import { parseImageRef } from '../../shared/image-ref.js'
-import { SERVICE_NAME_PATTERN } from '../../shared/service-name.js'
+import { parseImageRef } from '../image-ref.js'
+import { SERVICE_NAME_PATTERN } from '../service-name.js'
 
 /**
  * The YAML file format. Every object is strict (an unknown key is an error, not silently ignored),

@@ -1,0 +1,170 @@
+import { Command, CommanderError, Option } from 'commander'
+import { ExitCode, exitCodeOf, formatError, UsageError } from '../../shared/errors.js'
+import { AgentClient } from './client.js'
+import {
+  type CliIo,
+  deployCommand,
+  historyCommand,
+  OperationFailed,
+  reloadCommand,
+  retireCommand,
+  rollbackCommand,
+  statusCommand,
+} from './commands.js'
+import { AGENT_VERSION, DEFAULT_SOCKET } from './defaults.js'
+
+/*
+ * The agent CLI. It runs once per SSM command, so it stays a thin client of the daemon: only `serve`
+ * loads the daemon (fastify, dockerode, the AWS SDK, pino) and only `proxy` loads the proxy, each through
+ * a dynamic import. The same program is the executable's entry point and the npm bin's.
+ */
+
+const io: CliIo = {
+  out: (text) => process.stdout.write(`${text}\n`),
+  err: (text) => process.stderr.write(`${text}\n`),
+  now: () => Date.now(),
+}
+
+interface GlobalOptions {
+  readonly socket: string
+  readonly verbose?: boolean
+}
+
+/** The agent CLI's commands; each action prints through `io` and throws typed errors. */
+function buildProgram(): Command {
+  const program = new Command('ecr-deploy-agent')
+    .description('Deploy, health-check and roll back containers on this instance.')
+    .version(AGENT_VERSION)
+    .addOption(
+      new Option('--socket <path>', 'agent daemon socket')
+        .env('ECR_DEPLOY_AGENT_SOCKET')
+        .default(DEFAULT_SOCKET),
+    )
+    .option('--verbose', 'print stack traces and debug logs')
+    .exitOverride()
+    .configureOutput({ outputError: () => {} })
+
+  const globals = (command: Command): GlobalOptions => command.optsWithGlobals<GlobalOptions>()
+  const client = (command: Command): AgentClient => new AgentClient(globals(command).socket)
+
+  program
+    .command('serve')
+    .description('run the agent daemon (systemd starts it)')
+    .addOption(new Option('--config <path>', 'configuration file').env('ECR_DEPLOY_AGENT_CONFIG'))
+    .action(async (options: { config?: string }, command: Command) => {
+      const { runDaemon } = await import('../main.js')
+      const { socket, verbose } = globals(command)
+      await runDaemon({ socketPath: socket, verbose: verbose === true, ...options })
+      // Idle keep-alive sockets (Docker, AWS) would hold the process open after a clean shutdown.
+      process.exit(ExitCode.ok)
+    })
+
+  program
+    .command('deploy')
+    .description('deploy an ECR image to a service; prints progress, then one JSON result line')
+    .requiredOption('--service <name>', 'service name from the agent configuration')
+    .requiredOption('--image <uri>', 'ECR image, by tag or @sha256 digest')
+    .option('--wait', 'wait for a running deploy of the service instead of failing as busy', false)
+    .option('--json', 'print only the JSON result line on stdout', false)
+    .action((options: { service: string; image: string; wait: boolean; json: boolean }, command: Command) =>
+      deployCommand(client(command), io, options),
+    )
+
+  program
+    .command('rollback')
+    .description('return a service to its previous (or a given) release')
+    .requiredOption('--service <name>', 'service name')
+    .option('--to <release>', 'release id from `history`')
+    .option('--json', 'print only the JSON result line on stdout', false)
+    .action((options: { service: string; to?: string; json: boolean }, command: Command) =>
+      rollbackCommand(client(command), io, options),
+    )
+
+  program
+    .command('status')
+    .description('show the services and their current release')
+    .option('--service <name>', 'only this service')
+    .option('--json', 'print JSON', false)
+    .action((options: { service?: string; json: boolean }, command: Command) =>
+      statusCommand(client(command), io, options),
+    )
+
+  program
+    .command('history')
+    .description('show the recorded releases of a service')
+    .requiredOption('--service <name>', 'service name')
+    .option('--json', 'print JSON', false)
+    .action((options: { service: string; json: boolean }, command: Command) =>
+      historyCommand(client(command), io, options),
+    )
+
+  program
+    .command('retire')
+    .description('remove the containers and proxy ports of a service taken out of the configuration')
+    .requiredOption('--service <name>', 'service name')
+    .option('--json', 'print JSON', false)
+    .action((options: { service: string; json: boolean }, command: Command) =>
+      retireCommand(client(command), io, options),
+    )
+
+  program
+    .command('reload')
+    .description('make the daemon read its configuration again')
+    .action((_options: object, command: Command) => reloadCommand(client(command), io))
+
+  program
+    .command('check-config')
+    .description('check a configuration file as the daemon would read it; exit 0, or 2 naming what is wrong')
+    .addOption(
+      new Option('--config <path>', 'configuration file')
+        .env('ECR_DEPLOY_AGENT_CONFIG')
+        .default('/etc/ecr-deploy/agent.yaml'),
+    )
+    .action(async (options: { config: string }) => {
+      const { loadConfig } = await import('../config/load.js')
+      const config = await loadConfig(options.config)
+      const names = Object.keys(config.services)
+      io.out(
+        `${options.config}: ok, ${names.length} service(s)${names.length > 0 ? `: ${names.join(', ')}` : ''}`,
+      )
+    })
+
+  program
+    .command('proxy')
+    .description('run the blue-green proxy that holds public ports (systemd starts it)')
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action(async (_options: object, command: Command) => {
+      const { runProxy } = await import('../proxy/run-proxy.js')
+      await runProxy(command.args, 'ecr-deploy-agent proxy')
+    })
+
+  return program
+}
+
+/** Runs the CLI on `argv` (process.argv's shape) and returns the exit code; the one place that prints errors. */
+export async function runAgentCli(argv: readonly string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync([...argv])
+    return ExitCode.ok
+  } catch (error) {
+    return report(error, argv.includes('--verbose'))
+  }
+}
+
+/** `error [CODE]: message`, the hint, the stack only with --verbose. */
+function report(error: unknown, verbose: boolean): number {
+  if (error instanceof CommanderError) {
+    if (error.exitCode === 0) return ExitCode.ok
+    io.err(formatError(new UsageError(error.message.replace(/^error: /, '')), verbose))
+    return ExitCode.usage
+  }
+  if (error instanceof OperationFailed) {
+    io.err(formatError(error.error, verbose))
+    io.out(JSON.stringify(error.summary))
+    return error.error.exitCode
+  }
+  io.err(formatError(error, verbose))
+  return exitCodeOf(error)
+}

@@ -1,0 +1,60 @@
+import { ExitCode, UsageError } from '../../shared/errors.js'
+import { type FleetFlags, parseFleetFlags } from '../options.js'
+import { outcomeLine } from '../report/text.js'
+import { SdkFleetApi } from '../ssm/sdk-fleet-api.js'
+import type { WaitClock } from '../ssm/waiter.js'
+import { type ArtefactFlags, installPlanFrom } from './agent-artefact.js'
+import { installCommands } from './install-agents.js'
+import { installAgents } from './run-install.js'
+
+/**
+ * `ecr-deploy setup agents`: checks the artefact and the configuration here, then sends the install
+ * script with SSM's targeting and rate control and reports each instance. Returns the exit code.
+ */
+export async function setupAgents(
+  flags: FleetFlags & ArtefactFlags & { json?: boolean },
+  env: NodeJS.ProcessEnv,
+  clock: WaitClock,
+  print: (line: string) => void,
+): Promise<number> {
+  if (flags.document !== undefined) {
+    throw new UsageError('--document: setup agents always sends AWS-RunShellScript; leave the flag out')
+  }
+  const options = parseFleetFlags({ ...flags, service: 'agent' }, env)
+  const plan = installPlanFrom(flags)
+  const result = await installAgents(
+    SdkFleetApi.forRegion(options.region),
+    clock,
+    options,
+    installCommands(plan),
+    (outcome) => {
+      if (flags.json === true) return
+      const said = lastLines(outcome.result === 'failed' ? outcome.outputTail : outcome.output)
+      print(outcomeLine(said.length > 0 ? { ...outcome, message: said.at(-1) ?? '' } : outcome))
+      if (outcome.result === 'failed') for (const line of said.slice(-15)) print(`    | ${line}`)
+    },
+  )
+  const failed = result.outcomes.filter((o) => o.result === 'failed').length
+  const installed = result.outcomes.length - failed
+  if (flags.json === true) {
+    print(
+      JSON.stringify({
+        version: plan.version,
+        installed,
+        failed,
+        timedOut: result.timedOut,
+        instances: result.outcomes,
+      }),
+    )
+  } else {
+    print(`agent ${plan.version}: ${installed} installed, ${failed} failed`)
+  }
+  if (result.timedOut) return ExitCode.timeout
+  if (result.outcomes.length === 0 || failed === result.outcomes.length) return ExitCode.totalFailure
+  return failed > 0 ? ExitCode.partialFailure : ExitCode.ok
+}
+
+/** What the install script said last: its "installed" line, or its error and the digests. */
+function lastLines(output: string | undefined): string[] {
+  return (output ?? '').split('\n').filter((line) => line.trim() !== '')
+}
