@@ -44,3 +44,9 @@ export function isThrottling(error: unknown): boolean {
   const cause = error instanceof Error && error.cause !== undefined ? error.cause : error
   return THROTTLING.has(nameOf(cause))
 }
+
+/** True when SSM does not know a command's invocation yet: Run Command is eventually consistent. */
+export function isInvocationNotYetKnown(error: unknown): boolean {
+  const cause = error instanceof Error && error.cause !== undefined ? error.cause : error
+  return nameOf(cause) === 'InvocationDoesNotExist'
+}

@@ -27,6 +27,8 @@ export interface InstanceOutcome {
 }
 
 const FINISHED = new Set(['Success', 'Cancelled', 'TimedOut', 'Failed'])
+/** What SSM Agent prints for a step whose `precondition` (our document's platformType) did not hold. */
+const SKIPPED_STEP = /^Step execution skipped due to unsatisfied preconditions: (.*)$/m
 
 export function isFinished(invocation: Invocation): boolean {
   return FINISHED.has(invocation.status)
@@ -77,6 +79,15 @@ export function outcomeOf(invocation: Invocation, agent: AgentResult | undefined
     ...(durationMs === undefined || durationMs < 0 ? {} : { durationMs }),
     ...(agent?.digest ? { digest: agent.digest } : {}),
     ...(agent?.previousDigest ? { previousDigest: agent.previousDigest } : {}),
+  }
+  const skipped = agent === undefined ? SKIPPED_STEP.exec(invocation.output) : null
+  if (invocation.status === 'Success' && skipped) {
+    // SSM counts a skipped step as a Success, but nothing ran: the instance did not deploy.
+    return {
+      ...common,
+      result: 'failed',
+      message: `the step was skipped, nothing ran: the instance does not meet the document's precondition (${skipped[1]})`,
+    }
   }
   if (invocation.status === 'Success') {
     const unchanged = agent?.result === 'unchanged'

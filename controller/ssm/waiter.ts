@@ -1,5 +1,5 @@
-import { isThrottling } from '../aws-errors.js'
-import type { FleetApi, Invocation } from './fleet-api.js'
+import { isInvocationNotYetKnown, isThrottling } from '../aws-errors.js'
+import type { FleetApi, FullOutput, Invocation } from './fleet-api.js'
 import { type InstanceOutcome, isFinished, outcomeOf, parseAgentResult } from './outcome.js'
 
 /** Time and randomness, passed in so that waits and backoff are tested without real delays. */
@@ -65,14 +65,20 @@ export async function waitForCommands(
             continue
           }
           const outcome = await finish(api, commandId, invocation, options.stepName)
+          // GetCommandInvocation does not know the invocation yet: read it again next round.
+          if (outcome === undefined) {
+            unfinished.add(invocation.instanceId)
+            continue
+          }
           unfinished.delete(invocation.instanceId)
           seen.set(invocation.instanceId, outcome)
           options.onOutcome?.(outcome)
         }
         if (command && TERMINAL.has(command.status)) {
           targets.set(commandId, command.targetCount)
-          const finished = invocations.filter(isFinished).length
-          if (finished >= command.targetCount) done.add(commandId)
+          const finished = invocations.filter(isFinished)
+          const allRead = finished.every((invocation) => seen.has(invocation.instanceId))
+          if (finished.length >= command.targetCount && allRead) done.add(commandId)
         }
       }
       throttled = 0
@@ -111,23 +117,38 @@ async function listAll(api: FleetApi, commandId: string): Promise<Invocation[]> 
   return all
 }
 
-/** Reads the agent's result line; fetches the full output when the listing cut it, and for every failure. */
+/**
+ * Reads the agent's result line; fetches the full output when the listing cut it, and for every failure.
+ * Undefined when GetCommandInvocation does not know the invocation yet (eventual consistency). Throttling
+ * goes up to the poll loop, which backs off and reads the instance again. Any other failure to read is
+ * never a success: without the output, an SSM Success says only that a script exited 0.
+ */
 async function finish(
   api: FleetApi,
   commandId: string,
   invocation: Invocation,
   stepName: string,
-): Promise<InstanceOutcome> {
-  let agent = parseAgentResult(invocation.output)
+): Promise<InstanceOutcome | undefined> {
+  const listed = parseAgentResult(invocation.output)
   const failed = invocation.status !== 'Success'
-  if (!agent || failed) {
-    const full = await api.getOutput(commandId, invocation.instanceId, stepName).catch(() => undefined)
-    if (full) {
-      agent = parseAgentResult(full.stdout) ?? agent
-      const outcome = outcomeOf(invocation, agent)
-      const tail = `${full.stdout}${full.stderr ? `\n${full.stderr}` : ''}`.trim().slice(-TAIL_CHARS)
-      return failed && tail ? { ...outcome, outputTail: tail } : outcome
+  if (listed && !failed) return outcomeOf(invocation, listed)
+  let full: FullOutput
+  try {
+    full = await api.getOutput(commandId, invocation.instanceId, stepName)
+  } catch (error) {
+    if (isThrottling(error)) throw error
+    if (isInvocationNotYetKnown(error)) return undefined
+    const outcome = outcomeOf(invocation, listed)
+    if (failed) return outcome
+    const reason = error instanceof Error ? error.message : String(error)
+    return {
+      ...outcome,
+      result: 'failed',
+      message: `SSM reports Success but the output could not be read, so the result is unknown: ${reason}`,
     }
   }
-  return outcomeOf(invocation, agent)
+  const agent = parseAgentResult(full.stdout) ?? listed
+  const outcome = outcomeOf(invocation, agent)
+  const tail = `${full.stdout}${full.stderr ? `\n${full.stderr}` : ''}`.trim().slice(-TAIL_CHARS)
+  return failed && tail ? { ...outcome, outputTail: tail } : outcome
 }

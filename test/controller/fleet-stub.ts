@@ -17,6 +17,11 @@ fi
 image="$5"
 digest="\${image##*@}"
 echo "[  0.1s] pull: $image"
+# noisy: more progress than the 2,500 characters ListCommandInvocations keeps, then the result line.
+if [ "\${STUB_MODE:-ok}" = noisy ]; then
+  for i in $(seq 1 150); do echo "[  0.1s] pull: layer $i of 150"; done
+  STUB_MODE=ok
+fi
 case "\${STUB_MODE:-ok}" in
   ok) echo "{\\"result\\":\\"deployed\\",\\"service\\":\\"$3\\",\\"image\\":\\"$image\\",\\"digest\\":\\"$digest\\",\\"previousDigest\\":\\"sha256:1111111111111111111111111111111111111111111111111111111111111111\\",\\"durationMs\\":20,\\"message\\":\\"deployed r2\\"}"; exit 0 ;;
   unchanged) echo "{\\"result\\":\\"unchanged\\",\\"service\\":\\"$3\\",\\"image\\":\\"$image\\",\\"digest\\":\\"$digest\\",\\"previousDigest\\":null,\\"durationMs\\":5,\\"message\\":\\"already running\\"}"; exit 0 ;;
@@ -50,7 +55,7 @@ export async function fleetStub(t: Test): Promise<FleetStub> {
 export function stubInstanceEnv(
   stub: FleetStub,
   instance: string,
-  mode: 'ok' | 'unchanged' | 'unhealthy',
+  mode: 'ok' | 'unchanged' | 'unhealthy' | 'noisy',
   runningDigest = '',
 ) {
   return {

@@ -241,3 +241,68 @@ t.test('an access error is not waited out: it ends the wait as an auth failure',
     },
   )
 })
+
+const denied = () =>
+  new SSMServiceException({
+    name: 'AccessDeniedException',
+    $fault: 'client',
+    $metadata: {},
+    message: 'not authorized to perform ssm:GetCommandInvocation',
+  })
+
+const notYet = () =>
+  new SSMServiceException({
+    name: 'InvocationDoesNotExist',
+    $fault: 'client',
+    $metadata: {},
+    message: 'An invocation does not exist',
+  })
+
+// The listing keeps 2,500 characters, so a chatty agent's result line is only in GetCommandInvocation.
+const cutOutput = `${'[  0.1s] pull: layer\n'.repeat(120)}`.slice(0, 2500)
+
+t.test('SSM Success whose result could not be read is a failure, never a success', async (t) => {
+  const { mock, api } = setup()
+  mock.on(ListCommandsCommand).resolves({ Commands: [{ Status: 'Success', TargetCount: 1 }] })
+  mock
+    .on(ListCommandInvocationsCommand)
+    .resolves({ CommandInvocations: [invocation('i-1', 'Success', 'Success', cutOutput)] })
+  mock.on(GetCommandInvocationCommand).rejects(denied())
+  const clock = fakeClock()
+  const result = await waitForCommands(api, clock, {
+    commandIds: ['c1'],
+    deadline: clock.now() + 60_000,
+    stepName: 'ecrDeployAgent',
+  })
+  t.strictSame(
+    result.outcomes.map((o) => [o.instanceId, o.result]),
+    [['i-1', 'failed']],
+  )
+  t.match(result.outcomes[0]?.message, /GetCommandInvocation .*AccessDeniedException/)
+  t.match(result.outcomes[0]?.message, /result is unknown/)
+})
+
+t.test('an invocation GetCommandInvocation does not know yet, or throttles, is read again', async (t) => {
+  const { mock, api } = setup()
+  mock.on(ListCommandsCommand).resolves({ Commands: [{ Status: 'Success', TargetCount: 1 }] })
+  mock
+    .on(ListCommandInvocationsCommand)
+    .resolves({ CommandInvocations: [invocation('i-1', 'Success', 'Success', cutOutput)] })
+  mock
+    .on(GetCommandInvocationCommand)
+    .rejectsOnce(notYet())
+    .rejectsOnce(throttle())
+    .resolves({ StandardOutputContent: `${cutOutput}\n${resultLine('deployed')}`, StandardErrorContent: '' })
+  const clock = fakeClock()
+  const result = await waitForCommands(api, clock, {
+    commandIds: ['c1'],
+    deadline: clock.now() + 60_000,
+    stepName: 'ecrDeployAgent',
+  })
+  t.strictSame(
+    result.outcomes.map((o) => [o.instanceId, o.result, o.message]),
+    [['i-1', 'succeeded', 'deployed']],
+  )
+  t.equal(mock.commandCalls(GetCommandInvocationCommand).length, 3)
+  t.notOk(result.timedOut)
+})

@@ -1,4 +1,5 @@
 import { AwsError } from './protocol.js'
+import type { DeliveryFailure } from './ssm/instances.js'
 
 /** An error a test wants an operation to answer with. */
 export interface InjectedError {
@@ -22,7 +23,12 @@ export interface FaultControls {
   fail(operation: string, error: InjectedError, times?: number): void
   /** Takes a simulated instance's agent offline (false) or back online (true). */
   setInstanceOnline(id: string, online: boolean): void
-  /** Removes every fault (instances keep their state). */
+  /**
+   * Invocations for this instance end with SSM's status for a command that could not be delivered
+   * (Undeliverable, Invalid Platform, Access Denied: Status Failed, nothing runs) until cleared.
+   */
+  failDelivery(instanceId: string, failure: DeliveryFailure): void
+  /** Removes every fault, delivery failures included (instances keep their online state). */
   clear(): void
 }
 
@@ -36,9 +42,15 @@ export class Faults implements FaultControls {
   readonly #throttles = new Map<string, number>()
   readonly #delays = new Map<string, number>()
   readonly #failures = new Map<string, Failure>()
+  readonly #undelivered = new Set<string>()
 
   /** Wired to the fake SSM's instances when the server starts. */
   onInstanceOnline: (id: string, online: boolean) => void = () => {
+    throw new Error('no SSM instances are wired to these faults')
+  }
+
+  /** Wired to the fake SSM's instances when the server starts. */
+  onDeliveryFailure: (id: string, failure: DeliveryFailure | undefined) => void = () => {
     throw new Error('no SSM instances are wired to these faults')
   }
 
@@ -46,6 +58,11 @@ export class Faults implements FaultControls {
 
   setInstanceOnline(id: string, online: boolean): void {
     this.onInstanceOnline(id, online)
+  }
+
+  failDelivery(instanceId: string, failure: DeliveryFailure): void {
+    this.onDeliveryFailure(instanceId, failure)
+    this.#undelivered.add(instanceId)
   }
 
   throttle(operation: string, times: number): void {
@@ -64,6 +81,8 @@ export class Faults implements FaultControls {
     this.#throttles.clear()
     this.#delays.clear()
     this.#failures.clear()
+    for (const id of this.#undelivered) this.onDeliveryFailure(id, undefined)
+    this.#undelivered.clear()
   }
 
   /** Waits for an injected delay, then throws an injected throttle or failure if one is due. */

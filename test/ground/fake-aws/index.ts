@@ -68,6 +68,7 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
   })
   const ssm = createSsm({ accountId, region, now, ...options.ssm })
   faults.onInstanceOnline = (id, online) => ssm.controls.setOnline(id, online)
+  faults.onDeliveryFailure = (id, failure) => ssm.setDeliveryFailure(id, failure)
   const imds = createImds({
     accountId,
     region,

@@ -1,4 +1,4 @@
-import { AwsError } from './protocol.js'
+import { AwsError, type JsonInput, optionalNumber, validation } from './protocol.js'
 
 /** One page of a list and the token for the next one; the token is left out on the last page. */
 export interface Page<T> {
@@ -21,6 +21,26 @@ export function paginate<T>(
   const end = start + size
   const page = items.slice(start, end)
   return end < items.length ? { items: page, nextToken: encodeToken(end) } : { items: page }
+}
+
+/**
+ * `MaxResults` checked against the operation's bounds, as the service validates it before anything else
+ * (1–50 for ListCommands, ListCommandInvocations and GetParameterHistory; 5–50 for instances).
+ */
+export function maxResults(input: JsonInput, min: number, max: number): number | undefined {
+  const value = optionalNumber(input, 'MaxResults')
+  if (value === undefined) return undefined
+  if (value < min) {
+    throw validation(
+      `Value '${value}' at 'maxResults' failed to satisfy constraint: Member must have value greater than or equal to ${min}`,
+    )
+  }
+  if (value > max) {
+    throw validation(
+      `Value '${value}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to ${max}`,
+    )
+  }
+  return value
 }
 
 function encodeToken(offset: number): string {

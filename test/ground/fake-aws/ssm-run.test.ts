@@ -164,7 +164,13 @@ t.test('exit codes and output limits: 24,000 / 8,000 / 2,500 chars', async (t) =
   t.equal(inv.StandardOutputContent, 'o'.repeat(24000))
   t.equal(inv.StandardErrorContent, 'e'.repeat(8000))
   const list = await ssm.send(new ListCommandInvocationsCommand({ CommandId: id, Details: true }))
-  t.equal(list.CommandInvocations?.[0]?.CommandPlugins?.[0]?.Output, 'o'.repeat(2500))
+  // Both streams keep half of the 2,500 (less the banner), each cut with the agent's marker.
+  const output = list.CommandInvocations?.[0]?.CommandPlugins?.[0]?.Output ?? ''
+  t.equal(output.length, 2500)
+  t.equal(
+    output,
+    `${'o'.repeat(1215)}\n---Output truncated---\n----------ERROR-------\n${'e'.repeat(1215)}\n---Error truncated----`,
+  )
   const byStatus = (value: string) =>
     ssm.send(new ListCommandInvocationsCommand({ CommandId: id, Filters: [{ key: 'Status', value }] }))
   t.equal((await byStatus('Failed')).CommandInvocations?.length, 1, 'a Status filter selects invocations')

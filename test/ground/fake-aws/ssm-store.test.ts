@@ -4,6 +4,7 @@ import {
   DescribeInstanceInformationCommand,
   GetParameterCommand,
   GetParameterHistoryCommand,
+  GetParametersCommand,
   PutParameterCommand,
   UpdateDocumentCommand,
 } from '@aws-sdk/client-ssm'
@@ -121,4 +122,53 @@ t.test('DescribeInstanceInformation shows simulated instances and filters them',
     new DescribeInstanceInformationCommand({ Filters: [{ Key: 'PingStatus', Values: ['Online'] }] }),
   )
   t.equal(online.InstanceInformationList?.length, 2)
+})
+
+t.test('Parameter Store keeps 100 versions and drops the oldest', async (t) => {
+  const { ssm } = await fakeWithSsm(t)
+  for (let n = 1; n <= 102; n++) {
+    await ssm.send(
+      new PutParameterCommand({ Name: '/many', Value: `v${n}`, Type: 'String', Overwrite: true }),
+    )
+  }
+  const versions: number[] = []
+  let NextToken: string | undefined
+  do {
+    const page = await ssm.send(new GetParameterHistoryCommand({ Name: '/many', MaxResults: 50, NextToken }))
+    versions.push(...(page.Parameters ?? []).map((p) => p.Version ?? 0))
+    NextToken = page.NextToken
+  } while (NextToken)
+  t.same(
+    versions,
+    Array.from({ length: 100 }, (_, i) => i + 3),
+    'versions 1 and 2 are gone',
+  )
+  const current = await ssm.send(new GetParameterCommand({ Name: '/many' }))
+  t.match(current.Parameter, { Value: 'v102', Version: 102 })
+  await t.rejects(ssm.send(new GetParameterHistoryCommand({ Name: '/many', MaxResults: 51 })), {
+    name: 'ValidationException',
+  })
+})
+
+t.test('GetParameters answers the names it has and lists the others as invalid', async (t) => {
+  const { ssm } = await fakeWithSsm(t)
+  await ssm.send(new PutParameterCommand({ Name: '/app/a', Value: 'A', Type: 'String' }))
+  await ssm.send(new PutParameterCommand({ Name: '/app/secret', Value: 's3cret', Type: 'SecureString' }))
+  const out = await ssm.send(
+    new GetParametersCommand({ Names: ['/app/a', '/app/missing', '/app/secret'], WithDecryption: true }),
+  )
+  t.same(
+    out.Parameters?.map((p) => [p.Name, p.Value, p.Version]),
+    [
+      ['/app/a', 'A', 1],
+      ['/app/secret', 's3cret', 1],
+    ],
+  )
+  t.same(out.InvalidParameters, ['/app/missing'])
+  const encrypted = await ssm.send(new GetParametersCommand({ Names: ['/app/secret'] }))
+  t.not(encrypted.Parameters?.[0]?.Value, 's3cret', 'SecureString stays encrypted without WithDecryption')
+  await t.rejects(
+    ssm.send(new GetParametersCommand({ Names: Array.from({ length: 11 }, (_, i) => `/p${i}`) })),
+    { name: 'ValidationException' },
+  )
 })

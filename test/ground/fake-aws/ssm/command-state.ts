@@ -35,6 +35,11 @@ export interface CommandState {
   statusDetails: string
   readonly invocations: InvocationState[]
   readonly abort: AbortController
+  /**
+   * False until the service has handed the invocations out: before that GetCommandInvocation answers
+   * InvocationDoesNotExist and ListCommandInvocations leaves them out, as right after SendCommand in AWS.
+   */
+  dispatched: boolean
   /** Settles when every invocation reached a terminal state. */
   done?: Promise<void>
 }
@@ -48,6 +53,8 @@ export const TERMINAL_DETAILS = new Set([
   'Cancelled',
   'Terminated',
   'Undeliverable',
+  'Invalid Platform',
+  'Access Denied',
 ])
 
 /** Invocations that count against MaxErrors: failures and execution timeouts, not delivery timeouts. */
@@ -70,10 +77,14 @@ export function settleUnrun(invocation: InvocationState, status: string, details
  * The command's overall status from its invocations, as Run Command aggregates it: Failed or
  * Execution Timed Out once errors exceed MaxErrors; Delivery Timed Out when undelivered ones do;
  * Incomplete (status Success) when something did not succeed but not enough failed to call it Failed.
+ * Undeliverable invocations count neither way (four Undeliverable and one Success is Success), but a
+ * command whose every invocation is Undeliverable is Failed. Invalid Platform and Access Denied do not
+ * count against MaxErrors and make the command Incomplete. Cancelling until a cancel has stopped all.
  */
 export function aggregate(command: CommandState, maxErrors: number): { status: string; details: string } {
   const invocations = command.invocations
   if (!invocations.every((i) => TERMINAL_DETAILS.has(i.statusDetails))) {
+    if (command.abort.signal.aborted) return { status: 'Cancelling', details: 'Cancelling' }
     const started = invocations.some((i) => i.statusDetails !== 'Pending')
     return started
       ? { status: 'InProgress', details: 'In Progress' }
@@ -90,6 +101,7 @@ export function aggregate(command: CommandState, maxErrors: number): { status: s
   }
   if (count('Delivery Timed Out') > maxErrors) return { status: 'TimedOut', details: 'Delivery Timed Out' }
   const counted = invocations.filter((i) => i.statusDetails !== 'Undeliverable')
+  if (counted.length === 0 && invocations.length > 0) return { status: 'Failed', details: 'Failed' }
   if (counted.every((i) => i.statusDetails === 'Success')) return { status: 'Success', details: 'Success' }
   return { status: 'Success', details: 'Incomplete' }
 }

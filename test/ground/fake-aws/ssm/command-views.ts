@@ -100,11 +100,26 @@ function pluginView(plugin: PluginState) {
   }
 }
 
-/** SSM Agent's combined output: stdout, then stderr after its error banner, cut to 2,500 chars. */
+export const ERROR_BANNER = '\n----------ERROR-------\n'
+export const OUTPUT_TRUNCATED = '\n---Output truncated---'
+export const ERROR_TRUNCATED = '\n---Error truncated----'
+
+/**
+ * SSM Agent's combined output: stdout, then stderr after its error banner, within 2,500 chars. When
+ * both do not fit, each stream keeps at least half the room (a short one leaves the rest to the other)
+ * and a cut stream ends with the agent's truncation marker, so a long stdout never hides the error.
+ */
 export function pluginOutput(plugin: PluginState): string {
-  const combined =
-    plugin.stderr === '' ? plugin.stdout : `${plugin.stdout}\n----------ERROR-------\n${plugin.stderr}`
-  return combined.slice(0, PLUGIN_OUTPUT_LIMIT)
+  const { stdout, stderr } = plugin
+  if (stderr === '') return cut(stdout, PLUGIN_OUTPUT_LIMIT, OUTPUT_TRUNCATED)
+  const room = PLUGIN_OUTPUT_LIMIT - ERROR_BANNER.length
+  if (stdout.length + stderr.length <= room) return `${stdout}${ERROR_BANNER}${stderr}`
+  const outRoom = Math.min(stdout.length, Math.max(Math.floor(room / 2), room - stderr.length))
+  return `${cut(stdout, outRoom, OUTPUT_TRUNCATED)}${ERROR_BANNER}${cut(stderr, room - outRoom, ERROR_TRUNCATED)}`
+}
+
+function cut(text: string, room: number, marker: string): string {
+  return text.length <= room ? text : `${text.slice(0, Math.max(0, room - marker.length))}${marker}`
 }
 
 /** The GetCommandInvocation answer for one plugin; output stays empty until the invocation ends. */
@@ -126,8 +141,11 @@ export function getInvocationView(command: CommandState, invocation: InvocationS
     ExecutionStartDateTime: iso(plugin.startedAt),
     ExecutionElapsedTime: elapsed,
     ExecutionEndDateTime: iso(plugin.endedAt),
-    Status: invocation.status,
-    StatusDetails: invocation.statusDetails,
+    // The plugin asked for reports its own status once it has one; before that, the invocation's
+    // (Pending, Delayed, or a delivery failure that settled every plugin).
+    ...(plugin.status === 'Pending'
+      ? { Status: invocation.status, StatusDetails: invocation.statusDetails }
+      : { Status: plugin.status, StatusDetails: plugin.statusDetails }),
     StandardOutputContent: finished ? plugin.stdout.slice(0, STDOUT_LIMIT) : '',
     StandardOutputUrl: '',
     StandardErrorContent: finished ? plugin.stderr.slice(0, STDERR_LIMIT) : '',

@@ -1,5 +1,5 @@
-import { paginate } from '../pagination.js'
-import { AwsError, type JsonInput, optionalNumber, optionalString, requiredString } from '../protocol.js'
+import { maxResults, paginate } from '../pagination.js'
+import { AwsError, type JsonInput, optionalString, requiredString } from '../protocol.js'
 import type { JsonOperations } from '../server.js'
 import type { CommandState } from './command-state.js'
 import { commandView, getInvocationView, invocationView } from './command-views.js'
@@ -36,32 +36,28 @@ export class Commands {
       const commands = this.#select(input).filter((command) =>
         matches(command, input.Filters as CommandFilter[] | undefined),
       )
-      const page = paginate(
-        commands,
-        optionalNumber(input, 'MaxResults'),
-        optionalString(input, 'NextToken'),
-        50,
-      )
+      const page = paginate(commands, maxResults(input, 1, 50), optionalString(input, 'NextToken'), 50)
       return {
         Commands: page.items.map(commandView),
         ...(page.nextToken === undefined ? {} : { NextToken: page.nextToken }),
       }
     },
     ListCommandInvocations: (input) => {
+      const size = maxResults(input, 1, 50)
       const instanceId = optionalString(input, 'InstanceId')
       const filters = (input.Filters as CommandFilter[] | undefined) ?? []
       // A Status filter here means the invocation's status; the other keys are about the command.
       const commandFilters = filters.filter((f) => f.key !== 'Status')
       const status = filters.find((f) => f.key === 'Status')?.value
       const rows = this.#select(input)
-        .filter((command) => matches(command, commandFilters))
+        .filter((command) => command.dispatched && matches(command, commandFilters))
         .flatMap((command) =>
           command.invocations
             .filter((invocation) => instanceId === undefined || invocation.instanceId === instanceId)
             .filter((invocation) => status === undefined || invocation.status === status)
             .map((invocation) => invocationView(command, invocation, input.Details === true)),
         )
-      const page = paginate(rows, optionalNumber(input, 'MaxResults'), optionalString(input, 'NextToken'), 50)
+      const page = paginate(rows, size, optionalString(input, 'NextToken'), 50)
       return {
         CommandInvocations: page.items,
         ...(page.nextToken === undefined ? {} : { NextToken: page.nextToken }),
@@ -71,7 +67,7 @@ export class Commands {
       const command = this.get(requiredString(input, 'CommandId'))
       const instanceId = requiredString(input, 'InstanceId')
       const invocation = command?.invocations.find((i) => i.instanceId === instanceId)
-      if (command === undefined || invocation === undefined) {
+      if (command === undefined || invocation === undefined || !command.dispatched) {
         throw new AwsError(
           'InvocationDoesNotExist',
           'An invocation does not exist for the given command and instance.',

@@ -18,6 +18,8 @@ export interface DocumentStep {
   readonly action: string
   readonly name: string
   readonly inputs: Record<string, unknown>
+  /** e.g. `{ StringEquals: ['platformType', 'Linux'] }`; see precondition.ts. */
+  readonly precondition?: unknown
 }
 
 /** The parsed content of one document version. */

@@ -10,6 +10,7 @@ import {
 import type { ParsedDocument } from './documents.js'
 import type { Instances } from './instances.js'
 import { environmentFor, type ParameterValue, substitute } from './interpolation.js'
+import { decideStep } from './precondition.js'
 import { runShellScript } from './runner.js'
 
 /** What running a command needs besides the command itself. */
@@ -73,6 +74,9 @@ async function runInvocation(
 ): Promise<void> {
   const instance = deps.instances.get(invocation.instanceId)
   if (instance === undefined) return settleUnrun(invocation, 'Failed', 'Undeliverable')
+  if (instance.deliveryFailure !== undefined) {
+    return settleUnrun(invocation, 'Failed', instance.deliveryFailure)
+  }
   if (!instance.online) {
     invocation.status = 'Delayed'
     invocation.statusDetails = 'Delayed'
@@ -98,6 +102,15 @@ async function runInvocation(
     if (command.abort.signal.aborted) {
       plugin.status = 'Cancelled'
       plugin.statusDetails = 'Cancelled'
+      continue
+    }
+    const decision = decideStep(step.name, step.precondition, instance.platform)
+    if (!decision.run) {
+      // Nothing runs: a skipped step is a Success whose output is the agent's reason.
+      const [status, code] = decision.skipped ? ['Success', 0] : ['Failed', 1]
+      const at = deps.now()
+      Object.assign(plugin, { status, statusDetails: status, responseCode: code, startedAt: at, endedAt: at })
+      plugin.stdout = decision.output
       continue
     }
     await runStep(

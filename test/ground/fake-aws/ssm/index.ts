@@ -3,7 +3,7 @@ import type { CommandState } from './command-state.js'
 import { commandView } from './command-views.js'
 import { Commands } from './commands.js'
 import { Documents } from './documents.js'
-import { type InstanceSpec, Instances } from './instances.js'
+import { type DeliveryFailure, type InstanceSpec, Instances } from './instances.js'
 import { Parameters } from './parameters.js'
 import { sendCommand } from './send-command.js'
 
@@ -28,6 +28,12 @@ export interface SsmControls {
   settled(): Promise<void>
   /** The current value of a Parameter Store parameter. */
   parameter(name: string): string | undefined
+  /**
+   * Holds back the invocations of commands sent from now on, as SSM's eventual consistency does right
+   * after SendCommand: they are unknown to GetCommandInvocation and missing from ListCommandInvocations
+   * until the returned function is called.
+   */
+  holdDispatch(): () => void
 }
 
 /** SSM's awsJson1_1 operations: documents, Parameter Store, instances and Run Command. */
@@ -36,6 +42,8 @@ export function createSsm(options: SsmOptions) {
   const parameters = new Parameters(options.now, options.region, options.accountId)
   const instances = new Instances(options.now)
   const commands = new Commands()
+  let held: Promise<void> | undefined
+  let releaseHeld = (): void => undefined
   const deps = {
     instances,
     region: options.region,
@@ -54,6 +62,7 @@ export function createSsm(options: SsmOptions) {
         parameterStore: (name) => parameters.value(name),
         accountId: options.accountId,
         deps,
+        dispatch: () => held ?? new Promise<void>((resolve) => setImmediate(resolve)),
       })
       commands.add(command)
       return { Command: commandView(command) }
@@ -65,6 +74,27 @@ export function createSsm(options: SsmOptions) {
     command: (id) => commands.get(id),
     settled: () => commands.settled(),
     parameter: (name) => parameters.value(name),
+    holdDispatch: () => {
+      const previous = releaseHeld
+      held = new Promise<void>((resolve) => {
+        releaseHeld = () => {
+          held = undefined
+          previous()
+          resolve()
+        }
+      })
+      return () => releaseHeld()
+    },
   }
-  return { operations, controls, close: () => commands.cancelAll(), settled: () => commands.settled() }
+  return {
+    operations,
+    controls,
+    setDeliveryFailure: (id: string, failure: DeliveryFailure | undefined) =>
+      instances.setDeliveryFailure(id, failure),
+    close: () => {
+      releaseHeld()
+      commands.cancelAll()
+    },
+    settled: () => commands.settled(),
+  }
 }

@@ -1,6 +1,10 @@
-import { paginate } from '../pagination.js'
-import { AwsError, epochSeconds, optionalNumber, optionalString } from '../protocol.js'
+import { maxResults, paginate } from '../pagination.js'
+import { AwsError, epochSeconds, optionalString } from '../protocol.js'
 import type { JsonOperations } from '../server.js'
+import type { Platform } from './precondition.js'
+
+/** How SSM ends an invocation it could not deliver (set through `aws.faults.failDelivery`). */
+export type DeliveryFailure = 'Undeliverable' | 'Invalid Platform' | 'Access Denied'
 
 /** A simulated managed instance. Its own env lets several agents share one host in tests. */
 export interface InstanceSpec {
@@ -10,6 +14,8 @@ export interface InstanceSpec {
   readonly online?: boolean
   /** Extra environment for scripts run "on" this instance. */
   readonly env?: Record<string, string>
+  /** What DescribeInstanceInformation reports and step preconditions test. Default Linux. */
+  readonly platform?: Platform
 }
 
 /** A registered instance as the fake keeps it. */
@@ -17,7 +23,10 @@ export interface Instance {
   readonly id: string
   readonly tags: Record<string, string>
   readonly env: Record<string, string>
+  readonly platform: Platform
   online: boolean
+  /** Set by a fault: invocations for this instance end with this status instead of running. */
+  deliveryFailure?: DeliveryFailure
   lastPing: number
 }
 
@@ -41,6 +50,7 @@ export class Instances {
       id: spec.id,
       tags: { ...spec.tags },
       env: { ...spec.env },
+      platform: spec.platform ?? 'Linux',
       online: spec.online ?? true,
       lastPing: this.now(),
     })
@@ -60,6 +70,13 @@ export class Instances {
     instance.online = online
     if (online) instance.lastPing = this.now()
     for (const wake of this.#waiters) wake()
+  }
+
+  setDeliveryFailure(id: string, failure: DeliveryFailure | undefined): void {
+    const instance = this.#instances.get(id)
+    if (instance === undefined) throw new Error(`no simulated instance ${id}`)
+    if (failure === undefined) delete instance.deliveryFailure
+    else instance.deliveryFailure = failure
   }
 
   /** Resolves true once the instance is online, or false when `timeoutMs` passes or `signal` aborts first. */
@@ -107,12 +124,7 @@ export class Instances {
       const selected = this.list().filter((instance) =>
         filters.every((filter) => matchesFilter(instance, filter)),
       )
-      const page = paginate(
-        selected,
-        optionalNumber(input, 'MaxResults'),
-        optionalString(input, 'NextToken'),
-        50,
-      )
+      const page = paginate(selected, maxResults(input, 5, 50), optionalString(input, 'NextToken'), 50)
       return {
         InstanceInformationList: page.items.map((instance) => ({
           InstanceId: instance.id,
@@ -120,9 +132,8 @@ export class Instances {
           LastPingDateTime: epochSeconds(instance.lastPing),
           AgentVersion: '3.3.0.0',
           IsLatestVersion: true,
-          PlatformType: 'Linux',
-          PlatformName: 'Debian GNU/Linux',
-          PlatformVersion: '12',
+          PlatformType: instance.platform,
+          ...PLATFORM_NAMES[instance.platform],
           ResourceType: 'EC2Instance',
           IPAddress: '127.0.0.1',
           ComputerName: `${instance.id}.local`,
@@ -133,13 +144,19 @@ export class Instances {
   }
 }
 
+const PLATFORM_NAMES: Record<Platform, { PlatformName: string; PlatformVersion: string }> = {
+  Linux: { PlatformName: 'Debian GNU/Linux', PlatformVersion: '12' },
+  Windows: { PlatformName: 'Microsoft Windows Server 2022 Datacenter', PlatformVersion: '10.0.20348' },
+  MacOS: { PlatformName: 'macOS', PlatformVersion: '14.4' },
+}
+
 function matchesFilter(instance: Instance, filter: Filter): boolean {
   const values = filter.Values ?? []
   const key = filter.Key ?? ''
   if (key === 'InstanceIds') return values.includes(instance.id)
   if (key === 'PingStatus') return values.includes(instance.online ? 'Online' : 'ConnectionLost')
   if (key === 'ResourceType') return values.includes('EC2Instance')
-  if (key === 'PlatformTypes') return values.includes('Linux')
+  if (key === 'PlatformTypes') return values.includes(instance.platform)
   if (key === 'tag-key') return values.some((value) => value in instance.tags)
   if (key.startsWith('tag:')) {
     const tag = instance.tags[key.slice(4)]

@@ -1,5 +1,12 @@
-import { paginate } from '../pagination.js'
-import { AwsError, epochSeconds, optionalNumber, optionalString, requiredString } from '../protocol.js'
+import { maxResults, paginate } from '../pagination.js'
+import {
+  AwsError,
+  epochSeconds,
+  optionalString,
+  optionalStringList,
+  requiredString,
+  validation,
+} from '../protocol.js'
 import type { JsonOperations } from '../server.js'
 
 interface ParameterVersion {
@@ -11,7 +18,13 @@ interface ParameterVersion {
   readonly description?: string
 }
 
-/** Parameter Store: every put is a new version; the newest is what GetParameter reads. */
+/** Parameter Store keeps this many versions of a parameter and drops the oldest beyond it. */
+export const HISTORY_LIMIT = 100
+
+/**
+ * Parameter Store: every put is a new version (numbers keep counting after old ones are dropped); the
+ * newest is what GetParameter reads.
+ */
 export class Parameters {
   readonly #history = new Map<string, ParameterVersion[]>()
 
@@ -48,30 +61,42 @@ export class Parameters {
         )
       }
       const description = optionalString(input, 'Description') ?? previous?.description
+      const version = (previous?.version ?? 0) + 1
       history.push({
         name,
         type,
         value,
-        version: history.length + 1,
+        version,
         modifiedAt: this.now(),
         ...(description === undefined ? {} : { description }),
       })
+      if (history.length > HISTORY_LIMIT) history.splice(0, history.length - HISTORY_LIMIT)
       this.#history.set(name, history)
-      return { Version: history.length, Tier: 'Standard' }
+      return { Version: version, Tier: 'Standard' }
     },
     GetParameter: (input) => {
       const name = requiredString(input, 'Name')
       const current = this.#find(name).at(-1) as ParameterVersion
       return { Parameter: this.#view(current, input.WithDecryption === true) }
     },
+    // Names that do not exist are listed in InvalidParameters, not an error.
+    GetParameters: (input) => {
+      const names = optionalStringList(input, 'Names') ?? []
+      if (names.length < 1 || names.length > 10) {
+        throw validation(
+          `Value '[${names.join(', ')}]' at 'names' failed to satisfy constraint: Member must have length less than or equal to 10 and greater than or equal to 1`,
+        )
+      }
+      const unique = [...new Set(names)]
+      const found = unique.flatMap((name) => this.#history.get(name)?.slice(-1) ?? [])
+      return {
+        Parameters: found.map((entry) => this.#view(entry, input.WithDecryption === true)),
+        InvalidParameters: unique.filter((name) => !this.#history.has(name)),
+      }
+    },
     GetParameterHistory: (input) => {
       const history = this.#find(requiredString(input, 'Name'))
-      const page = paginate(
-        history,
-        optionalNumber(input, 'MaxResults'),
-        optionalString(input, 'NextToken'),
-        50,
-      )
+      const page = paginate(history, maxResults(input, 1, 50), optionalString(input, 'NextToken'), 50)
       return {
         Parameters: page.items.map((entry) => ({
           ...this.#view(entry, input.WithDecryption === true),
