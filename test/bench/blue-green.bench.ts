@@ -57,7 +57,7 @@ const docker = new DockerodeEngine()
 const agentId = `bench${process.pid}`
 const network = await ownNetwork(`${agentId}-net`)
 // The built proxy, as systemd runs it (npm run bench builds first).
-const proxy = await startProxy(join(dir, 'proxy.sock'), join(dir, 'routes.json'), true)
+const proxy = await startProxy(join(dir, 'proxy.sock'), join(dir, 'routes.json'))
 const traffic = new ProxyClient(join(dir, 'proxy.sock'))
 
 function deployerFor(strategy: 'recreate' | 'blue-green', port: number) {

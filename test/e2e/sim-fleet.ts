@@ -1,13 +1,13 @@
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import Docker from 'dockerode'
 import { freePort } from '../agent/docker/free-port.js'
 import { type AgentProcess, startAgent } from '../agent/e2e/agent-process.js'
 import { installDeployDocument } from '../fixtures/ground-aws.js'
 import type { FakeAws } from '../ground/fake-aws/index.js'
 import type { Ground } from '../ground/ground.js'
+import { agentExecutable } from '../support/agent-executable.js'
 
 /** One simulated EC2 instance: an SSM managed instance in the fake, with a real agent daemon of its own. */
 export interface SimInstance {
@@ -33,8 +33,8 @@ export interface SimInstanceSpec {
 
 /**
  * Starts one agent daemon per instance against the real dockerd and registry (credentials from the fake
- * IMDS only), registers each instance with the fake SSM (tags Role=web) and installs our document. The
- * document finds `ecr-deploy-agent` on PATH through a shim that runs the agent from source.
+ * IMDS only), registers each instance with the fake SSM (tags Role=web) and installs our document. Both
+ * the daemons and the document's `ecr-deploy-agent` are the shipped executable.
  */
 export async function startSimFleet(
   aws: FakeAws,
@@ -61,14 +61,8 @@ export async function startSimFleet(
   try {
     const bin = join(dir, 'bin')
     await mkdir(bin)
-    // tsx by absolute URL: SSM runs the script in a fresh working directory, away from node_modules.
-    const main = fileURLToPath(new URL('../../agent/cli/main.ts', import.meta.url))
-    const tsx = import.meta.resolve('tsx')
-    await writeFile(
-      join(bin, 'ecr-deploy-agent'),
-      `#!/bin/sh\nexec "${process.execPath}" --import "${tsx}" "${main}" "$@"\n`,
-    )
-    await chmod(join(bin, 'ecr-deploy-agent'), 0o755)
+    // The shipped executable, found on PATH by the document as on an instance.
+    await symlink(agentExecutable(), join(bin, 'ecr-deploy-agent'))
     for (const spec of specs) {
       const home = join(dir, spec.name)
       await mkdir(join(home, 'home'), { recursive: true })

@@ -2,11 +2,11 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { connect } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
+import { agentExecutable } from '../../support/agent-executable.js'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
-const MAIN = fileURLToPath(new URL('../../../agent/cli/main.ts', import.meta.url))
 
-/** A running `ecr-deploy-agent serve`, started from source the way systemd starts the built one. */
+/** A running `ecr-deploy-agent serve`: the shipped executable, started the way systemd starts it. */
 export interface AgentProcess {
   readonly child: ChildProcess
   /** Everything the daemon logged (JSON lines on stdout, for journald) and wrote on stderr. */
@@ -16,7 +16,7 @@ export interface AgentProcess {
 }
 
 export async function startAgent(socketPath: string, env: Record<string, string>): Promise<AgentProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--socket', socketPath], {
+  const child = spawn(agentExecutable(), ['serve', '--socket', socketPath], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -79,19 +79,8 @@ export function deployInBackground(
   home: string,
   image: string,
 ): { progress: () => string; exit: Promise<number | null> } {
-  const args = [
-    '--import',
-    'tsx',
-    MAIN,
-    '--socket',
-    socketPath,
-    'deploy',
-    '--service',
-    'web',
-    '--image',
-    image,
-  ]
-  const child = spawn(process.execPath, args, {
+  const args = ['--socket', socketPath, 'deploy', '--service', 'web', '--image', image]
+  const child = spawn(agentExecutable(), args, {
     env: { ...process.env, HOME: home },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

@@ -2,25 +2,20 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { connect } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
+import { agentExecutable } from '../../support/agent-executable.js'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
-const MAIN = fileURLToPath(new URL('../../../agent/proxy/main.ts', import.meta.url))
-const BUILT = fileURLToPath(new URL('../../../dist/agent/proxy/main.js', import.meta.url))
 
-/** A running `ecr-deploy-proxy`, from source; stop() kills it and waits for the exit. */
+/** A running proxy (`ecr-deploy-agent proxy`); stop() kills it and waits for the exit. */
 export interface ProxyProcess {
   readonly child: ChildProcess
   output(): string
   stop(signal?: NodeJS.Signals): Promise<void>
 }
 
-/** From source by default; `built` runs dist/ as installed (benchmarks, after npm run build). */
-export async function startProxy(
-  socketPath: string,
-  stateFile: string,
-  built = false,
-): Promise<ProxyProcess> {
-  const child = spawn(process.execPath, built ? [BUILT] : ['--import', 'tsx', MAIN], {
+/** The agent executable's `proxy` command, as the installed unit runs it: what ships is what is tested. */
+export async function startProxy(socketPath: string, stateFile: string): Promise<ProxyProcess> {
+  const child = spawn(agentExecutable(), ['proxy'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
