@@ -10,6 +10,11 @@ export interface InstanceSpec {
   readonly online?: boolean
   /** Extra environment for scripts run "on" this instance. */
   readonly env?: Record<string, string>
+  /**
+   * The SSM Agent version it reports. Agents before 3.3.2746.0 ignore `interpolationType: ENV_VAR`: they
+   * set no `SSM_<name>` variables. Default a recent one.
+   */
+  readonly agentVersion?: string
 }
 
 /** A registered instance as the fake keeps it. */
@@ -17,8 +22,15 @@ export interface Instance {
   readonly id: string
   readonly tags: Record<string, string>
   readonly env: Record<string, string>
+  readonly agentVersion: string
   online: boolean
   lastPing: number
+}
+
+/** Whether the agent sets `SSM_<name>` variables for ENV_VAR parameters (3.3.2746.0 and later). */
+export function interpolatesEnvVars(instance: Instance): boolean {
+  const [major = 0, minor = 0, build = 0] = instance.agentVersion.split('.').map(Number)
+  return major !== 3 ? major > 3 : minor !== 3 ? minor > 3 : build >= 2746
 }
 
 interface Filter {
@@ -41,6 +53,7 @@ export class Instances {
       id: spec.id,
       tags: { ...spec.tags },
       env: { ...spec.env },
+      agentVersion: spec.agentVersion ?? '3.3.3050.0',
       online: spec.online ?? true,
       lastPing: this.now(),
     })
@@ -118,7 +131,7 @@ export class Instances {
           InstanceId: instance.id,
           PingStatus: instance.online ? 'Online' : 'ConnectionLost',
           LastPingDateTime: epochSeconds(instance.lastPing),
-          AgentVersion: '3.3.0.0',
+          AgentVersion: instance.agentVersion,
           IsLatestVersion: true,
           PlatformType: 'Linux',
           PlatformName: 'Debian GNU/Linux',
