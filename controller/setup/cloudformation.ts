@@ -103,6 +103,9 @@ export function cloudFormationTemplate(input: TemplateInput): Template {
           Name: iam.documentName,
           DocumentType: 'Command',
           DocumentFormat: 'JSON',
+          // The name is fixed (the CI role may send only this document), and a custom-named resource cannot
+          // be replaced: a new version keeps later content changes from failing the stack update.
+          UpdateMethod: 'NewVersion',
           Content: JSON.parse(input.documentContent) as unknown,
         },
       },
