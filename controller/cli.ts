@@ -200,7 +200,7 @@ function buildProgram(setExit: (code: number) => void): Command {
         ciRoleTrustPolicy: iam.githubTrustPolicy(input),
         ciRolePolicy: iam.ciRolePolicy(input),
         instanceRolePolicy: iam.instanceRolePolicy(input),
-        instanceRoleManagedPolicyArns: [iam.SSM_MANAGED_INSTANCE_CORE],
+        instanceRoleManagedPolicyArns: [iam.ssmManagedInstanceCore(input.region)],
       }
       process.stdout.write(`${JSON.stringify(documents, null, 2)}\n`)
     })

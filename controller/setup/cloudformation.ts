@@ -4,7 +4,7 @@ import {
   githubTrustPolicy,
   type IamInput,
   instanceRolePolicy,
-  SSM_MANAGED_INSTANCE_CORE,
+  ssmManagedInstanceCore,
 } from './iam.js'
 import { type LifecycleInput, lifecyclePolicy } from './lifecycle.js'
 
@@ -88,7 +88,7 @@ export function cloudFormationTemplate(input: TemplateInput): Template {
               { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' },
             ],
           },
-          ManagedPolicyArns: [SSM_MANAGED_INSTANCE_CORE],
+          ManagedPolicyArns: [ssmManagedInstanceCore(iam.region)],
           Policies: [{ PolicyName: 'ecr-ssm-deploy-instance', PolicyDocument: instanceRolePolicy(iam) }],
         },
       },
