@@ -49,16 +49,30 @@ function fleetCommand(program: Command, name: string, description: string, withS
     .option('--json', 'print the result as JSON')
 }
 
+/** A fresh token for each block of untrusted text printed with workflow commands stopped. */
+const newStopToken = () => randomUUID().replace(/-/g, '')
+
+/** Text holding instance output as stdout gets it: in GitHub Actions, with workflow commands stopped. */
+async function guardedForCi(): Promise<(text: string) => string> {
+  if (process.env.GITHUB_ACTIONS !== 'true') return (text) => text
+  const { commandsStopped } = await import('./report/workflow-commands.js')
+  return (text) => commandsStopped(text, newStopToken)
+}
+
 /** Prints a deploy or rollback report where CI shows it, then turns it into the exit code. */
 async function finishReport(deployReport: DeployReport, json: boolean): Promise<number> {
-  const [text, github, verdict] = await Promise.all([
+  const [text, github, verdict, { jsonLine }, guarded] = await Promise.all([
     import('./report/text.js'),
     import('./report/github.js'),
     import('./report/fleet-report.js'),
+    import('./report/json-text.js'),
+    guardedForCi(),
   ])
   // Clears the live line a terminal shows while waiting.
   const clear = process.stdout.isTTY && !json ? '\r\x1b[K' : ''
-  process.stdout.write(`${clear}${json ? JSON.stringify(deployReport) : text.summaryText(deployReport)}\n`)
+  process.stdout.write(
+    `${clear}${guarded(`${json ? jsonLine(deployReport) : text.summaryText(deployReport)}\n`)}`,
+  )
   if (process.env.GITHUB_ACTIONS === 'true') {
     const { GITHUB_STEP_SUMMARY: summary, GITHUB_OUTPUT: output } = process.env
     if (summary) appendFileSync(summary, github.jobSummary(deployReport))
@@ -72,13 +86,14 @@ async function finishReport(deployReport: DeployReport, json: boolean): Promise<
 
 /** The SDK is loaded only once the flags are known to be good. */
 async function deployDeps(region: string, json: boolean) {
-  const [{ EcrImageRegistry }, { SdkFleetApi }, { outcomeLine }, { LiveLine }] = await Promise.all([
+  const [{ EcrImageRegistry }, { SdkFleetApi }, { outcomeLine }, { LiveLine }, guarded] = await Promise.all([
     import('./ecr/images.js'),
     import('./ssm/sdk-fleet-api.js'),
     import('./report/text.js'),
     import('./report/live-line.js'),
+    guardedForCi(),
   ])
-  const live = new LiveLine(process.stdout, json)
+  const live = new LiveLine(process.stdout, json, guarded)
   return {
     registry: EcrImageRegistry.forRegion(region),
     fleet: SdkFleetApi.forRegion(region),
@@ -187,7 +202,7 @@ function buildProgram(setExit: (code: number) => void): Command {
         ciRoleTrustPolicy: iam.githubTrustPolicy(input),
         ciRolePolicy: iam.ciRolePolicy(input),
         instanceRolePolicy: iam.instanceRolePolicy(input),
-        instanceRoleManagedPolicyArns: [iam.SSM_MANAGED_INSTANCE_CORE],
+        instanceRoleManagedPolicyArns: [iam.ssmManagedInstanceCore(input.region)],
       }
       process.stdout.write(`${JSON.stringify(documents, null, 2)}\n`)
     })
@@ -289,8 +304,12 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--config <file>', 'configuration written where an instance has none (default: a starter file)')
     .option('--restart-proxy', 'restart the blue-green proxy too (drops its established connections)')
     .action(async (flags: FleetFlags & ArtefactFlags & { json?: boolean }) => {
-      const { setupAgents } = await import('./setup/setup-agents.js')
-      setExit(await setupAgents(flags, process.env, clock, (line) => process.stdout.write(`${line}\n`)))
+      const [{ setupAgents }, guarded] = await Promise.all([
+        import('./setup/setup-agents.js'),
+        guardedForCi(),
+      ])
+      const print = (line: string) => process.stdout.write(guarded(`${line}\n`))
+      setExit(await setupAgents(flags, process.env, clock, print))
     })
 
   return program

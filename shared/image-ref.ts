@@ -1,8 +1,9 @@
 import { ImageRefError } from './errors.js'
+import { partitionOf, registrySuffixesOf } from './partition.js'
 
 /** A parsed ECR image reference. Frozen: build a new one with {@link withDigest}. */
 export interface ImageRef {
-  /** `<account>.dkr.ecr.<region>.amazonaws.com` */
+  /** `<account>.dkr.ecr.<region>.amazonaws.com`, or its FIPS, dual-stack or China form */
   readonly registry: string
   readonly accountId: string
   readonly region: string
@@ -12,7 +13,11 @@ export interface ImageRef {
   readonly digest?: string
 }
 
-const REGISTRY = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com(?:\.cn)?$/
+const REGION_SOURCE = '[a-z]{2}(?:-[a-z]+)+-\\d'
+// IPv4 hosts are dkr.ecr[-fips].<region>.amazonaws.com[.cn]; dual-stack ones dkr-ecr[-fips].<region>.on.aws
+// (on.amazonwebservices.com.cn in China). Which suffix fits is checked against the region's partition.
+const HOST_SOURCE = `(?:dkr\\.ecr(?:-fips)?\\.${REGION_SOURCE}\\.amazonaws\\.com(?:\\.cn)?|dkr-ecr(?:-fips)?\\.${REGION_SOURCE}\\.on\\.(?:aws|amazonwebservices\\.com\\.cn))`
+const REGISTRY = /^(\d{12})\.(dkr\.ecr|dkr-ecr)(-fips)?\.([a-z]{2}(?:-[a-z]+)+-\d)\.([a-z.]+)$/
 const REPOSITORY_SOURCE = '[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*'
 const REPOSITORY = new RegExp(`^${REPOSITORY_SOURCE}$`)
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/
@@ -22,7 +27,16 @@ const DIGEST = /^sha256:[a-f0-9]{64}$/
  * The digest-pinned ECR image pattern, as the SSM document's allowedPattern uses it.
  * It is the injection guard for the agent command line, so it admits no shell metacharacter.
  */
-export const PINNED_IMAGE_PATTERN = `^\\d{12}\\.dkr\\.ecr(?:-fips)?\\.[a-z]{2}(?:-[a-z]+)+-\\d\\.amazonaws\\.com(?:\\.cn)?/${REPOSITORY_SOURCE}@sha256:[a-f0-9]{64}$`
+export const PINNED_IMAGE_PATTERN = `^\\d{12}\\.${HOST_SOURCE}/${REPOSITORY_SOURCE}@sha256:[a-f0-9]{64}$`
+
+/** Whether the host's suffix is the one its region's partition uses, for its kind (IPv4 or dual-stack). */
+function suffixFits(kind: string, fips: boolean, region: string, suffix: string): boolean {
+  const partition = partitionOf(region)
+  const suffixes = registrySuffixesOf(partition)
+  // FIPS endpoints exist in the standard and GovCloud partitions only.
+  if (fips && partition === 'aws-cn') return false
+  return suffix === (kind === 'dkr-ecr' ? suffixes.dualStack : suffixes.ipv4)
+}
 
 /** Parses `<registry>/<repository>[:tag][@sha256:...]`; throws ImageRefError naming the bad part. */
 export function parseImageRef(input: string): ImageRef {
@@ -35,9 +49,10 @@ export function parseImageRef(input: string): ImageRef {
   }
   const registry = text.slice(0, slash)
   const registryMatch = REGISTRY.exec(registry)
-  if (!registryMatch) {
+  const [, accountId = '', kind = '', fips, region = '', suffix = ''] = registryMatch ?? []
+  if (!registryMatch || !suffixFits(kind, fips !== undefined, region, suffix)) {
     throw new ImageRefError(
-      `image "${input}": "${registry}" is not an ECR registry (<12-digit account>.dkr.ecr.<region>.amazonaws.com)`,
+      `image "${input}": "${registry}" is not an ECR registry (<12-digit account>.dkr.ecr.<region>.amazonaws.com, .amazonaws.com.cn in China, dkr.ecr-fips for FIPS, <account>.dkr-ecr.<region>.on.aws for dual-stack)`,
     )
   }
   let rest = text.slice(slash + 1)
@@ -73,7 +88,6 @@ export function parseImageRef(input: string): ImageRef {
       `image "${input}" names neither a tag nor a digest: add :<tag> or @sha256:<digest>`,
     )
   }
-  const [, accountId = '', region = ''] = registryMatch
   return Object.freeze({
     registry,
     accountId,

@@ -1,18 +1,14 @@
 import type { InstanceOutcome } from '../ssm/outcome.js'
 import { countsOf, type DeployReport, type PhaseReport } from './fleet-report.js'
+import { codeSpan, collapsedBlock } from './markdown-text.js'
+import { terminalLines } from './terminal-text.js'
 import { formatSeconds, shortDigest } from './text.js'
+import { escapeData, escapeProperty, neutraliseCommands } from './workflow-commands.js'
 
-/** Workflow-command data escaping, as the Actions runner defines it. */
-export function escapeData(text: string): string {
-  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')
-}
+export { commandsStopped, escapeData } from './workflow-commands.js'
 
-function escapeProperty(text: string): string {
-  return escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C')
-}
-
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
+function cell(untrusted: string): string {
+  return codeSpan(untrusted, true)
 }
 
 function table(phase: PhaseReport): string[] {
@@ -20,9 +16,11 @@ function table(phase: PhaseReport): string[] {
     .sort((a, b) => a.instanceId.localeCompare(b.instanceId))
     .map(
       (o: InstanceOutcome) =>
-        `| ${o.instanceId} | ${o.result} | \`${shortDigest(o.previousDigest)}\` → \`${shortDigest(o.digest)}\` | ${formatSeconds(o.durationMs)} | ${cell(o.message)} |`,
+        `| ${cell(o.instanceId)} | ${o.result} | ${codeSpan(shortDigest(o.previousDigest))} → ${codeSpan(shortDigest(o.digest))} | ${formatSeconds(o.durationMs)} | ${cell(o.message)} |`,
     )
-  const unfinished = phase.unfinished.map((id) => `| ${id} | unfinished | | | no result before the timeout |`)
+  const unfinished = phase.unfinished.map(
+    (id) => `| ${cell(id)} | unfinished | | | no result before the timeout |`,
+  )
   return [
     '| instance | status | previous → new | duration | message |',
     '| --- | --- | --- | --- | --- |',
@@ -31,38 +29,48 @@ function table(phase: PhaseReport): string[] {
   ]
 }
 
-/** Markdown for $GITHUB_STEP_SUMMARY. */
+/** The last lines of each failed instance's output, collapsed, as they came. */
+function tails(phase: PhaseReport): string[] {
+  return phase.outcomes
+    .filter((o) => o.result === 'failed' && o.outputTail)
+    .flatMap((o) => ['', collapsedBlock(`${o.instanceId}: last lines of output`, o.outputTail ?? '')])
+}
+
+/** Markdown for $GITHUB_STEP_SUMMARY; everything an instance or the fleet reported is shown as code. */
 export function jobSummary(report: DeployReport): string {
   const counts = countsOf(report.deploy)
   const lines = [
     `## Deploy ${report.service}`,
     '',
-    `Image \`${report.deploy.image}\` (desired release version ${report.parameterVersion}), SSM command ${report.deploy.commandIds.map((id) => `\`${id}\``).join(', ')}: **${counts.succeeded} succeeded, ${counts.unchanged} unchanged, ${counts.failed} failed**.`,
+    `Image ${codeSpan(report.deploy.image)} (desired release version ${report.parameterVersion}), SSM command ${report.deploy.commandIds.map((id) => codeSpan(id)).join(', ')}: **${counts.succeeded} succeeded, ${counts.unchanged} unchanged, ${counts.failed} failed**.`,
     '',
     ...table(report.deploy),
+    ...tails(report.deploy),
   ]
   if (report.rollback) {
     const back = countsOf(report.rollback)
     lines.push(
       '',
-      `### Rolled back to \`${report.rollback.image}\``,
+      `### Rolled back to ${codeSpan(report.rollback.image)}`,
       '',
       `${back.succeeded + back.unchanged} instance(s) back on the previous release, ${back.failed} failed.`,
       '',
       ...table(report.rollback),
+      ...tails(report.rollback),
     )
   }
   if (report.rollbackSkipped) lines.push('', `Rollback not sent: ${report.rollbackSkipped}`)
   return `${lines.join('\n')}\n`
 }
 
-/** `::error::` annotations, one per failed instance. */
+/** `::error::` annotations, one per failed instance; the instance's words as data without controls. */
 export function annotations(report: DeployReport): string[] {
+  const data = (untrusted: string) => neutraliseCommands(terminalLines(untrusted).join('\n'))
   return report.deploy.outcomes
     .filter((o) => o.result === 'failed')
     .map(
       (o) =>
-        `::error title=${escapeProperty(`${report.service} on ${o.instanceId}`)}::${escapeData(`${o.ssmStatus}: ${o.message}`)}`,
+        `::error title=${escapeProperty(data(`${report.service} on ${o.instanceId}`))}::${escapeData(data(`${o.ssmStatus}: ${o.message}`))}`,
     )
 }
 

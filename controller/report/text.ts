@@ -1,8 +1,18 @@
 import type { InstanceOutcome } from '../ssm/outcome.js'
 import { countsOf, type DeployReport, type PhaseReport } from './fleet-report.js'
+import { terminalLine, terminalLines } from './terminal-text.js'
+import { neutraliseCommands } from './workflow-commands.js'
 
+/** Text from an instance as one line of the terminal report: no controls, no workflow commands. */
+function shown(untrusted: string): string {
+  return neutraliseCommands(terminalLine(untrusted))
+}
+
+/** The start of a digest; the agent reports it, so anything but hex is shown as `invalid`, not printed. */
 export function shortDigest(digest: string | undefined): string {
-  return digest ? digest.replace(/^sha256:/, '').slice(0, 12) : '-'
+  if (!digest) return '-'
+  const hex = digest.replace(/^sha256:/, '').slice(0, 12)
+  return /^[0-9a-f]{12}$/.test(hex) ? hex : 'invalid'
 }
 
 export function formatSeconds(ms: number | undefined): string {
@@ -12,25 +22,26 @@ export function formatSeconds(ms: number | undefined): string {
 /** One line per finished instance, printed as it finishes. */
 export function outcomeLine(outcome: InstanceOutcome): string {
   const digests = `${shortDigest(outcome.previousDigest)} -> ${shortDigest(outcome.digest)}`
-  const message = outcome.message.split('\n')[0] ?? ''
-  return `${outcome.instanceId}  ${outcome.result.padEnd(9)}  ${digests}  ${formatSeconds(outcome.durationMs).padStart(6)}  ${message}`
+  const message = shown(outcome.message.split('\n')[0] ?? '')
+  return `${shown(outcome.instanceId)}  ${outcome.result.padEnd(9)}  ${digests}  ${formatSeconds(outcome.durationMs).padStart(6)}  ${message}`
 }
 
 function phaseLines(title: string, phase: PhaseReport): string[] {
   const counts = countsOf(phase)
   const lines = [
-    `${title}: ${phase.image}`,
+    `${title}: ${shown(phase.image)}`,
     `  command ${phase.commandIds.join(', ')}: ${counts.succeeded} succeeded, ${counts.unchanged} unchanged, ${counts.failed} failed` +
       (phase.timedOut ? `, ${phase.unfinished.length} unfinished (timed out)` : ''),
   ]
   for (const outcome of phase.outcomes.filter((o) => o.result === 'failed')) {
-    lines.push(`  ${outcome.instanceId} failed: ${outcome.ssmStatus}: ${outcome.message}`)
+    lines.push(
+      `  ${shown(outcome.instanceId)} failed: ${shown(outcome.ssmStatus)}: ${shown(outcome.message)}`,
+    )
     if (outcome.outputTail)
       lines.push(
-        ...outcome.outputTail
-          .split('\n')
+        ...terminalLines(outcome.outputTail)
           .slice(-15)
-          .map((line) => `    | ${line}`),
+          .map((line) => `    | ${neutraliseCommands(line)}`),
       )
   }
   return lines

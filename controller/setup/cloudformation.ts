@@ -4,7 +4,7 @@ import {
   githubTrustPolicy,
   type IamInput,
   instanceRolePolicy,
-  SSM_MANAGED_INSTANCE_CORE,
+  ssmManagedInstanceCore,
 } from './iam.js'
 import { type LifecycleInput, lifecyclePolicy } from './lifecycle.js'
 
@@ -88,7 +88,7 @@ export function cloudFormationTemplate(input: TemplateInput): Template {
               { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' },
             ],
           },
-          ManagedPolicyArns: [SSM_MANAGED_INSTANCE_CORE],
+          ManagedPolicyArns: [ssmManagedInstanceCore(iam.region)],
           Policies: [{ PolicyName: 'ecr-ssm-deploy-instance', PolicyDocument: instanceRolePolicy(iam) }],
         },
       },
@@ -103,6 +103,9 @@ export function cloudFormationTemplate(input: TemplateInput): Template {
           Name: iam.documentName,
           DocumentType: 'Command',
           DocumentFormat: 'JSON',
+          // The name is fixed (the CI role may send only this document), and a custom-named resource cannot
+          // be replaced: a new version keeps later content changes from failing the stack update.
+          UpdateMethod: 'NewVersion',
           Content: JSON.parse(input.documentContent) as unknown,
         },
       },

@@ -1,3 +1,5 @@
+import { arnIn, partitionOf } from '../../shared/partition.js'
+
 /**
  * Least-privilege IAM documents for the two roles this tool needs. Pure builders: `ecr-deploy setup iam`
  * prints them, the CloudFormation template embeds the same statements, and tests evaluate them.
@@ -45,8 +47,13 @@ export interface TrustPolicy {
 
 export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com'
 export const PARAMETER_PREFIX = '/ecr-deploy/'
-/** Attached to the instance role by ARN: it is what lets the SSM agent receive Run Command at all. */
-export const SSM_MANAGED_INSTANCE_CORE = 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore'
+/**
+ * Attached to the instance role by ARN: it is what lets the SSM agent receive Run Command at all. AWS
+ * managed policies live in each partition under the account `aws`.
+ */
+export function ssmManagedInstanceCore(region: string): string {
+  return `arn:${partitionOf(region)}:iam::aws:policy/AmazonSSMManagedInstanceCore`
+}
 
 /** Trust policy of the CI role: GitHub's OIDC tokens for one repository and one branch or environment. */
 export function githubTrustPolicy(input: IamInput): TrustPolicy {
@@ -58,7 +65,10 @@ export function githubTrustPolicy(input: IamInput): TrustPolicy {
     Statement: [
       {
         Effect: 'Allow',
-        Principal: { Federated: `arn:aws:iam::${input.accountId}:oidc-provider/${GITHUB_OIDC_HOST}` },
+        Principal: {
+          // IAM is global within a partition: its ARNs have no region.
+          Federated: `arn:${partitionOf(input.region)}:iam::${input.accountId}:oidc-provider/${GITHUB_OIDC_HOST}`,
+        },
         Action: 'sts:AssumeRoleWithWebIdentity',
         Condition: {
           StringEquals: {
@@ -74,10 +84,10 @@ export function githubTrustPolicy(input: IamInput): TrustPolicy {
 function arns(input: IamInput) {
   const { accountId, region } = input
   return {
-    repositories: input.repositories.map((name) => `arn:aws:ecr:${region}:${accountId}:repository/${name}`),
-    document: `arn:aws:ssm:${region}:${accountId}:document/${input.documentName}`,
-    instances: `arn:aws:ec2:${region}:${accountId}:instance/*`,
-    parameters: `arn:aws:ssm:${region}:${accountId}:parameter${PARAMETER_PREFIX}*`,
+    repositories: input.repositories.map((name) => arnIn(region, 'ecr', accountId, `repository/${name}`)),
+    document: arnIn(region, 'ssm', accountId, `document/${input.documentName}`),
+    instances: arnIn(region, 'ec2', accountId, 'instance/*'),
+    parameters: arnIn(region, 'ssm', accountId, `parameter${PARAMETER_PREFIX}*`),
   }
 }
 

@@ -1,5 +1,6 @@
 import { ExitCode, UsageError } from '../../shared/errors.js'
 import { type FleetFlags, parseFleetFlags } from '../options.js'
+import { terminalLines } from '../report/terminal-text.js'
 import { outcomeLine } from '../report/text.js'
 import { SdkFleetApi } from '../ssm/sdk-fleet-api.js'
 import type { WaitClock } from '../ssm/waiter.js'
@@ -56,5 +57,5 @@ export async function setupAgents(
 
 /** What the install script said last: its "installed" line, or its error and the digests. */
 function lastLines(output: string | undefined): string[] {
-  return (output ?? '').split('\n').filter((line) => line.trim() !== '')
+  return terminalLines(output ?? '').filter((line) => line.trim() !== '')
 }

@@ -1,5 +1,6 @@
 import { PINNED_IMAGE_PATTERN } from '../../shared/image-ref.js'
 import { SERVICE_NAME_PATTERN } from '../../shared/service-name.js'
+import { OLD_SSM_AGENT_MESSAGE } from '../../shared/ssm-agent.js'
 
 /**
  * Our SSM Command document: the only thing the CI role may send (see setup/iam.ts). Parameters reach the
@@ -13,8 +14,25 @@ export const DEPLOY_DOCUMENT_NAME = 'ecr-ssm-deploy'
 export const DEPLOY_STEP_NAME = 'ecrDeployAgent'
 export const RELEASE_ID_PATTERN = '^(r[0-9]{1,9})?$'
 
+/** Exit code of the script on an agent too old to set SSM_* variables, as for an unknown action. */
+export const OLD_AGENT_EXIT_CODE = 2
+
+// The controller reads the agent's JSON result line; an old agent gets one too, so the report names the
+// version it needs. printenv tests for the variable without reading it, which `set -u` would stop.
+const oldAgentResult = JSON.stringify({
+  result: 'failed',
+  digest: null,
+  previousDigest: null,
+  message: OLD_SSM_AGENT_MESSAGE,
+})
+
 const script = [
   'set -eu',
+  'if ! printenv SSM_action >/dev/null; then',
+  `  echo ${shellQuote(OLD_SSM_AGENT_MESSAGE)} >&2`,
+  `  echo ${shellQuote(oldAgentResult)}`,
+  `  exit ${OLD_AGENT_EXIT_CODE}`,
+  'fi',
   // The SSM agent's PATH is minimal; npm's global bin directory is usually /usr/local/bin.
   'export PATH="$PATH:/usr/local/bin:/usr/bin"',
   'case "$SSM_action" in',
@@ -27,6 +45,11 @@ const script = [
   'echo "unknown action: $SSM_action" >&2',
   'exit 2',
 ]
+
+/** Our own constant text as one single-quoted shell word; no parameter ever goes through this. */
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`
+}
 
 export function deployDocument() {
   return {

@@ -75,7 +75,10 @@ t.test('deploys by tag to every tagged instance and reports each', async (t) => 
   t.match(result.stdout, /i-0000000000000000b {2}unchanged/)
   t.match(result.stdout, /2 succeeded, 1 unchanged, 0 failed/)
   const markdown = await readFile(summary, 'utf8')
-  t.match(markdown, `| i-0000000000000000a | succeeded | \`111111111111\` → \`${v1.digest.slice(7, 19)}\``)
+  t.match(
+    markdown,
+    `| \` i-0000000000000000a \` | succeeded | \` 111111111111 \` → \` ${v1.digest.slice(7, 19)} \``,
+  )
   t.match(
     await readFile(output, 'utf8'),
     new RegExp(`^digest<<(ecr_deploy_[0-9a-f-]+)\\n${v1.digest}\\n\\1$`, 'm'),

@@ -5,8 +5,10 @@ import type { Test } from 'tap'
 
 /**
  * A stand-in `ecr-deploy-agent` for controller tests: it logs its arguments, prints a progress line and the
- * agent's JSON result line, and exits as STUB_MODE says (ok, unchanged, unhealthy). The real agent is covered
- * by its own tests; here the document, SSM's parameter checks and the waiter are what is under test.
+ * agent's JSON result line, and exits as STUB_MODE says (ok, unchanged, unhealthy). In mode hostile it prints
+ * STUB_TAIL to stderr and STUB_RESULT as its result line and fails, for tests of what reaches CI from an
+ * instance. The real agent is covered by its own tests; here the document, SSM's parameter checks and the
+ * waiter are what is under test.
  */
 const SCRIPT = `#!/bin/bash
 echo "$STUB_INSTANCE $*" >> "$STUB_LOG"
@@ -26,8 +28,11 @@ case "\${STUB_MODE:-ok}" in
   ok) echo "{\\"result\\":\\"deployed\\",\\"service\\":\\"$3\\",\\"image\\":\\"$image\\",\\"digest\\":\\"$digest\\",\\"previousDigest\\":\\"sha256:1111111111111111111111111111111111111111111111111111111111111111\\",\\"durationMs\\":20,\\"message\\":\\"deployed r2\\"}"; exit 0 ;;
   unchanged) echo "{\\"result\\":\\"unchanged\\",\\"service\\":\\"$3\\",\\"image\\":\\"$image\\",\\"digest\\":\\"$digest\\",\\"previousDigest\\":null,\\"durationMs\\":5,\\"message\\":\\"already running\\"}"; exit 0 ;;
   unhealthy) echo "app: cannot open database" >&2; echo "{\\"result\\":\\"rolled-back\\",\\"service\\":\\"$3\\",\\"image\\":\\"$image\\",\\"digest\\":null,\\"previousDigest\\":null,\\"durationMs\\":30,\\"message\\":\\"r2 did not become healthy; r1 restored\\",\\"code\\":\\"E_HEALTH_FAILED\\"}"; exit 5 ;;
+  hostile) printf '%s\\n' "$STUB_TAIL" >&2; printf '%s\\n' "$STUB_RESULT"; exit 5 ;;
 esac
 `
+
+export type StubMode = 'ok' | 'unchanged' | 'unhealthy' | 'noisy' | 'hostile'
 
 export interface FleetStub {
   /** Directory to put first on the instances' PATH. */
@@ -55,8 +60,9 @@ export async function fleetStub(t: Test): Promise<FleetStub> {
 export function stubInstanceEnv(
   stub: FleetStub,
   instance: string,
-  mode: 'ok' | 'unchanged' | 'unhealthy' | 'noisy',
+  mode: StubMode,
   runningDigest = '',
+  hostile: { tail: string; result: string } = { tail: '', result: '' },
 ) {
   return {
     PATH: `${stub.bin}:${process.env.PATH ?? ''}`,
@@ -64,5 +70,7 @@ export function stubInstanceEnv(
     STUB_INSTANCE: instance,
     STUB_MODE: mode,
     STUB_DIGEST: runningDigest,
+    STUB_TAIL: hostile.tail,
+    STUB_RESULT: hostile.result,
   }
 }

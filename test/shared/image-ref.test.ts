@@ -51,3 +51,29 @@ t.test('withDigest pins a tagged reference', async (t) => {
   t.equal(formatImageRef(ref), `${REGISTRY}/web@${DIGEST}`)
   t.throws(() => withDigest(ref, 'sha256:zz'), ImageRefError)
 })
+
+t.test('every ECR registry host form, each only in its own partition', async (t) => {
+  const accepted: Array<[string, string]> = [
+    ['123456789012.dkr.ecr-fips.us-east-1.amazonaws.com', 'us-east-1'],
+    ['123456789012.dkr-ecr.eu-west-1.on.aws', 'eu-west-1'],
+    ['123456789012.dkr-ecr-fips.us-gov-west-1.on.aws', 'us-gov-west-1'],
+    ['123456789012.dkr.ecr.us-gov-east-1.amazonaws.com', 'us-gov-east-1'],
+    ['123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn', 'cn-north-1'],
+    ['123456789012.dkr-ecr.cn-northwest-1.on.amazonwebservices.com.cn', 'cn-northwest-1'],
+  ]
+  const pattern = new RegExp(PINNED_IMAGE_PATTERN)
+  for (const [host, region] of accepted) {
+    t.equal(parseImageRef(`${host}/web:1`).region, region, host)
+    t.ok(pattern.test(`${host}/web@${DIGEST}`), `the document accepts ${host}`)
+  }
+  for (const host of [
+    '123456789012.dkr.ecr.cn-north-1.amazonaws.com',
+    '123456789012.dkr.ecr.eu-west-1.amazonaws.com.cn',
+    '123456789012.dkr-ecr.eu-west-1.amazonaws.com',
+    '123456789012.dkr-ecr.cn-north-1.on.aws',
+    '123456789012.dkr.ecr-fips.cn-north-1.amazonaws.com.cn',
+    '123456789012.dkr.ecr.eu-west-1.on.aws',
+  ]) {
+    t.throws(() => parseImageRef(`${host}/web:1`), ImageRefError, host)
+  }
+})

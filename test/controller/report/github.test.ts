@@ -38,18 +38,62 @@ const report: DeployReport = {
   },
 }
 
-t.test('job summary is a markdown table sorted by instance, cells escaped', async (t) => {
+t.test('job summary is a markdown table sorted by instance, untrusted cells as code', async (t) => {
   t.equal(
     jobSummary(report),
     [
       '## Deploy web',
       '',
-      `Image \`123456789012.dkr.ecr.us-east-1.amazonaws.com/web@${B}\` (desired release version 7), SSM command \`c-1\`: **1 succeeded, 0 unchanged, 1 failed**.`,
+      `Image \` 123456789012.dkr.ecr.us-east-1.amazonaws.com/web@${B} \` (desired release version 7), SSM command \` c-1 \`: **1 succeeded, 0 unchanged, 1 failed**.`,
       '',
       '| instance | status | previous → new | duration | message |',
       '| --- | --- | --- | --- | --- |',
-      '| i-1 | succeeded | `aaaaaaaaaaaa` → `bbbbbbbbbbbb` | 12.3s | deployed r4 |',
-      '| i-2 | failed | `-` → `-` | 31.0s | health: 500 \\| boom line 2 |',
+      '| ` i-1 ` | succeeded | ` aaaaaaaaaaaa ` → ` bbbbbbbbbbbb ` | 12.3s | ` deployed r4 ` |',
+      '| ` i-2 ` | failed | ` - ` → ` - ` | 31.0s | ` health: 500 \\| boom line 2 ` |',
+      '',
+    ].join('\n'),
+  )
+})
+
+t.test('job summary: hostile text in the deploy and the rollback sections stays text', async (t) => {
+  const hostile = {
+    instanceId: 'i-3',
+    result: 'failed' as const,
+    ssmStatus: 'Failed',
+    digest: 'sha256:<!--',
+    message: '<img src=x onerror=alert(1)> [x](https://evil.example) <!--',
+    outputTail: '```\n</details>\n<!-- hidden',
+  }
+  const withRollback: DeployReport = {
+    ...report,
+    deploy: { ...report.deploy, outcomes: [hostile] },
+    rollback: { ...report.deploy, image: 'img <b>', outcomes: [hostile] },
+  }
+  const section = [
+    '| instance | status | previous → new | duration | message |',
+    '| --- | --- | --- | --- | --- |',
+    '| ` i-3 ` | failed | ` - ` → ` invalid ` | - | ` <img src=x onerror=alert(1)> [x](https://evil.example) <!-- ` |',
+    '',
+    '<details><summary>i-3: last lines of output</summary>',
+    '',
+    '````text',
+    '```',
+    '</details>',
+    '<!-- hidden',
+    '````',
+    '',
+    '</details>',
+  ]
+  const summary = jobSummary(withRollback)
+  t.match(summary, ['**0 succeeded, 0 unchanged, 1 failed**.', '', ...section, ''].join('\n'))
+  t.match(
+    summary,
+    [
+      '### Rolled back to ` img <b> `',
+      '',
+      '0 instance(s) back on the previous release, 1 failed.',
+      '',
+      ...section,
       '',
     ].join('\n'),
   )

@@ -72,3 +72,11 @@ t.test('its policies are exactly the ones `setup iam` and `setup lifecycle` prin
 t.test('logical ids are alphanumeric', async (t) => {
   t.equal(repositoryLogicalId('team-a/web.api_v2'), 'RepositoryTeamAWebApiV2')
 })
+
+t.test('a later change to the document is a new version of it, not a replacement', async (t) => {
+  // A custom-named resource cannot be replaced: with the default UpdateMethod (Replace) any change to the
+  // content would fail every stack update. NewVersion updates it in place and makes it the default.
+  const document = build().Resources.DeployDocument?.Properties
+  t.equal(document?.Name, 'ecr-ssm-deploy')
+  t.equal(document?.UpdateMethod, 'NewVersion')
+})

@@ -5,6 +5,7 @@ import {
   type IamInput,
   instanceRolePolicy,
   type PolicyDocument,
+  ssmManagedInstanceCore,
 } from '../../../controller/setup/iam.js'
 
 const input: IamInput = {
@@ -101,4 +102,30 @@ t.test('the OIDC trust is limited to one repository and one branch or environmen
     prod.Statement[0].Principal.Federated,
     'arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com',
   )
+})
+
+t.test('ARNs use the partition of the region', async (t) => {
+  const cases: Array<[string, string]> = [
+    ['cn-north-1', 'aws-cn'],
+    ['us-gov-west-1', 'aws-us-gov'],
+    ['eu-west-1', 'aws'],
+  ]
+  for (const [region, partition] of cases) {
+    const at = { ...input, region }
+    const text = JSON.stringify([
+      githubTrustPolicy(at),
+      ciRolePolicy(at),
+      instanceRolePolicy(at),
+      ssmManagedInstanceCore(region),
+    ])
+    const used = new Set([...text.matchAll(/arn:([a-z-]*):/g)].map((m) => m[1]))
+    t.strictSame([...used], [partition], region)
+    t.ok(
+      allows(
+        ciRolePolicy(at),
+        'ecr:PutImage',
+        `arn:${partition}:ecr:${region}:123456789012:repository/shop/web`,
+      ),
+    )
+  }
 })

@@ -8,7 +8,7 @@ import {
   settleUnrun,
 } from './command-state.js'
 import type { ParsedDocument } from './documents.js'
-import type { Instances } from './instances.js'
+import { type Instances, interpolatesEnvVars } from './instances.js'
 import { environmentFor, type ParameterValue, substitute } from './interpolation.js'
 import { decideStep } from './precondition.js'
 import { runShellScript } from './runner.js'
@@ -93,7 +93,7 @@ async function runInvocation(
   const env = {
     ...(process.env as Record<string, string>),
     ...instance.env,
-    ...environmentFor(document.parameters, params),
+    ...(interpolatesEnvVars(instance) ? environmentFor(document.parameters, params) : {}),
     AWS_SSM_INSTANCE_ID: instance.id,
     AWS_SSM_REGION_NAME: deps.region,
   }

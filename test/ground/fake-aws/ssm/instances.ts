@@ -16,6 +16,11 @@ export interface InstanceSpec {
   readonly env?: Record<string, string>
   /** What DescribeInstanceInformation reports and step preconditions test. Default Linux. */
   readonly platform?: Platform
+  /**
+   * The SSM Agent version it reports. Agents before 3.3.2746.0 ignore `interpolationType: ENV_VAR`: they
+   * set no `SSM_<name>` variables. Default a recent one.
+   */
+  readonly agentVersion?: string
 }
 
 /** A registered instance as the fake keeps it. */
@@ -24,10 +29,17 @@ export interface Instance {
   readonly tags: Record<string, string>
   readonly env: Record<string, string>
   readonly platform: Platform
+  readonly agentVersion: string
   online: boolean
   /** Set by a fault: invocations for this instance end with this status instead of running. */
   deliveryFailure?: DeliveryFailure
   lastPing: number
+}
+
+/** Whether the agent sets `SSM_<name>` variables for ENV_VAR parameters (3.3.2746.0 and later). */
+export function interpolatesEnvVars(instance: Instance): boolean {
+  const [major = 0, minor = 0, build = 0] = instance.agentVersion.split('.').map(Number)
+  return major !== 3 ? major > 3 : minor !== 3 ? minor > 3 : build >= 2746
 }
 
 interface Filter {
@@ -51,6 +63,7 @@ export class Instances {
       tags: { ...spec.tags },
       env: { ...spec.env },
       platform: spec.platform ?? 'Linux',
+      agentVersion: spec.agentVersion ?? '3.3.3050.0',
       online: spec.online ?? true,
       lastPing: this.now(),
     })
@@ -130,7 +143,7 @@ export class Instances {
           InstanceId: instance.id,
           PingStatus: instance.online ? 'Online' : 'ConnectionLost',
           LastPingDateTime: epochSeconds(instance.lastPing),
-          AgentVersion: '3.3.0.0',
+          AgentVersion: instance.agentVersion,
           IsLatestVersion: true,
           PlatformType: instance.platform,
           ...PLATFORM_NAMES[instance.platform],
