@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { randomUUID } from 'node:crypto'
 import { appendFileSync } from 'node:fs'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { Command, CommanderError, Option } from 'commander'
 import { ExitCode, exitCodeOf, formatError, UsageError } from '../shared/errors.js'
+import { clock, deployDeps } from './deploy-deps.js'
 import {
   type DeployFlags,
   type FleetFlags,
@@ -13,7 +13,6 @@ import {
 } from './options.js'
 import type { DeployReport } from './report/fleet-report.js'
 import type { IamFlags } from './setup/flags.js'
-import type { WaitClock } from './ssm/waiter.js'
 
 // The SDK warns on every run that its releases after January 2027 need Node 22; CI logs are no place for
 // it, and the README states the Node versions the tool is tested on.
@@ -24,8 +23,6 @@ process.on('warning', (warning) => {
     for (const listener of printWarning) listener(warning)
   }
 })
-
-const clock: WaitClock = { now: Date.now, sleep: (ms) => sleep(ms), random: Math.random }
 
 /** Options shared by the commands that send our document to a fleet. */
 function fleetCommand(program: Command, name: string, description: string, withService = true): Command {
@@ -66,24 +63,6 @@ async function finishReport(deployReport: DeployReport, json: boolean): Promise<
   const failure = verdict.verdictOf(deployReport)
   if (failure) throw failure
   return ExitCode.ok
-}
-
-/** The SDK is loaded only once the flags are known to be good. */
-async function deployDeps(region: string, json: boolean) {
-  const [{ EcrImageRegistry }, { SdkFleetApi }, { outcomeLine }, { LiveLine }] = await Promise.all([
-    import('./ecr/images.js'),
-    import('./ssm/sdk-fleet-api.js'),
-    import('./report/text.js'),
-    import('./report/live-line.js'),
-  ])
-  const live = new LiveLine(process.stdout, json)
-  return {
-    registry: EcrImageRegistry.forRegion(region),
-    fleet: SdkFleetApi.forRegion(region),
-    clock,
-    onOutcome: (outcome: Parameters<typeof outcomeLine>[0], phase: 'deploy' | 'rollback') =>
-      live.print(`${phase === 'rollback' ? 'rollback ' : ''}${outcomeLine(outcome)}`),
-  }
 }
 
 function buildProgram(setExit: (code: number) => void): Command {
