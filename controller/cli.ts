@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 import { randomUUID } from 'node:crypto'
 import { appendFileSync } from 'node:fs'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { Command, CommanderError, Option } from 'commander'
 import { ExitCode, exitCodeOf, formatError, UsageError } from '../shared/errors.js'
 import { VERSION } from '../shared/version.js'
+import { clock, deployDeps } from './deploy-deps.js'
 import {
   type DeployFlags,
   type FleetFlags,
@@ -12,10 +12,10 @@ import {
   parseFleetFlags,
   resolveRegion,
 } from './options.js'
+import { guardedForCi } from './report/ci-guard.js'
 import type { DeployReport } from './report/fleet-report.js'
 import type { ArtefactFlags } from './setup/agent-artefact.js'
 import type { IamFlags } from './setup/flags.js'
-import type { WaitClock } from './ssm/waiter.js'
 
 // The SDK warns on every run that its releases after January 2027 need Node 22; CI logs are no place for
 // it, and the README states the Node versions the tool is tested on.
@@ -26,8 +26,6 @@ process.on('warning', (warning) => {
     for (const listener of printWarning) listener(warning)
   }
 })
-
-const clock: WaitClock = { now: Date.now, sleep: (ms) => sleep(ms), random: Math.random }
 
 /** Options shared by the commands that send our document to a fleet. */
 function fleetCommand(program: Command, name: string, description: string, withService = true): Command {
@@ -47,16 +45,6 @@ function fleetCommand(program: Command, name: string, description: string, withS
     .option('--region <region>', 'AWS region (default: AWS_REGION)')
     .option('--comment <text>', 'comment recorded on the SSM command')
     .option('--json', 'print the result as JSON')
-}
-
-/** A fresh token for each block of untrusted text printed with workflow commands stopped. */
-const newStopToken = () => randomUUID().replace(/-/g, '')
-
-/** Text holding instance output as stdout gets it: in GitHub Actions, with workflow commands stopped. */
-async function guardedForCi(): Promise<(text: string) => string> {
-  if (process.env.GITHUB_ACTIONS !== 'true') return (text) => text
-  const { commandsStopped } = await import('./report/workflow-commands.js')
-  return (text) => commandsStopped(text, newStopToken)
 }
 
 /** Prints a deploy or rollback report where CI shows it, then turns it into the exit code. */
@@ -82,25 +70,6 @@ async function finishReport(deployReport: DeployReport, json: boolean): Promise<
   const failure = verdict.verdictOf(deployReport)
   if (failure) throw failure
   return ExitCode.ok
-}
-
-/** The SDK is loaded only once the flags are known to be good. */
-async function deployDeps(region: string, json: boolean) {
-  const [{ EcrImageRegistry }, { SdkFleetApi }, { outcomeLine }, { LiveLine }, guarded] = await Promise.all([
-    import('./ecr/images.js'),
-    import('./ssm/sdk-fleet-api.js'),
-    import('./report/text.js'),
-    import('./report/live-line.js'),
-    guardedForCi(),
-  ])
-  const live = new LiveLine(process.stdout, json, guarded)
-  return {
-    registry: EcrImageRegistry.forRegion(region),
-    fleet: SdkFleetApi.forRegion(region),
-    clock,
-    onOutcome: (outcome: Parameters<typeof outcomeLine>[0], phase: 'deploy' | 'rollback') =>
-      live.print(`${phase === 'rollback' ? 'rollback ' : ''}${outcomeLine(outcome)}`),
-  }
 }
 
 function buildProgram(setExit: (code: number) => void): Command {

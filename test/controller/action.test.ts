@@ -1,41 +1,51 @@
-import { execFile } from 'node:child_process'
-import { readFile } from 'node:fs/promises'
-import { promisify } from 'node:util'
+import { existsSync } from 'node:fs'
 import t from 'tap'
-import { parse } from 'yaml'
+import { type ActionInputReader, deployFlagsFromInputs } from '../../controller/action/inputs.js'
+import { ACTION_OUTPUTS } from '../../controller/action/outputs.js'
+import { actionMetadata } from './action/runner-env.js'
 
 const root = new URL('../..', import.meta.url).pathname
-const run = promisify(execFile)
+const action = actionMetadata()
 
-interface Action {
-  inputs: Record<string, { required?: boolean; default?: string }>
-  outputs: Record<string, { value: string }>
-  runs: { using: string; steps: Array<{ id?: string; run: string; env?: Record<string, string> }> }
-}
+t.test('a JavaScript action on node24 whose main is the committed bundle', async (t) => {
+  t.equal(action.runs.using, 'node24')
+  t.equal(action.runs.main, 'action/index.js')
+  t.ok(existsSync(`${root}${action.runs.main}`), 'the bundle is in the repository')
+  t.equal(action.runs.steps, undefined, 'no step installs or builds anything at run time')
+})
 
-t.test(
-  'every action input reaches the controller as a flag it accepts, through the environment',
-  async (t) => {
-    const action = parse(await readFile(`${root}action.yml`, 'utf8')) as Action
-    t.equal(action.runs.using, 'composite')
-    const deploy = action.runs.steps.find((step) => step.id === 'deploy')
-    if (!deploy) throw new Error('action.yml has no deploy step')
-    t.notMatch(deploy.run, /\$\{\{/, 'no input is spliced into the script text')
-    const help = await run(
-      process.execPath,
-      ['--import', 'tsx', `${root}controller/cli.ts`, 'deploy', '--help'],
-      { cwd: root },
+t.test('every output the action sets is declared, and nothing else', async (t) => {
+  t.strictSame(Object.keys(action.outputs).sort(), [...ACTION_OUTPUTS].sort())
+  for (const [name, output] of Object.entries(action.outputs)) {
+    t.match(output.description, /\S/, `${name} is described`)
+    t.equal(output.value, undefined, `${name} is set by the action itself, not mapped from a step`)
+  }
+})
+
+t.test('the action reads exactly the inputs action.yml declares, required ones as required', async (t) => {
+  const read: Array<{ name: string; required: boolean }> = []
+  const recorder: ActionInputReader = {
+    getInput: (name, options) => {
+      read.push({ name, required: options?.required === true })
+      return action.inputs[name]?.default ?? 'x'
+    },
+    getBooleanInput: (name, options) => {
+      read.push({ name, required: options?.required === true })
+      return false
+    },
+    getMultilineInput: (name, options) => {
+      read.push({ name, required: options?.required === true })
+      return []
+    },
+  }
+  deployFlagsFromInputs(recorder)
+  t.strictSame(read.map((r) => r.name).sort(), Object.keys(action.inputs).sort())
+  for (const { name, required } of read) {
+    t.equal(required, action.inputs[name]?.required === true, `${name} required: ${required}`)
+    t.equal(
+      required,
+      action.inputs[name]?.default === undefined,
+      `${name} has a default exactly when it is optional`,
     )
-    for (const name of Object.keys(action.inputs)) {
-      const flag = name === 'rollback-on-failure' ? '--rollback-on-failure' : `--${name}`
-      t.match(help.stdout, flag, `${name} is a controller flag`)
-      const variable = `INPUT_${name.toUpperCase().replace(/-/g, '_')}`.replace(
-        'INPUT_ROLLBACK_ON_FAILURE',
-        'INPUT_ROLLBACK',
-      )
-      t.equal(deploy.env?.[variable], `\${{ inputs.${name} }}`, `${name} travels as ${variable}`)
-      t.match(deploy.run, `$${variable}`, `${variable} is used`)
-    }
-    t.strictSame(Object.keys(action.outputs).sort(), ['command-id', 'digest'])
-  },
-)
+  }
+})

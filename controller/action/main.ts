@@ -1,0 +1,38 @@
+import * as core from '@actions/core'
+import { formatError } from '../../shared/errors.js'
+import { deployRelease } from '../deploy.js'
+import { deployDeps } from '../deploy-deps.js'
+import { parseDeployFlags } from '../options.js'
+import { type DeployReport, verdictOf } from '../report/fleet-report.js'
+import { annotations, jobSummary } from '../report/github.js'
+import { summaryText } from '../report/text.js'
+import { deployFlagsFromInputs } from './inputs.js'
+import { outputValues } from './outputs.js'
+
+/*
+ * The GitHub Action's entry, bundled into action/index.js (npm run build:action). It runs the same deploy
+ * use case and reports as `ecr-deploy deploy`; the inputs are validated before any AWS call. The one
+ * place that calls setFailed.
+ */
+async function run(): Promise<void> {
+  try {
+    const options = parseDeployFlags(deployFlagsFromInputs(core), process.env)
+    const report = await deployRelease(await deployDeps(options.region, false), options)
+    await publish(report)
+    const failure = verdictOf(report)
+    if (failure) throw failure
+  } catch (error) {
+    core.setFailed(formatError(error, core.isDebug()))
+  }
+}
+
+/** Outputs and the job summary are written whatever the verdict: a failed deploy still has a digest. */
+async function publish(report: DeployReport): Promise<void> {
+  process.stdout.write(`${summaryText(report)}\n`)
+  for (const [name, value] of Object.entries(outputValues(report))) core.setOutput(name, value)
+  for (const line of annotations(report)) process.stdout.write(`${line}\n`)
+  // The toolkit throws when the runner gave no summary file (an older runner or a local run).
+  if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(jobSummary(report)).write()
+}
+
+await run()

@@ -1,0 +1,29 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { DeployDeps } from './deploy.js'
+import { guardedForCi } from './report/ci-guard.js'
+import type { WaitClock } from './ssm/waiter.js'
+
+/** The real clock, for the entry points; use cases take a clock so that tests need no real waits. */
+export const clock: WaitClock = { now: Date.now, sleep: (ms) => sleep(ms), random: Math.random }
+
+/**
+ * The real implementations a deploy or rollback runs with, shared by the CLI and the GitHub Action.
+ * The SDK is loaded only once the caller's input is known to be good.
+ */
+export async function deployDeps(region: string, json: boolean): Promise<DeployDeps> {
+  const [{ EcrImageRegistry }, { SdkFleetApi }, { outcomeLine }, { LiveLine }, guarded] = await Promise.all([
+    import('./ecr/images.js'),
+    import('./ssm/sdk-fleet-api.js'),
+    import('./report/text.js'),
+    import('./report/live-line.js'),
+    guardedForCi(),
+  ])
+  const live = new LiveLine(process.stdout, json, guarded)
+  return {
+    registry: EcrImageRegistry.forRegion(region),
+    fleet: SdkFleetApi.forRegion(region),
+    clock,
+    onOutcome: (outcome, phase) =>
+      live.print(`${phase === 'rollback' ? 'rollback ' : ''}${outcomeLine(outcome)}`),
+  }
+}

@@ -1,0 +1,57 @@
+import t from 'tap'
+import { outputValues } from '../../../controller/action/outputs.js'
+import type { DeployReport, PhaseReport } from '../../../controller/report/fleet-report.js'
+import { outputs } from '../../../controller/report/github.js'
+import type { InstanceOutcome } from '../../../controller/ssm/outcome.js'
+import { parseOutputFile } from './runner-env.js'
+
+const DIGEST = `sha256:${'b'.repeat(64)}`
+const outcome = (instanceId: string, result: InstanceOutcome['result']): InstanceOutcome => ({
+  instanceId,
+  result,
+  ssmStatus: result === 'failed' ? 'Failed' : 'Success',
+  message: result,
+})
+const phase = (commandIds: string[], outcomes: InstanceOutcome[]): PhaseReport => ({
+  image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/web@${DIGEST}`,
+  commandIds,
+  outcomes,
+  targetCount: outcomes.length,
+  timedOut: false,
+  unfinished: [],
+})
+
+const deployed: DeployReport = {
+  service: 'web',
+  digest: DIGEST,
+  parameterVersion: 3,
+  deploy: phase(['c-1'], [outcome('i-1', 'succeeded'), outcome('i-2', 'unchanged')]),
+}
+const rolledBack: DeployReport = {
+  ...deployed,
+  deploy: phase(['c-1', 'c-2'], [outcome('i-1', 'succeeded'), outcome('i-2', 'failed')]),
+  rollback: phase(['c-3'], [outcome('i-1', 'succeeded')]),
+}
+
+t.test('the five outputs, exactly', async (t) => {
+  t.strictSame(outputValues(deployed), {
+    digest: DIGEST,
+    'command-id': 'c-1',
+    succeeded: '2',
+    failed: '0',
+    'rolled-back': 'false',
+  })
+  t.strictSame(outputValues(rolledBack), {
+    digest: DIGEST,
+    'command-id': 'c-1,c-2',
+    succeeded: '1',
+    failed: '1',
+    'rolled-back': 'true',
+  })
+})
+
+t.test('the same values the CLI writes to $GITHUB_OUTPUT', async (t) => {
+  for (const report of [deployed, rolledBack]) {
+    t.strictSame(outputValues(report), parseOutputFile(outputs(report, 'ghadelimiter_test')))
+  }
+})
