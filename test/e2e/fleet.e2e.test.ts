@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
+import { codeSpan } from '../../controller/report/markdown-text.js'
 import { runController } from '../controller/run-controller.js'
 import { startFakeOnGround } from '../fixtures/ground-aws.js'
 import { loadGround } from '../ground/ground.js'
@@ -80,7 +81,7 @@ t.test('v2 one at a time fails on C, and --rollback-on-failure returns the fleet
   t.equal(aws.ssm.parameter('/ecr-deploy/web'), pinnedV1, 'the desired release is v1 again')
   const summary = await readFile(join(dir, 'summary-v2.md'), 'utf8')
   t.match(summary, /\*\*2 succeeded, 0 unchanged, 1 failed\*\*/)
-  t.match(summary, `### Rolled back to \`${pinnedV1}\``)
+  t.match(summary, `### Rolled back to ${codeSpan(pinnedV1)}`)
   t.match(summary, /2 instance\(s\) back on the previous release, 0 failed/)
   t.match(await readFile(join(dir, 'output-v2.txt'), 'utf8'), /rolled-back<<(\S+)\ntrue\n\1/)
 })

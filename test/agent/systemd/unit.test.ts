@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
+import { AGENT_INSTALL_PATH } from '../../../shared/agent-artefact.js'
+import { agentExecutable } from '../../support/agent-executable.js'
 
 const UNIT = fileURLToPath(new URL('../../../agent/systemd/ecr-deploy-agent.service', import.meta.url))
 const TEXT = readFileSync(UNIT, 'utf8')
@@ -50,10 +52,12 @@ t.test('systemd-analyze verify accepts the unit without a single warning', async
     t.fail('systemd-analyze is not installed: install the "systemd" package to verify the unit')
     return
   }
-  const clean = verify(TEXT)
+  // The unit as installed: its ExecStart names the shipped executable, which must exist and run.
+  const installed = TEXT.replaceAll(AGENT_INSTALL_PATH, agentExecutable())
+  const clean = verify(installed)
   t.equal(clean.status, 0)
   t.equal(clean.stderr, '', 'no warning about any key')
-  const broken = verify(TEXT.replace('ProtectSystem=strict', 'ProtectSytem=strict'))
+  const broken = verify(installed.replace('ProtectSystem=strict', 'ProtectSytem=strict'))
   t.match(broken.stderr, /Unknown key 'ProtectSytem'/, 'a misspelt key would be caught')
 })
 
