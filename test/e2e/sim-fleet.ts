@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import Docker from 'dockerode'
 import { freePort } from '../agent/docker/free-port.js'
 import { type AgentProcess, startAgent } from '../agent/e2e/agent-process.js'
+import { type ProxyProcess, startProxy } from '../agent/proxy/proxy-process.js'
 import { installDeployDocument } from '../fixtures/ground-aws.js'
 import type { FakeAws } from '../ground/fake-aws/index.js'
 import type { Ground } from '../ground/ground.js'
@@ -31,6 +32,19 @@ export interface SimInstanceSpec {
   readonly serviceLines?: readonly string[]
 }
 
+export interface SimFleetOptions {
+  /**
+   * `blue-green` starts each instance's proxy (`ecr-deploy-agent proxy`) beside its agent, as the
+   * installed units do, and deploys with it. Default `recreate`.
+   */
+  readonly strategy?: 'recreate' | 'blue-green'
+  /**
+   * Keep the agents' desired-state job on its default schedule, as an installed agent runs it. Off by
+   * default, so that an end-to-end test never sees a deploy it did not send.
+   */
+  readonly desiredStateJob?: boolean
+}
+
 /**
  * Starts one agent daemon per instance against the real dockerd and registry (credentials from the fake
  * IMDS only), registers each instance with the fake SSM (tags Role=web) and installs our document. Both
@@ -40,15 +54,19 @@ export async function startSimFleet(
   aws: FakeAws,
   ground: Ground,
   specs: readonly SimInstanceSpec[],
+  options: SimFleetOptions = {},
 ): Promise<SimFleet> {
+  const blueGreen = options.strategy === 'blue-green'
   const docker = new Docker({ socketPath: ground.dockerSocket })
   const run = `fleet-${process.pid}-${Date.now().toString(36)}`
   const dir = await mkdtemp(join(tmpdir(), 'sim-fleet-'))
   const repository = `${ground.registryHost}/${ground.images.v1.repository}`
   const network = await docker.createNetwork({ Name: `${run}-net`, Driver: 'bridge' })
   const instances: SimInstance[] = []
+  const proxies: ProxyProcess[] = []
   const stop = async () => {
     for (const instance of instances) instance.agent.child.kill('SIGKILL')
+    await Promise.all(proxies.map((proxy) => proxy.stop()))
     const containers = await docker.listContainers({
       all: true,
       filters: { label: ['ecr-deploy.service=web'] },
@@ -77,6 +95,7 @@ export async function startSimFleet(
           `    repository: ${repository}`,
           `    ports: ["127.0.0.1:${port}:8080"]`,
           `    network: ${run}-net`,
+          ...(blueGreen ? ['    strategy: blue-green'] : []),
           ...(spec.serviceLines ?? []),
           '    stopTimeout: 2',
           '    healthCheck:',
@@ -88,12 +107,15 @@ export async function startSimFleet(
         ].join('\n'),
       )
       const socket = join(home, 'agent.sock')
+      const proxySocket = join(home, 'proxy.sock')
+      if (blueGreen) proxies.push(await startProxy(proxySocket, join(home, 'routes.json')))
       const agent = await startAgent(socket, {
         ...aws.env(),
         HOME: join(home, 'home'),
         ECR_DEPLOY_AGENT_CONFIG: config,
         ECR_DEPLOY_AGENT_STATE_DIR: join(home, 'state'),
-        ECR_DEPLOY_AGENT_CRON_DESIRED_STATE: 'off',
+        ...(blueGreen ? { ECR_DEPLOY_PROXY_SOCKET: proxySocket } : {}),
+        ...(options.desiredStateJob ? {} : { ECR_DEPLOY_AGENT_CRON_DESIRED_STATE: 'off' }),
       })
       instances.push({ id: spec.id, name: spec.name, port, agent })
       aws.ssm.addInstance({
