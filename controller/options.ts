@@ -75,10 +75,14 @@ export function parseTargeting(flags: { targets?: string; instanceIds?: readonly
   throw new UsageError('no target: give --targets tag:Role=web or --instance-ids i-0123456789abcdef0')
 }
 
-/** Region: the flag, then the environment, then the image's own region. */
-export function resolveRegion(flag: string | undefined, env: NodeJS.ProcessEnv, image?: ImageRef): string {
-  const region = flag ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? image?.region
-  if (!region) throw new UsageError('no AWS region: pass --region or set AWS_REGION')
+/**
+ * Region: the flag, then the environment, then `fallback`: the image's own region for a deploy, the AWS
+ * config file's for the other commands (read by the caller, see config-file-region.ts).
+ */
+export function resolveRegion(flag: string | undefined, env: NodeJS.ProcessEnv, fallback?: string): string {
+  const region = flag || env.AWS_REGION || env.AWS_DEFAULT_REGION || fallback
+  if (!region)
+    throw new UsageError('no AWS region: pass --region, set AWS_REGION, or set region in the AWS config file')
   if (!/^[a-z]{2}(?:-[a-z]+)+-\d$/.test(region))
     throw new UsageError(`--region: "${region}" is not an AWS region such as eu-west-1`)
   return region
@@ -99,7 +103,11 @@ export interface FleetFlags {
 
 export type FleetOptions = Omit<DeployOptions, 'image' | 'rollbackOnFailure'>
 
-export function parseFleetFlags(flags: FleetFlags, env: NodeJS.ProcessEnv, image?: ImageRef): FleetOptions {
+export function parseFleetFlags(
+  flags: FleetFlags,
+  env: NodeJS.ProcessEnv,
+  fallbackRegion?: string,
+): FleetOptions {
   const service = assertServiceName(flags.service)
   const targeting = parseTargeting(flags)
   if (!CONCURRENCY.test(flags.maxConcurrency)) {
@@ -129,7 +137,7 @@ export function parseFleetFlags(flags: FleetFlags, env: NodeJS.ProcessEnv, image
     maxErrors: flags.maxErrors,
     timeoutSeconds,
     documentName,
-    region: resolveRegion(flags.region, env, image),
+    region: resolveRegion(flags.region, env, fallbackRegion),
     ...(flags.comment === undefined ? {} : { comment: flags.comment }),
   }
 }
@@ -137,6 +145,6 @@ export function parseFleetFlags(flags: FleetFlags, env: NodeJS.ProcessEnv, image
 export function parseDeployFlags(flags: DeployFlags, env: NodeJS.ProcessEnv): DeployOptions {
   assertServiceName(flags.service)
   const image = parseImageRef(flags.image)
-  const fleet = parseFleetFlags(flags, env, image)
+  const fleet = parseFleetFlags(flags, env, image.region)
   return Object.freeze({ ...fleet, image, rollbackOnFailure: flags.rollbackOnFailure === true })
 }

@@ -31,7 +31,7 @@ interface GlobalOptions {
 }
 
 /** The agent CLI's commands; each action prints through `io` and throws typed errors. */
-function buildProgram(): Command {
+export function buildProgram(): Command {
   const program = new Command('ecr-deploy-agent')
     .description('Deploy, health-check and roll back containers on this instance.')
     .version(AGENT_VERSION)

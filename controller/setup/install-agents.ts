@@ -8,7 +8,7 @@ import {
 import { UsageError } from '../../shared/errors.js'
 
 /** The starter configuration written when an instance has none: the agent runs, managing nothing yet. */
-export const STARTER_CONFIG = `# ecr-deploy-agent: declare the services this instance runs (see the README, "The agent").
+export const STARTER_CONFIG = `# ecr-deploy-agent: declare the services this instance runs (see the README, "agent.yaml").
 services: {}
 `
 

@@ -17,11 +17,12 @@ export async function setupAgents(
   env: NodeJS.ProcessEnv,
   clock: WaitClock,
   print: (line: string) => void,
+  fallbackRegion?: string,
 ): Promise<number> {
   if (flags.document !== undefined) {
     throw new UsageError('--document: setup agents always sends AWS-RunShellScript; leave the flag out')
   }
-  const options = parseFleetFlags({ ...flags, service: 'agent' }, env)
+  const options = parseFleetFlags({ ...flags, service: 'agent' }, env, fallbackRegion)
   const plan = installPlanFrom(flags)
   const result = await installAgents(
     SdkFleetApi.forRegion(options.region),
