@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
+import { codeSpan } from '../../controller/report/markdown-text.js'
 import { type ActionRun, actionCheckout, CI_KEYS, runAction } from '../controller/action/run-action.js'
 import { startFakeOnGround } from '../fixtures/ground-aws.js'
 import { loadGround } from '../ground/ground.js'
@@ -65,7 +66,7 @@ t.test('v1 to every id of a newline-separated instance-ids list; five outputs an
   })
   t.match(run.summary, /^## Deploy web\n/)
   t.match(run.summary, '**3 succeeded, 0 unchanged, 0 failed**')
-  for (const id of ids) t.match(run.summary, `| ${id} | succeeded |`)
+  for (const id of ids) t.match(run.summary, `| ${codeSpan(id, true)} | succeeded |`)
   for (const instance of fleet.instances)
     t.equal(await served(instance.port), 'v1', `${instance.name} serves v1`)
   noSecret(t, run)
@@ -97,7 +98,7 @@ t.test(
     })
     t.match(run.outputs['command-id'], /^[0-9a-f-]{36}$/)
     t.match(run.summary, '**2 succeeded, 0 unchanged, 1 failed**')
-    t.match(run.summary, `### Rolled back to \`${fleet.repository}@${ground.images.v1.digest}\``)
+    t.match(run.summary, `### Rolled back to ${codeSpan(`${fleet.repository}@${ground.images.v1.digest}`)}`)
     for (const instance of fleet.instances)
       t.equal(await served(instance.port), 'v1', `${instance.name} is back on v1`)
     noSecret(t, run)
