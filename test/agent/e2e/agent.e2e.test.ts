@@ -176,10 +176,20 @@ t.test(
   'reload: an invalid file is refused and the old configuration stays; a valid one applies',
   async (t) => {
     const good = await readFile(configFile, 'utf8')
-    await writeFile(configFile, good.replace('stopTimeout: 2', 'stopTimeout: soon'))
+    const before = await webStatus()
+    const servedBefore = await served()
+    // Invalid, and it would add a second service: a refused file must leave neither change in effect.
+    const extra = ['  api:', `    repository: ${repository}`, '']
+    await writeFile(configFile, `${good.replace('stopTimeout: 2', 'stopTimeout: soon')}${extra.join('\n')}`)
+    const refusals = () =>
+      agent
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('reload refused')).length
+    const refusedBefore = refusals()
     agent.child.kill('SIGHUP')
     await eventually('the SIGHUP reload to be refused', 10_000, async () =>
-      agent.output().includes('reload refused') ? true : undefined,
+      refusals() > refusedBefore ? true : undefined,
     )
     const refused = await cli('reload')
     t.equal(refused.code, 2)
@@ -187,7 +197,16 @@ t.test(
       refused.stderr,
       new RegExp(`^error \\[E_CONFIG_INVALID\\]: ${configFile}: services\\.web\\.stopTimeout`),
     )
-    t.equal((await webStatus()).state, 'running', 'the daemon still serves with the old configuration')
+    const all = JSON.parse((await cli('status', '--json')).stdout) as {
+      services: { service: string; state: string; containerId?: string }[]
+    }
+    t.strictSame(
+      all.services.map((s) => [s.service, s.state, s.containerId]),
+      [['web', 'running', before.containerId]],
+      'the daemon still serves the old configuration: one service, the same container, running',
+    )
+    t.equal(await served(), servedBefore, 'and it still answers as before')
+    t.equal(agent.child.exitCode, null, 'the daemon did not exit')
     await writeFile(configFile, good)
     const applied = await cli('reload')
     t.equal(applied.code, 0, applied.stderr)
