@@ -5,6 +5,7 @@ import {
 } from '@aws-sdk/client-ecr'
 import { AwsAuthError, AwsError } from '../../shared/errors.js'
 import type { ImageRef } from '../../shared/image-ref.js'
+import { hideInLogs } from '../../shared/log-secrets.js'
 import type { RegistryCredentials } from '../docker/engine.js'
 import type { RegistryAuth } from './registry-auth.js'
 
@@ -79,12 +80,14 @@ export class EcrRegistryAuth implements RegistryAuth {
     }
     const [data] = output.authorizationData ?? []
     const decoded = Buffer.from(data?.authorizationToken ?? '', 'base64').toString('utf8')
+    const password = decoded.slice(decoded.indexOf(':') + 1)
+    hideInLogs(data?.authorizationToken, password)
     const separator = decoded.indexOf(':')
     if (separator < 0 || !data?.expiresAt) throw new AwsError(`${where} returned no usable token`)
     return {
       credentials: {
         username: decoded.slice(0, separator),
-        password: decoded.slice(separator + 1),
+        password,
         serveraddress: `https://${image.registry}`,
       },
       expiresAt: data.expiresAt.getTime(),

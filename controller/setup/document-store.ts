@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto'
 import {
   CreateDocumentCommand,
+  DescribeDocumentCommand,
   type SSMClient,
   UpdateDocumentCommand,
   UpdateDocumentDefaultVersionCommand,
@@ -49,9 +51,29 @@ export class DocumentStore {
         if (error instanceof Error && error.name === 'DuplicateDocumentContent') return undefined
         throw awsFailure('UpdateDocument', error, name)
       })
-    if (!updated) return { name, version: 'current', action: 'unchanged' }
-    const version = updated.DocumentDescription?.DocumentVersion ?? '$LATEST'
-    // SendCommand runs the default version; a new version does nothing until it is made the default.
+    if (!updated) return this.#sameContent(name, content)
+    return this.#makeDefault(name, updated.DocumentDescription?.DocumentVersion ?? '$LATEST')
+  }
+
+  /**
+   * SSM refuses content that some version already has. If that is the latest version and it is not the
+   * default, an earlier run stopped between the update and the default switch (SendCommand still runs
+   * the old version): finish it. Otherwise there is nothing to do.
+   */
+  async #sameContent(name: string, content: string): Promise<InstalledDocument> {
+    const latest = await this.#client
+      .send(new DescribeDocumentCommand({ Name: name, DocumentVersion: '$LATEST' }))
+      .catch((error: unknown) => {
+        throw awsFailure('DescribeDocument', error, name)
+      })
+    const { DocumentVersion: version, DefaultVersion: current, Hash: hash } = latest.Document ?? {}
+    const ours = hash === createHash('sha256').update(content).digest('hex')
+    if (ours && version !== undefined && version !== current) return this.#makeDefault(name, version)
+    return { name, version: current ?? 'current', action: 'unchanged' }
+  }
+
+  // SendCommand runs the default version; a new version does nothing until it is made the default.
+  async #makeDefault(name: string, version: string): Promise<InstalledDocument> {
     await this.#client
       .send(new UpdateDocumentDefaultVersionCommand({ Name: name, DocumentVersion: version }))
       .catch((error: unknown) => {

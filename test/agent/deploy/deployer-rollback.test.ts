@@ -65,7 +65,6 @@ t.test(
 t.test('a crashing image is rolled back at once, with its log tail', async (t) => {
   const h = await startHarness(t)
   await h.deployer.deploy({ service: 'web', image: h.ground.images.v1.uri })
-  const started = Date.now()
   const error = await failure(h.deployer.deploy({ service: 'web', image: h.ground.images.crash.uri }))
   t.type(error, HealthFailedError)
   t.match(
@@ -73,7 +72,7 @@ t.test('a crashing image is rolled back at once, with its log tail', async (t) =
     /the container (exited with code 3|keeps exiting \(Docker restarted it \d+ time\(s\)\))/,
   )
   t.match(error.message, /crash: exiting on purpose/)
-  t.ok(Date.now() - started < 15_000, `no waiting out the deadline (${Date.now() - started} ms)`)
+  t.notMatch(error.message, /not healthy within/, 'the exit was seen, the deadline not waited out')
   t.strictSame(await get(h.port), { status: 200, body: 'v1' })
   t.strictSame(await onlyContainer(h), [[`ecr-deploy-${h.agentId}-web-r1`, 'running']])
 })

@@ -3,7 +3,6 @@ import { mkdtempSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pino } from 'pino'
 import type { Test } from 'tap'
 import type { ParameterSource } from '../../../agent/config/parameter-source.js'
 import { createDeployer } from '../../../agent/deploy/create-deployer.js'
@@ -15,6 +14,7 @@ import { systemClock } from '../../../agent/health/clock.js'
 import { FileStateStore } from '../../../agent/state/file-state-store.js'
 import { parseConfig } from '../../../shared/agent-config/parse.js'
 import type { AgentConfig } from '../../../shared/agent-config/types.js'
+import { createLogger } from '../../../shared/log.js'
 import { type Ground, loadGround } from '../../ground/ground.js'
 import { freePort } from '../docker/free-port.js'
 import { RecordingDocker } from './recording-docker.js'
@@ -74,7 +74,9 @@ services:
     healthCheck: { http: { path: /health, port: 8080 }, interval: 0.2, timeout: 1, startPeriod: 1, retries: 3 }
 ${extra}`
   const logLines: string[] = []
-  const logger = pino({ level: 'debug' }, { write: (line: string) => logLines.push(line) })
+  // The agent's own logger (its redaction included), at debug level so every line is seen.
+  const logger = createLogger('ecr-deploy-agent', { write: (line: string) => logLines.push(line) })
+  logger.level = 'debug'
   let config: AgentConfig = parseConfig(configYaml(), '/etc/ecr-deploy/agent.yaml', 'unused')
   const deployer = createDeployer({
     config: () => config,

@@ -79,7 +79,14 @@ const agentEnv: Record<string, string> = {
   LOG_LEVEL: 'info',
 }
 
-let agent: AgentProcess = await startAgent(socket, agentEnv)
+// Every daemon this file starts, so the leak check reads the log of each, the ones that pulled included.
+const daemons: AgentProcess[] = []
+async function startDaemon(): Promise<AgentProcess> {
+  const started = await startAgent(socket, agentEnv)
+  daemons.push(started)
+  return started
+}
+let agent: AgentProcess = await startDaemon()
 t.teardown(() => {
   agent.child.kill('SIGKILL')
 })
@@ -137,7 +144,7 @@ t.test('a daemon killed in the middle of a deploy converges when it starts again
   t.equal(await cliExit, 7, 'the CLI reports the daemon went away')
   t.match(progress(), /"code":"E_DAEMON_UNAVAILABLE"/)
 
-  agent = await startAgent(socket, agentEnv)
+  agent = await startDaemon()
   const status = await eventually(
     'the service to run again after reconcile',
     60_000,
@@ -169,10 +176,20 @@ t.test(
   'reload: an invalid file is refused and the old configuration stays; a valid one applies',
   async (t) => {
     const good = await readFile(configFile, 'utf8')
-    await writeFile(configFile, good.replace('stopTimeout: 2', 'stopTimeout: soon'))
+    const before = await webStatus()
+    const servedBefore = await served()
+    // Invalid, and it would add a second service: a refused file must leave neither change in effect.
+    const extra = ['  api:', `    repository: ${repository}`, '']
+    await writeFile(configFile, `${good.replace('stopTimeout: 2', 'stopTimeout: soon')}${extra.join('\n')}`)
+    const refusals = () =>
+      agent
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('reload refused')).length
+    const refusedBefore = refusals()
     agent.child.kill('SIGHUP')
     await eventually('the SIGHUP reload to be refused', 10_000, async () =>
-      agent.output().includes('reload refused') ? true : undefined,
+      refusals() > refusedBefore ? true : undefined,
     )
     const refused = await cli('reload')
     t.equal(refused.code, 2)
@@ -180,7 +197,16 @@ t.test(
       refused.stderr,
       new RegExp(`^error \\[E_CONFIG_INVALID\\]: ${configFile}: services\\.web\\.stopTimeout`),
     )
-    t.equal((await webStatus()).state, 'running', 'the daemon still serves with the old configuration')
+    const all = JSON.parse((await cli('status', '--json')).stdout) as {
+      services: { service: string; state: string; containerId?: string }[]
+    }
+    t.strictSame(
+      all.services.map((s) => [s.service, s.state, s.containerId]),
+      [['web', 'running', before.containerId]],
+      'the daemon still serves the old configuration: one service, the same container, running',
+    )
+    t.equal(await served(), servedBefore, 'and it still answers as before')
+    t.equal(agent.child.exitCode, null, 'the daemon did not exit')
     await writeFile(configFile, good)
     const applied = await cli('reload')
     t.equal(applied.code, 0, applied.stderr)
@@ -232,6 +258,13 @@ t.test('a manual rollback holds the Parameter Store digest until the parameter c
       new PutParameterCommand({ Name: '/ecr-deploy/web', Value: image, Type: 'String', Overwrite: true }),
     )
   const holdFile = join(stateDir, 'holds', 'web.json')
+  const parameterReads = () =>
+    aws.calls.filter(
+      (call) =>
+        call.service === 'ssm' &&
+        /^GetParameters?$/.test(call.operation) &&
+        JSON.stringify(call.input).includes('/ecr-deploy/web'),
+    ).length
   const onHold = () =>
     agent
       .output()
@@ -247,8 +280,11 @@ t.test('a manual rollback holds the Parameter Store digest until the parameter c
   await eventually('the desired-state job to report the hold', 20_000, async () =>
     onHold() > 0 ? true : undefined,
   )
-  // The job runs every second here: several runs pass, none re-deploys v2, and the warning is not repeated.
-  await new Promise((resolve) => setTimeout(resolve, 3000))
+  // Each run of the job reads the parameter: three more reads are three more runs that saw the hold.
+  const readsAtWarning = parameterReads()
+  await eventually('three more runs of the desired-state job', 30_000, async () =>
+    parameterReads() >= readsAtWarning + 3 ? true : undefined,
+  )
   t.equal(await served(), 'v1', 'the rollback stays')
   t.equal(onHold(), 1, 'warned once')
 
@@ -259,20 +295,6 @@ t.test('a manual rollback holds the Parameter Store digest until the parameter c
   await put(pinned('v2'))
   await eventually('the desired-state job to deploy v2 again', 60_000, async () =>
     (await served()) === 'v2' ? true : undefined,
-  )
-})
-
-t.test('no credential was written anywhere: no ~/.docker, no password in HOME or the state', async (t) => {
-  await t.rejects(stat(join(home, '.docker')), { code: 'ENOENT' })
-  for (const file of await filesUnder(dir)) {
-    if (file === configFile) continue
-    const text = await readFile(file, 'utf8').catch(() => '')
-    t.notOk(text.includes(ground.registryPassword), `${file} holds no registry password`)
-  }
-  t.notOk(agent.output().includes(ground.registryPassword), 'the daemon log holds no registry password')
-  t.ok(
-    aws.calls.some((call) => call.service === 'ecr'),
-    'the token came from the fake ECR',
   )
 })
 
@@ -288,6 +310,36 @@ t.test('SIGTERM in the middle of a deploy lets it finish, then the daemon exits 
   t.equal(await served(), 'v1')
   t.equal((await runningContainers()).length, 1, 'the service keeps running without the agent')
 })
+
+t.test(
+  'no credential was written anywhere: no ~/.docker, no secret in HOME, the state or any daemon log',
+  async (t) => {
+    await t.rejects(stat(join(home, '.docker')), { code: 'ENOENT' })
+    for (const file of await filesUnder(dir)) {
+      if (file === configFile) continue
+      const text = await readFile(file, 'utf8').catch(() => '')
+      t.notOk(text.includes(ground.registryPassword), `${file} holds no registry password`)
+    }
+    const token = Buffer.from(`${ground.registryUser}:${ground.registryPassword}`).toString('base64')
+    const secrets = {
+      'registry password': ground.registryPassword,
+      'ECR token': token,
+      ...Object.fromEntries(aws.imds.issuedSecrets.map((secret, i) => [`AWS secret #${i + 1}`, secret])),
+    }
+    t.ok(aws.imds.issuedSecrets.length >= 2, 'the daemons had AWS keys to leak')
+    const pulled = daemons.filter((daemon) => /"phase":"pull"/.test(daemon.output()))
+    t.ok(pulled.includes(daemons[0] as AgentProcess), 'the first daemon, which pulled, is among those read')
+    for (const [index, daemon] of daemons.entries()) {
+      for (const [name, secret] of Object.entries(secrets)) {
+        t.notOk(daemon.output().includes(secret), `daemon #${index + 1}'s log holds no ${name}`)
+      }
+    }
+    t.ok(
+      aws.calls.some((call) => call.service === 'ecr' && call.operation === 'GetAuthorizationToken'),
+      'the token came from the fake ECR',
+    )
+  },
+)
 
 async function filesUnder(root: string): Promise<string[]> {
   const entries = await readdir(root, { recursive: true, withFileTypes: true })

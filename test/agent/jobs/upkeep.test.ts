@@ -1,3 +1,4 @@
+import { schedule } from 'node-cron'
 import t from 'tap'
 import { scheduleJobs } from '../../../agent/jobs/cron.js'
 import { exclusive } from '../../../agent/jobs/exclusive.js'
@@ -5,6 +6,7 @@ import type { JobLog } from '../../../agent/jobs/job-log.js'
 import { DEFAULT_SCHEDULES, schedulesFromEnv } from '../../../agent/jobs/schedules.js'
 import { tokenRefreshJob } from '../../../agent/jobs/token-refresh.js'
 import type { ImageRef } from '../../../shared/image-ref.js'
+import { until } from '../../ground/until.js'
 
 function recordingLog() {
   const entries: { level: string; fields: object; message: string }[] = []
@@ -106,12 +108,23 @@ t.test('node-cron runs scheduled jobs, leaves "off" ones alone, and stops', asyn
       'token-refresh': job('token-refresh'),
     },
   )
-  await new Promise((resolve) => setTimeout(resolve, 2200))
+  await until('both every-second jobs to run', () =>
+    runs.reconcile > 0 && runs['desired-state'] > 0 ? true : undefined,
+  )
   await scheduled.stop()
   const seen = { ...runs }
-  t.ok(seen.reconcile >= 1 && seen['desired-state'] >= 1, `every-second jobs ran: ${JSON.stringify(seen)}`)
   t.equal(seen.prune, 0)
   t.equal(seen['token-refresh'], 0)
-  await new Promise((resolve) => setTimeout(resolve, 1200))
+  // A witness on the same every-second schedule: once it has fired twice after stop(), a tick at which
+  // the stopped jobs would have run has certainly passed.
+  let ticks = 0
+  await new Promise<void>((resolve) => {
+    const witness = schedule(every, async () => {
+      ticks += 1
+      if (ticks < 2) return
+      await witness.destroy()
+      resolve()
+    })
+  })
   t.strictSame(runs, seen, 'nothing runs after stop()')
 })

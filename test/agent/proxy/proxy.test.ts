@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { ProxyClient } from '../../../agent/proxy/proxy-client.js'
 import { ProxyError } from '../../../shared/errors.js'
+import { until } from '../../ground/until.js'
 import { freePort } from '../docker/free-port.js'
 import { startProxy } from './proxy-process.js'
 
@@ -68,8 +69,11 @@ t.test(
     })
     before.socket.end()
     after.socket.end()
-    await new Promise((resolve) => setTimeout(resolve, 100))
-    t.strictSame((await client.status()).connections, {}, 'closed connections are no longer counted')
+    const drained = await until('closed connections to leave the count', async () => {
+      const { connections } = await client.status()
+      return Object.keys(connections).length === 0 ? connections : undefined
+    })
+    t.strictSame(drained, {}, 'closed connections are no longer counted')
     t.match(JSON.parse(readFileSync(stateFile, 'utf8')), {
       generation: 2,
       routes: [{ name: 'web/8080', listen, upstream: { host: '127.0.0.1', port: green }, generation: 2 }],

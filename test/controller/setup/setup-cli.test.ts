@@ -24,7 +24,7 @@ t.test('setup document installs the document once, then reports it unchanged', a
   t.equal(first.code, 0, first.stderr)
   t.equal(first.stdout, 'created document ecr-ssm-deploy (version 1)\n')
   const again = await cli('setup', 'document', '--region', ground.region)
-  t.equal(again.stdout, 'unchanged document ecr-ssm-deploy (version current)\n')
+  t.equal(again.stdout, 'unchanged document ecr-ssm-deploy (version 1)\n')
   const described = await ssm.send(new DescribeDocumentCommand({ Name: 'ecr-ssm-deploy' }))
   t.strictSame(described.Document?.Parameters?.map((p) => p.Name).sort(), [
     'action',

@@ -126,3 +126,43 @@ t.test('the CLI shows service errors by their __type (exit 254)', async (t) => {
   t.equal(failure?.code, 254)
   t.match(failure?.stderr, /\(ParameterNotFound\)/)
 })
+
+t.test('the real AWS CLI v2 accepts the fake document update answers', async (t) => {
+  const { ssm, aws } = await fakeWithSsm(t)
+  const cli = (await awsCli(t, aws.endpoint)).json
+  await ssm.send(new CreateDocumentCommand({ Name: 'cli-doc', Content: shellDocument(['echo one']) }))
+  const updated = await cli(
+    'ssm',
+    'update-document',
+    '--name',
+    'cli-doc',
+    '--document-version',
+    '$LATEST',
+    '--content',
+    shellDocument(['echo two']),
+  )
+  t.match(updated.DocumentDescription, { Name: 'cli-doc', DocumentVersion: '2', DefaultVersion: '1' })
+  const moved = await cli(
+    'ssm',
+    'update-document-default-version',
+    '--name',
+    'cli-doc',
+    '--document-version',
+    '2',
+  )
+  t.match(moved.Description, { Name: 'cli-doc', DefaultVersion: '2' })
+  const described = await cli(
+    'ssm',
+    'describe-document',
+    '--name',
+    'cli-doc',
+    '--document-version',
+    '$LATEST',
+  )
+  t.match(described.Document, {
+    DocumentVersion: '2',
+    LatestVersion: '2',
+    DefaultVersion: '2',
+    HashType: 'Sha256',
+  })
+})

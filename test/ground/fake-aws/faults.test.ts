@@ -1,6 +1,7 @@
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr'
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import t from 'tap'
+import { Faults } from './faults.js'
 import { fakeWithSsm, testKeys } from './test-clients.js'
 
 t.test('a throttled operation is retried by the SDK and then succeeds', async (t) => {
@@ -52,13 +53,38 @@ t.test('fail: an injected error type and status, for a number of calls', async (
   )
 })
 
-t.test('delay holds the answer back', async (t) => {
+t.test('delay holds the answer back until its sleep is over', async (t) => {
+  const slept: number[] = []
+  let wake: () => void = () => {}
+  const faults = new Faults(
+    (ms) =>
+      new Promise<void>((resolve) => {
+        slept.push(ms)
+        wake = resolve
+      }),
+  )
+  faults.delay('GetParameter', 300)
+  let answered = false
+  const before = faults.before('GetParameter').then(() => {
+    answered = true
+  })
+  await faults.before('PutParameter')
+  t.strictSame(slept, [300], 'only the delayed operation sleeps, for the delay asked')
+  t.equal(answered, false, 'held back while the sleep lasts')
+  wake()
+  await before
+  t.equal(answered, true)
+  faults.clear()
+  await faults.before('GetParameter')
+  t.strictSame(slept, [300], 'cleared: no more sleeping')
+})
+
+t.test('a delayed operation still answers over the wire', async (t) => {
   const { aws, ssm } = await fakeWithSsm(t)
   await ssm.send(new PutParameterCommand({ Name: '/p', Value: 'v', Type: 'String' }))
-  aws.faults.delay('GetParameter', 300)
-  const started = Date.now()
-  await ssm.send(new GetParameterCommand({ Name: '/p' }))
-  t.ok(Date.now() - started >= 290, 'took at least the delay')
+  aws.faults.delay('GetParameter', 50)
+  const out = await ssm.send(new GetParameterCommand({ Name: '/p' }))
+  t.equal(out.Parameter?.Value, 'v')
 })
 
 function fakeSsmNoRetry(endpoint: string): SSMClient {

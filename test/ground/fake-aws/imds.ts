@@ -19,6 +19,8 @@ export interface ImdsControls {
   readonly availabilityZone: string
   /** Access key ids handed out so far, oldest first; the last one is current. */
   readonly issuedKeys: readonly string[]
+  /** The secret access keys and session tokens handed out so far, for tests that look for leaks. */
+  readonly issuedSecrets: readonly string[]
   /** Makes the current credentials expire now, so the next fetch gets new keys. */
   expireCredentials(): void
 }
@@ -43,6 +45,7 @@ interface Reply {
 export function createImds(options: ImdsOptions) {
   const tokens = new Map<string, number>()
   const issuedKeys: string[] = []
+  const issuedSecrets: string[] = []
   const availabilityZone = `${options.region}a`
   let current: RoleCredentials | undefined
 
@@ -57,6 +60,7 @@ export function createImds(options: ImdsOptions) {
         expiresAt: issuedAt + options.credentialLifetimeMs,
       }
       issuedKeys.push(current.accessKeyId)
+      issuedSecrets.push(current.secretAccessKey, current.token)
     }
     return current
   }
@@ -121,6 +125,7 @@ export function createImds(options: ImdsOptions) {
     instanceId: options.instanceId,
     availabilityZone,
     issuedKeys,
+    issuedSecrets,
     expireCredentials() {
       if (current !== undefined) current.expiresAt = options.now()
     },

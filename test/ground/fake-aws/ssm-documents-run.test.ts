@@ -1,3 +1,7 @@
+import { readFileSync } from 'node:fs'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
 import {
   CancelCommandCommand,
   CreateDocumentCommand,
@@ -8,6 +12,7 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm'
 import t from 'tap'
+import { until } from '../until.js'
 import { startFakeAws } from './index.js'
 import { fakeWithSsm, shellDocument, testKeys } from './test-clients.js'
 
@@ -70,9 +75,13 @@ t.test(
 )
 
 t.test('CancelCommand stops running scripts and unstarted invocations', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'fake-ssm-cancel-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
   const { aws, ssm } = await fakeWithSsm(t)
-  await ssm.send(new CreateDocumentCommand({ Name: 'sleepy', Content: shellDocument(['sleep 20']) }))
-  aws.ssm.addInstance({ id: A })
+  // Left alone, the script would print "finished" after its sleep; killed, it prints nothing.
+  const script = ['echo $$ > "$LOG/pid.tmp"', 'mv "$LOG/pid.tmp" "$LOG/pid"', 'sleep 5', 'echo finished']
+  await ssm.send(new CreateDocumentCommand({ Name: 'sleepy', Content: shellDocument(script) }))
+  aws.ssm.addInstance({ id: A, env: { LOG: dir } })
   aws.ssm.addInstance({ id: 'i-0000000000000000b' })
   const sent = await ssm.send(
     new SendCommandCommand({
@@ -82,24 +91,38 @@ t.test('CancelCommand stops running scripts and unstarted invocations', async (t
     }),
   )
   const CommandId = sent.Command?.CommandId ?? ''
-  await new Promise((resolve) => setTimeout(resolve, 200))
-  const started = Date.now()
+  const pid = await until('the script to start', () =>
+    readFile(path.join(dir, 'pid'), 'utf8').then(Number, () => undefined),
+  )
   await ssm.send(new CancelCommandCommand({ CommandId }))
   await aws.ssm.settled()
-  t.ok(Date.now() - started < 3000, 'the sleeping script was killed')
+  t.equal(processState(pid), 'gone', 'the sleeping script was killed')
   const command = await ssm.send(new ListCommandsCommand({ CommandId }))
   t.match(command.Commands?.[0], { Status: 'Cancelled', StatusDetails: 'Cancelled', CompletedCount: 2 })
   const inv = await ssm.send(new GetCommandInvocationCommand({ CommandId, InstanceId: A }))
   t.match(inv, { Status: 'Cancelled', StatusDetails: 'Cancelled' })
+  t.equal(inv.StandardOutputContent, '', 'the script never reached its last line')
 })
 
 t.test('close() does not wait for the delivery timeout of offline instances', async (t) => {
-  const aws = await startFakeAws()
+  // Long enough that the invocation is still Delayed when close() is called, short enough that a close()
+  // that waited would end it Delivery Timed Out instead of Cancelled.
+  const aws = await startFakeAws({ ssm: { deliveryTimeoutMs: 2000 } })
   const ssm = new SSMClient({ endpoint: aws.endpoint, region: 'us-east-1', credentials: testKeys() })
   aws.ssm.addInstance({ id: A, online: false })
   await ssm.send(new CreateDocumentCommand({ Name: 'echo-doc', Content: shellDocument(['echo hi']) }))
-  await ssm.send(new SendCommandCommand({ DocumentName: 'echo-doc', InstanceIds: [A] }))
-  const started = Date.now()
+  const sent = await ssm.send(new SendCommandCommand({ DocumentName: 'echo-doc', InstanceIds: [A] }))
   await aws.close()
-  t.ok(Date.now() - started < 2000, 'closed promptly')
+  const command = aws.ssm.command(sent.Command?.CommandId ?? '')
+  t.match(command?.invocations, [{ instanceId: A, status: 'Cancelled', statusDetails: 'Cancelled' }])
 })
+
+/** 'gone' once no process has this id; a zombie (killed, waiting for a reaper) counts as gone too. */
+function processState(pid: number): string {
+  try {
+    const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.charAt(0)
+    return state === 'Z' ? 'gone' : `alive (${state})`
+  } catch {
+    return 'gone'
+  }
+}

@@ -13,7 +13,9 @@ import { DIGEST_2, FakeDeployer, IMAGE_REPO } from '../api/fake-deployer.js'
 /*
  * The agent CLI as SSM Run Command runs it: a document calls `ecr-deploy-agent deploy ... --wait`, and the
  * controller reads the last line of what SSM kept (the first 24,000 characters of stdout). A chatty deploy
- * and a long failure message must not push the JSON result line out of that window.
+ * and a long failure message must not push the JSON result line out of that window. The daemon behind the
+ * socket is a fake deployer (the output window is the CLI's business); the real daemon end to end through
+ * SSM is test/e2e/fleet.e2e.test.ts.
  */
 
 const INSTANCE = 'i-0000000000000a9e1'
