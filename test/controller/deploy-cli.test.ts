@@ -201,3 +201,45 @@ t.test('the document itself refuses an image that is not digest-pinned ECR', asy
   await t.rejects(attempt, { name: 'InvalidParameters' })
   t.strictSame(await f.stub.calls(), [])
 })
+
+t.test('more than 50 instance ids: two commands, waited on together, every instance reported', async (t) => {
+  const ids = Array.from({ length: 60 }, (_, i) => `i-${(0xa00 + i).toString(16).padStart(17, '0')}`)
+  const unhealthy = ids[55] ?? ''
+  const f = await fleet(t, Object.fromEntries(ids.map((id) => [id, id === unhealthy ? 'unhealthy' : 'ok'])))
+  const result = await cli(f, [
+    'deploy',
+    '--service',
+    'web',
+    '--image',
+    v1.uri,
+    '--instance-ids',
+    ...ids,
+    '--max-errors',
+    '1',
+    '--timeout',
+    '60',
+    '--json',
+  ])
+  t.equal(result.code, 10, result.stderr)
+  const sent = f.aws.calls.filter((c) => c.operation === 'SendCommand')
+  t.strictSame(
+    sent.map((c) => c.input.InstanceIds),
+    [ids.slice(0, 50), ids.slice(50)],
+    'SendCommand takes 50 ids at most: 50, then 10',
+  )
+  const { deploy: report } = JSON.parse(result.stdout) as {
+    deploy: { commandIds: string[]; outcomes: Array<{ instanceId: string; result: string }> }
+  }
+  t.equal(new Set(report.commandIds).size, 2, 'both commands are in the report')
+  t.strictSame(
+    report.outcomes.map((o) => o.instanceId).sort(),
+    [...ids].sort(),
+    'one outcome per instance, from both commands',
+  )
+  t.strictSame(
+    report.outcomes.filter((o) => o.result !== 'succeeded').map((o) => [o.instanceId, o.result]),
+    [[unhealthy, 'failed']],
+    'the failure in the second command is reported, the 59 others succeeded',
+  )
+  t.equal((await f.stub.calls()).length, 60, 'the agent ran on every instance')
+})
