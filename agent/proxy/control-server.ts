@@ -1,8 +1,11 @@
 import { chmod, mkdir, rm } from 'node:fs/promises'
-import { createServer, type Server, type Socket } from 'node:net'
+import { connect, createServer, type Server, type Socket } from 'node:net'
+import { networkInterfaces } from 'node:os'
 import { dirname } from 'node:path'
+import { UsageError } from '../../shared/errors.js'
 import type { Forwarder } from './forwarder.js'
 import { type ProxyState, parseAddress, parseRouteName, type Route } from './routes.js'
+import { upstreamRefusal } from './upstream-policy.js'
 
 /**
  * The control channel: a root-only unix socket, one JSON request line per connection, one JSON
@@ -21,6 +24,7 @@ export interface ControlDeps {
 
 export async function listenControl(socketPath: string, deps: ControlDeps): Promise<Server> {
   await mkdir(dirname(socketPath), { recursive: true, mode: 0o700 })
+  await assertNoOtherProxy(socketPath)
   await rm(socketPath, { force: true })
   // Half-open: the client ends its side after the request and still reads the answer.
   // Changes are applied one at a time, so two requests cannot interleave their saves.
@@ -75,7 +79,32 @@ async function apply(request: Record<string, unknown>, deps: ControlDeps): Promi
     upstream: parseAddress(request.upstream, 'upstream'),
     generation,
   }
+  const refusal = upstreamRefusal(route.upstream.host, networkInterfaces())
+  if (refusal !== undefined) throw new Error(refusal)
   await deps.forwarder.set(route)
   await deps.save({ generation, routes: [...state.routes.filter((r) => r.name !== name), route] })
   return { ok: true, generation }
+}
+
+/**
+ * A socket file may be a dead proxy's, or a live one's: removing a live one would take its ports and
+ * routes over. Exit 2, so that systemd does not restart into the same refusal.
+ */
+export async function assertNoOtherProxy(socketPath: string): Promise<void> {
+  if (await answers(socketPath)) {
+    throw new UsageError(
+      `another proxy is running on ${socketPath}; stop it first (systemctl stop ecr-deploy-proxy)`,
+    )
+  }
+}
+
+function answers(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ path: socketPath })
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
+  })
 }

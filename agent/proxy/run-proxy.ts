@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { createLogger } from '../../shared/log.js'
 import { writeFileAtomic } from '../state/atomic-file.js'
-import { listenControl } from './control-server.js'
+import { assertNoOtherProxy, listenControl } from './control-server.js'
 import { Forwarder } from './forwarder.js'
 import {
   DEFAULT_PROXY_SOCKET,
@@ -37,6 +37,9 @@ export async function runProxy(args: readonly string[], name: string): Promise<v
   const logger = createLogger('ecr-deploy-proxy')
   const socketPath = process.env.ECR_DEPLOY_PROXY_SOCKET ?? DEFAULT_PROXY_SOCKET
   const stateFile = process.env.ECR_DEPLOY_PROXY_STATE ?? DEFAULT_PROXY_STATE
+  await assertNoOtherProxy(socketPath)
+  // Routes on disk were checked by this proxy before it saved them (upstreamRefusal), and Docker's bridges
+  // may not be up yet at boot, so they are not checked again here.
   let state = await readState(stateFile)
   const forwarder = new Forwarder()
   for (const route of state.routes) {

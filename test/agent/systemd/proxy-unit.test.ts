@@ -50,3 +50,16 @@ t.test(
     t.end()
   },
 )
+
+t.test(
+  'the proxy runs as a user of its own, binds low ports only, cannot reach IMDS and does not restart-loop',
+  (t) => {
+    t.match(TEXT, /^DynamicUser=yes$/m, 'not root')
+    t.match(TEXT, /^AmbientCapabilities=CAP_NET_BIND_SERVICE$/m, 'may bind ports below 1024')
+    t.match(TEXT, /^CapabilityBoundingSet=CAP_NET_BIND_SERVICE$/m, 'and nothing else')
+    t.match(TEXT, /^IPAddressDeny=169\.254\.169\.254 fd00:ec2::254$/m, 'IMDS, IPv4 and IPv6, is denied')
+    t.match(TEXT, /^RestartPreventExitStatus=2$/m, 'a second proxy refused with exit 2 is not restarted')
+    t.notMatch(TEXT, /^User=root$/m)
+    t.end()
+  },
+)
