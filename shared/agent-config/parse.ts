@@ -14,7 +14,14 @@ export function parseConfig(text: string, file: string, hostname: string): Agent
   const document = parseDocument(text, { prettyErrors: false })
   const [yamlError] = document.errors
   if (yamlError) throw new ConfigError(`${file}: invalid YAML: ${yamlError.message}`)
-  const result = agentFileSchema.safeParse(document.toJS() ?? {}, { reportInput: true })
+  let data: unknown
+  try {
+    data = document.toJS()
+  } catch (error) {
+    // The yaml library refuses alias bombs (and other unresolvable documents) here.
+    throw new ConfigError(`${file}: invalid YAML: ${(error as Error).message}`)
+  }
+  const result = agentFileSchema.safeParse(data ?? {}, { reportInput: true })
   if (!result.success) {
     throw new ConfigError(result.error.issues.map((issue) => `${file}: ${describeIssue(issue)}`).join('\n'))
   }

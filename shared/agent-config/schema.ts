@@ -1,3 +1,4 @@
+import { isIPv4 } from 'node:net'
 import { z } from 'zod'
 import { parseImageRef } from '../image-ref.js'
 import { SERVICE_NAME_PATTERN } from '../service-name.js'
@@ -15,7 +16,17 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 const UNITS: Record<string, number> = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }
 
 const portNumber = z.number().int().min(1).max(65535)
-const seconds = z.number().positive()
+/** Docker refuses a memory limit below 6 MiB. */
+const MIN_MEMORY_BYTES = 6 * 1024 ** 2
+/** Object keys that a service name must not be, whatever the pattern allows. */
+const RESERVED_NAMES = ['constructor', 'prototype', '__proto__']
+
+/** A bounded number, refused with one message naming the range. */
+function between(min: number, max: number, unit = '', integer = false) {
+  const error = `expected between ${min} and ${max}${unit}`
+  const base = integer ? z.number({ error }).int({ error }) : z.number({ error })
+  return base.min(min, { error }).max(max, { error })
+}
 const envName = z
   .string()
   .regex(ENV_NAME, { error: 'expected an environment variable name such as APP_MODE' })
@@ -25,6 +36,14 @@ const portSchema = z
   .regex(PORT, { error: 'expected "host:container" such as "8080:80"' })
   .transform((text, ctx) => {
     const [, hostIp, host = '', container = ''] = PORT.exec(text) ?? []
+    if (hostIp !== undefined && !isIPv4(hostIp)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'expected a valid IPv4 address before the host port',
+        input: text,
+      })
+      return z.NEVER
+    }
     const hostPort = Number(host)
     const containerPort = Number(container)
     if (hostPort < 1 || hostPort > 65535 || containerPort < 1 || containerPort > 65535) {
@@ -47,10 +66,14 @@ const memorySchema = z
   .union([z.number().int().positive(), z.string().regex(MEMORY, { error: MEMORY_EXPECTED })], {
     error: MEMORY_EXPECTED,
   })
-  .transform((value) => {
-    if (typeof value === 'number') return value
-    const [, amount = '0', unit = 'b'] = MEMORY.exec(value) ?? []
-    return Number(amount) * (UNITS[unit.toLowerCase()] ?? 1)
+  .transform((value, ctx) => {
+    const [, amount = '0', unit = 'b'] = typeof value === 'number' ? [] : (MEMORY.exec(value) ?? [])
+    const bytes = typeof value === 'number' ? value : Number(amount) * (UNITS[unit.toLowerCase()] ?? 1)
+    if (bytes < MIN_MEMORY_BYTES) {
+      ctx.addIssue({ code: 'custom', message: "expected at least 6 MiB (Docker's minimum)", input: value })
+      return z.NEVER
+    }
+    return bytes
   })
 
 const repositorySchema = z.string().refine(
@@ -72,17 +95,19 @@ const probeSchema = z
   .strictObject({
     http: z
       .strictObject({
-        path: z.string().startsWith('/', { error: 'expected a path starting with "/"' }),
+        path: z.string().regex(/^\/[^\s\p{Cc}]*$/u, {
+          error: 'expected a URL path such as /health (no spaces or control characters)',
+        }),
         port: portNumber,
         expectedStatus: z.number().int().min(100).max(599).default(200),
       })
       .optional(),
     tcp: z.strictObject({ port: portNumber }).optional(),
     docker: z.strictObject({}).optional(),
-    interval: seconds.default(2),
-    timeout: seconds.default(2),
-    startPeriod: z.number().min(0).default(5),
-    retries: z.number().int().min(1).default(3),
+    interval: between(0.1, 3600, ' seconds').default(2),
+    timeout: between(0.1, 300, ' seconds').default(2),
+    startPeriod: between(0, 3600, ' seconds').default(5),
+    retries: between(1, 100, '', true).default(3),
   })
   .refine((check) => [check.http, check.tcp, check.docker].filter(Boolean).length === 1, {
     error: 'expected exactly one of http, tcp or docker',
@@ -94,7 +119,7 @@ const serviceSchema = z.strictObject({
     .enum(['recreate', 'blue-green'], { error: 'expected "recreate" or "blue-green"' })
     .default('recreate'),
   /** blue-green: how long connections to the old release may take to finish before it is stopped. */
-  drainTimeout: z.number().min(0).default(30),
+  drainTimeout: between(0, 3600, ' seconds').default(30),
   ports: z.array(portSchema).default([]),
   env: z.record(envName, z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
   envFromParameters: z.record(envName, z.string().min(1)).default({}),
@@ -108,10 +133,14 @@ const serviceSchema = z.strictObject({
     .default('unless-stopped'),
   labels: z.record(z.string(), z.string()).default({}),
   memory: memorySchema.optional(),
-  cpus: z.number().positive().optional(),
+  cpus: z
+    .number({ error: 'expected a number above 0' })
+    .positive({ error: 'expected a number above 0' })
+    .optional(),
   network: z.string().min(1).optional(),
   init: z.boolean().default(true),
-  stopTimeout: z.number().int().min(0).default(10),
+  // Inside the daemon's 120 s stop grace, so that a deploy under way can finish its stop.
+  stopTimeout: between(0, 100, ' seconds', true).default(10),
   keepImages: z.number().int().min(2).default(3),
   healthCheck: probeSchema.optional(),
 })
@@ -125,18 +154,47 @@ const checkedServiceSchema = serviceSchema.refine(
   },
 )
 
-export const agentFileSchema = z.strictObject({
-  agentId: z
-    .string()
-    .regex(AGENT_ID_PATTERN, { error: 'expected 1 to 63 lowercase letters, digits, "." or "-"' })
-    .optional(),
-  services: z.record(
-    z.string().regex(new RegExp(SERVICE_NAME_PATTERN), {
-      error: 'expected a service name of lowercase letters, digits and "-"',
-    }),
-    checkedServiceSchema,
-  ),
-})
+export const agentFileSchema = z
+  .strictObject({
+    agentId: z
+      .string()
+      .regex(AGENT_ID_PATTERN, { error: 'expected 1 to 63 lowercase letters, digits, "." or "-"' })
+      .optional(),
+    services: z.record(
+      z
+        .string()
+        .regex(new RegExp(SERVICE_NAME_PATTERN), {
+          error: 'expected a service name of lowercase letters, digits and "-"',
+        })
+        .refine((name) => !RESERVED_NAMES.includes(name), {
+          error: 'expected a service name other than "constructor", "prototype" or "__proto__"',
+        }),
+      checkedServiceSchema,
+    ),
+  })
+  .superRefine((file, ctx) => {
+    // Two services on one host port would fight over it at every deploy; only one can ever bind it.
+    const taken: { host: string; port: number; where: string }[] = []
+    for (const [name, service] of Object.entries(file.services)) {
+      for (const [index, port] of service.ports.entries()) {
+        const host = port.hostIp ?? '0.0.0.0'
+        const clash = taken.find(
+          (other) =>
+            other.port === port.hostPort &&
+            (other.host === host || other.host === '0.0.0.0' || host === '0.0.0.0'),
+        )
+        if (clash) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['services', name, 'ports', index],
+            message: `expected a host port no other service binds (${clash.where} binds ${clash.host}:${clash.port})`,
+            input: `${host}:${port.hostPort}`,
+          })
+        }
+        taken.push({ host, port: port.hostPort, where: `services.${name}.ports[${index}]` })
+      }
+    }
+  })
 
 export type AgentFile = z.output<typeof agentFileSchema>
 export type ServiceFile = z.output<typeof serviceSchema>

@@ -1,0 +1,116 @@
+import t from 'tap'
+import { parseConfig } from '../../shared/agent-config/parse.js'
+import { ConfigError } from '../../shared/errors.js'
+
+/*
+ * Bounds on the agent's configuration: each refusal names the file, the key path, what was expected and
+ * what was found, and is a ConfigError (exit 2: systemd does not restart into it).
+ */
+
+const FILE = '/etc/ecr-deploy/agent.yaml'
+const REPO = '123456789012.dkr.ecr.us-east-1.amazonaws.com/web'
+
+function refusal(text: string): string {
+  try {
+    parseConfig(text, FILE, 'host')
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message
+    throw error
+  }
+  throw new Error('expected a ConfigError')
+}
+
+const service = (...lines: string[]) =>
+  `services:\n  web:\n    repository: ${REPO}\n${lines.map((l) => `    ${l}`).join('\n')}\n`
+
+t.test('memory below Docker minimum, cpus of zero', async (t) => {
+  t.equal(
+    refusal(service('memory: 4m')),
+    `${FILE}: services.web.memory: expected at least 6 MiB (Docker's minimum), found "4m"`,
+  )
+  t.equal(refusal(service('cpus: 0')), `${FILE}: services.web.cpus: expected a number above 0, found 0`)
+})
+
+t.test('host addresses must be IP addresses', async (t) => {
+  t.equal(
+    refusal(service('ports: ["999.1.1.1:80:8080"]')),
+    `${FILE}: services.web.ports[0]: expected a valid IPv4 address before the host port, found "999.1.1.1:80:8080"`,
+  )
+})
+
+t.test('one host port per address across all services', async (t) => {
+  const text = [
+    'services:',
+    '  web:',
+    `    repository: ${REPO}`,
+    '    ports: ["80:8080"]',
+    '  api:',
+    `    repository: ${REPO}`,
+    '    ports: ["127.0.0.1:80:9000"]',
+    '',
+  ].join('\n')
+  t.equal(
+    refusal(text),
+    `${FILE}: services.api.ports[0]: expected a host port no other service binds (services.web.ports[0] binds 0.0.0.0:80), found "127.0.0.1:80"`,
+  )
+  const apart = text.replace('127.0.0.1:80:9000', '81:9000')
+  t.doesNotThrow(() => parseConfig(apart, FILE, 'host'))
+  const twoAddresses = text.replace('"80:8080"', '"127.0.0.2:80:8080"')
+  t.doesNotThrow(() => parseConfig(twoAddresses, FILE, 'host'), 'the same port on two addresses is fine')
+})
+
+t.test('a health path that is a path', async (t) => {
+  t.equal(
+    refusal(service('healthCheck:', '  http: { path: "/he alth", port: 8080 }')),
+    `${FILE}: services.web.healthCheck.http.path: expected a URL path such as /health (no spaces or control characters), found "/he alth"`,
+  )
+})
+
+t.test('timings within sane limits', async (t) => {
+  t.equal(
+    refusal(service('healthCheck:', '  tcp: { port: 8080 }', '  interval: 0.01')),
+    `${FILE}: services.web.healthCheck.interval: expected between 0.1 and 3600 seconds, found 0.01`,
+  )
+  t.equal(
+    refusal(service('healthCheck:', '  tcp: { port: 8080 }', '  timeout: 900')),
+    `${FILE}: services.web.healthCheck.timeout: expected between 0.1 and 300 seconds, found 900`,
+  )
+  t.equal(
+    refusal(service('healthCheck:', '  tcp: { port: 8080 }', '  retries: 1000')),
+    `${FILE}: services.web.healthCheck.retries: expected between 1 and 100, found 1000`,
+  )
+  t.equal(
+    refusal(service('healthCheck:', '  tcp: { port: 8080 }', '  startPeriod: 7200')),
+    `${FILE}: services.web.healthCheck.startPeriod: expected between 0 and 3600 seconds, found 7200`,
+  )
+  t.equal(
+    refusal(service('stopTimeout: 3600')),
+    `${FILE}: services.web.stopTimeout: expected between 0 and 100 seconds, found 3600`,
+  )
+  t.equal(
+    refusal(service('drainTimeout: 86400')),
+    `${FILE}: services.web.drainTimeout: expected between 0 and 3600 seconds, found 86400`,
+  )
+})
+
+t.test('service names that are object keys are refused', async (t) => {
+  for (const name of ['constructor', 'prototype']) {
+    t.equal(
+      refusal(`services:\n  ${name}:\n    repository: ${REPO}\n`),
+      `${FILE}: services.${name}: expected a service name other than "constructor", "prototype" or "__proto__", found "${name}"`,
+    )
+  }
+})
+
+t.test('a YAML alias bomb is a configuration error, not a crash', async (t) => {
+  const bomb = [
+    'a: &a ["x","x","x","x","x","x","x","x","x","x"]',
+    'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]',
+    'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]',
+    'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]',
+    'e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]',
+    'services: {}',
+    '',
+  ].join('\n')
+  t.match(refusal(bomb), new RegExp(`^${FILE}: invalid YAML: .*alias`, 'i'))
+})
