@@ -8,6 +8,7 @@
  *    copy of the pinned official Node binary (scripts/fetch-node.sh).
  * 3. Each executable is packed with both systemd units and the commented sample configuration into
  *    dist/release/ecr-deploy-agent-<version>-linux-<arch>.tar.gz, reproducibly, with SHA256SUMS beside.
+ * 4. The controller CLI joins the release as one script, ecr-deploy-<version>.mjs, in the same SHA256SUMS.
  *
  * `--arch x64|arm64|host` builds one architecture (the demo builds the host's); the default is both.
  */
@@ -17,6 +18,7 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
+import { writeControllerBundle } from './controller-bundle.js'
 import { foreignRunner } from './foreign-runner.js'
 
 type Arch = 'x64' | 'arm64'
@@ -159,4 +161,8 @@ for (const arch of arches) {
     `${name}${codeCache ? '' : ` (no code cache: this machine cannot run linux-${arch})`}\n`,
   )
 }
+// The controller CLI travels with the same release and the same SHA256SUMS.
+const controller = await writeControllerBundle(OUT, version)
+sums.push(`${sha256(controller)}  ${controller.slice(OUT.length + 1)}`)
+process.stdout.write(`${controller.slice(OUT.length + 1)}\n`)
 writeFileSync(join(OUT, 'SHA256SUMS'), `${sums.join('\n')}\n`)

@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises'
+import { chmod, copyFile, mkdtemp, readdir, readFile, rm, stat, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
+import { controllerBundleName } from '../../scripts/controller-bundle.js'
 import { foreignRunner } from '../../scripts/foreign-runner.js'
 import { AGENT_ARCHES, artefactName, artefactStem } from '../../shared/agent-artefact.js'
 import { parseConfig } from '../../shared/agent-config/parse.js'
@@ -13,17 +14,20 @@ import { agentExecutable, RELEASE_DIR } from '../support/agent-executable.js'
 
 const run = promisify(execFile)
 
-t.test('both tarballs are built, and SHA256SUMS names each with its digest', async (t) => {
-  const sums = (await readFile(join(RELEASE_DIR, 'SHA256SUMS'), 'utf8')).trim().split('\n')
-  t.equal(sums.length, AGENT_ARCHES.length)
-  for (const arch of AGENT_ARCHES) {
-    const name = artefactName(VERSION, arch)
-    const digest = createHash('sha256')
-      .update(await readFile(join(RELEASE_DIR, name)))
-      .digest('hex')
-    t.ok(sums.includes(`${digest}  ${name}`), `${name} is in SHA256SUMS with its own digest`)
-  }
-})
+t.test(
+  'both tarballs and the controller script are built, and SHA256SUMS names each with its digest',
+  async (t) => {
+    const sums = (await readFile(join(RELEASE_DIR, 'SHA256SUMS'), 'utf8')).trim().split('\n')
+    const names = [...AGENT_ARCHES.map((arch) => artefactName(VERSION, arch)), controllerBundleName(VERSION)]
+    t.equal(sums.length, names.length)
+    for (const name of names) {
+      const digest = createHash('sha256')
+        .update(await readFile(join(RELEASE_DIR, name)))
+        .digest('hex')
+      t.ok(sums.includes(`${digest}  ${name}`), `${name} is in SHA256SUMS with its own digest`)
+    }
+  },
+)
 
 t.test('a tarball holds the executable, both units and the sample configuration, nothing else', async (t) => {
   const work = await mkdtemp(join(tmpdir(), 'agent-artefact-'))
@@ -118,5 +122,32 @@ t.test(
     t.equal(version.stdout, `${VERSION}\n`)
     const help = await run(emulator, [...args, bin, '--help'], { env: {} })
     t.match(help.stdout, /^Usage: ecr-deploy-agent /)
+  },
+)
+
+t.test(
+  'the controller script runs alone: a folder with nothing else, Node and no npm packages',
+  async (t) => {
+    const work = await mkdtemp(join(tmpdir(), 'controller-bundle-'))
+    t.teardown(() => rm(work, { recursive: true, force: true }))
+    // Installed as the README says: the file keeps its .mjs name (Node reads it as an ES module by the
+    // name it resolves to), and `ecr-deploy` is a link to it.
+    const file = join(work, controllerBundleName(VERSION))
+    await copyFile(join(RELEASE_DIR, controllerBundleName(VERSION)), file)
+    await chmod(file, 0o755)
+    const script = join(work, 'ecr-deploy')
+    await symlink(file, script)
+    const version = await run(script, ['--version'], { cwd: work, env: { PATH: process.env.PATH ?? '' } })
+    t.equal(version.stdout, `${VERSION}\n`)
+    const help = await run(script, ['setup', 'agents', '--help'], {
+      cwd: work,
+      env: { PATH: process.env.PATH ?? '' },
+    })
+    t.match(help.stdout, /--artefacts <dir>/)
+    t.strictSame(
+      (await readdir(work)).sort(),
+      ['ecr-deploy', controllerBundleName(VERSION)],
+      'it needed nothing beside it',
+    )
   },
 )
