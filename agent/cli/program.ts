@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander'
+import { resultLineText } from '../../shared/agent-contract.js'
 import { ExitCode, exitCodeOf, formatError, UsageError } from '../../shared/errors.js'
 import { AgentClient } from './client.js'
 import {
@@ -162,7 +163,7 @@ function report(error: unknown, verbose: boolean): number {
   }
   if (error instanceof OperationFailed) {
     io.err(formatError(error.error, verbose))
-    io.out(JSON.stringify(error.summary))
+    io.out(resultLineText(error.summary))
     return error.error.exitCode
   }
   io.err(formatError(error, verbose))
