@@ -9,7 +9,8 @@ import { trackInFlight } from './api/in-flight.js'
 import { listenOnSocket } from './api/listen.js'
 import { buildServer, type ReloadOutcome } from './api/server.js'
 import { AGENT_VERSION } from './cli/defaults.js'
-import { DEFAULT_CONFIG_PATH, loadConfig } from './config/load.js'
+import { loadConfig } from './config/load.js'
+import { settingsFromEnv } from './config/settings.js'
 import { createDeployer } from './deploy/create-deployer.js'
 import { DockerodeEngine } from './docker/dockerode-engine.js'
 import { EcrRegistryAuth } from './ecr/ecr-registry-auth.js'
@@ -21,9 +22,8 @@ import { exclusive } from './jobs/exclusive.js'
 import { schedulesFromEnv } from './jobs/schedules.js'
 import { tokenRefreshJob } from './jobs/token-refresh.js'
 import { ProxyClient } from './proxy/proxy-client.js'
-import { DEFAULT_PROXY_SOCKET } from './proxy/routes.js'
 import { ParameterStore } from './ssm/parameter-store.js'
-import { DEFAULT_STATE_DIR, FileStateStore } from './state/file-state-store.js'
+import { FileStateStore } from './state/file-state-store.js'
 import { FileHoldStore } from './state/hold-store.js'
 
 /** How long SIGTERM waits for a running deploy before the daemon exits anyway (systemd's TimeoutStopSec is 150 s). */
@@ -32,7 +32,7 @@ const STOP_GRACE_MS = 120_000
 export interface DaemonOptions {
   readonly socketPath: string
   readonly verbose: boolean
-  /** Configuration file; default ECR_DEPLOY_AGENT_CONFIG, then /etc/ecr-deploy/agent.yaml. */
+  /** Configuration file; default: the settings' (ECR_DEPLOY_AGENT_CONFIG, then /etc/ecr-deploy/agent.yaml). */
   readonly config?: string
 }
 
@@ -42,20 +42,21 @@ export interface DaemonOptions {
  */
 export async function runDaemon(options: DaemonOptions): Promise<void> {
   const env = process.env
+  const settings = settingsFromEnv(env)
   const logger = createLogger('ecr-deploy-agent')
   if (options.verbose) logger.level = 'debug'
   // Registered first: SIGHUP's default action would kill a daemon that is still starting.
   let onHangup = (): void =>
     logger.warn('SIGHUP while starting: ignored, send it again once the agent listens')
   process.on('SIGHUP', () => onHangup())
-  const configPath = options.config ?? env.ECR_DEPLOY_AGENT_CONFIG ?? DEFAULT_CONFIG_PATH
+  const configPath = options.config ?? settings.configPath
   let config = await loadConfig(configPath)
   const schedules = schedulesFromEnv(env)
 
   const registryAuth = new EcrRegistryAuth()
   const region = regionOf(config, env)
   const parameters = new ParameterStore(new SSMClient(region === undefined ? {} : { region }))
-  const stateDir = env.ECR_DEPLOY_AGENT_STATE_DIR ?? DEFAULT_STATE_DIR
+  const { stateDir } = settings
   const holds = new FileHoldStore(stateDir)
   const warn = (message: string): void => logger.warn({ job: 'desired-state' }, message)
   const deployer = trackInFlight(
@@ -69,7 +70,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
         clock: systemClock,
         logger,
         // Only blue-green services talk to it; a host without ecr-deploy-proxy still runs recreate ones.
-        traffic: new ProxyClient(env.ECR_DEPLOY_PROXY_SOCKET ?? DEFAULT_PROXY_SOCKET),
+        traffic: new ProxyClient(settings.proxySocket),
       }),
       { holds, source: parameters, warn },
     ),

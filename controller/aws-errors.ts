@@ -1,17 +1,5 @@
+import { isAuthErrorName } from '../shared/aws-auth-errors.js'
 import { AwsAuthError, AwsError, DeployToolError } from '../shared/errors.js'
-
-const AUTH = new Set([
-  'AccessDeniedException',
-  'AccessDenied',
-  'UnrecognizedClientException',
-  'InvalidClientTokenId',
-  'ExpiredTokenException',
-  'ExpiredToken',
-  'InvalidSignatureException',
-  'SignatureDoesNotMatch',
-  'CredentialsProviderError',
-  'InvalidIdentityTokenException',
-])
 
 const THROTTLING = new Set([
   'ThrottlingException',
@@ -33,7 +21,7 @@ export function awsFailure(operation: string, error: unknown, subject = ''): Dep
   const name = nameOf(error)
   const detail = error instanceof Error ? error.message : String(error)
   const where = subject ? ` (${subject})` : ''
-  if (AUTH.has(name) || /credential/i.test(name)) {
+  if (isAuthErrorName(name)) {
     return new AwsAuthError(`${operation}${where} was refused: ${name}: ${detail}`, { cause: error })
   }
   return new AwsError(`${operation}${where} failed: ${name || 'error'}: ${detail}`, { cause: error })

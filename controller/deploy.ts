@@ -1,3 +1,4 @@
+import { desiredParameterName } from '../shared/agent-contract.js'
 import { formatImageRef, parseImageRef } from '../shared/image-ref.js'
 import type { ImageRegistry } from './ecr/images.js'
 import type { DeployOptions, Targeting } from './options.js'
@@ -13,11 +14,6 @@ export interface DeployDeps {
   readonly fleet: FleetApi
   readonly clock: WaitClock
   readonly onOutcome?: (outcome: InstanceOutcome, phase: 'deploy' | 'rollback') => void
-}
-
-/** Parameter Store name holding a service's desired, digest-pinned image; its versions are the history. */
-export function desiredParameterName(service: string): string {
-  return `/ecr-deploy/${service}`
 }
 
 /**

@@ -1,6 +1,7 @@
+import { desiredParameterName } from '../shared/agent-contract.js'
 import { UsageError } from '../shared/errors.js'
 import { parseImageRef } from '../shared/image-ref.js'
-import { type DeployDeps, deployRelease, desiredParameterName } from './deploy.js'
+import { type DeployDeps, deployRelease } from './deploy.js'
 import type { FleetOptions } from './options.js'
 import type { DeployReport } from './report/fleet-report.js'
 import type { ParameterVersion } from './ssm/fleet-api.js'

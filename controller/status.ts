@@ -1,4 +1,4 @@
-import { desiredParameterName } from './deploy.js'
+import { desiredParameterName, type StatusAnswer } from '../shared/agent-contract.js'
 import type { FleetOptions } from './options.js'
 import { DEPLOY_STEP_NAME } from './ssm/document.js'
 import type { FleetApi } from './ssm/fleet-api.js'
@@ -24,10 +24,6 @@ export interface FleetStatus {
   readonly timedOut: boolean
 }
 
-interface AgentStatus {
-  services?: Array<{ service: string; state: string; healthy: boolean | null; current?: { digest: string } }>
-}
-
 /** Reads `ecr-deploy-agent status --json` output and compares it with the desired digest. */
 export function releaseOf(
   outcome: InstanceOutcome,
@@ -49,9 +45,9 @@ export function releaseOf(
       .split('\n')
       .reverse()
       .find((l) => l.trim().startsWith('{')) ?? ''
-  let parsed: AgentStatus = {}
+  let parsed: Partial<StatusAnswer> = {}
   try {
-    parsed = JSON.parse(line) as AgentStatus
+    parsed = JSON.parse(line) as Partial<StatusAnswer>
   } catch {
     return {
       instanceId: outcome.instanceId,

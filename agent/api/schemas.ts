@@ -1,7 +1,5 @@
+import { RELEASE_ID_PATTERN } from '../../shared/agent-contract.js'
 import { SERVICE_NAME_PATTERN } from '../../shared/service-name.js'
-
-/** Release ids are opaque to the API but travel on command lines, so they stay in a safe alphabet. */
-export const RELEASE_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$'
 
 const service = { type: 'string', pattern: SERVICE_NAME_PATTERN } as const
 

@@ -1,18 +1,18 @@
+import {
+  type AgentResultLine,
+  RELEASE_ID_PATTERN,
+  type ReleaseRecord,
+  resultLineText,
+  type ServiceStatus,
+  statusLineText,
+} from '../../shared/agent-contract.js'
 import { DeployToolError, InternalError, UsageError } from '../../shared/errors.js'
 import { parseImageRef } from '../../shared/image-ref.js'
 import { assertServiceName } from '../../shared/service-name.js'
 import type { ProgressLine, ResultLine } from '../api/protocol.js'
-import { RELEASE_ID_PATTERN } from '../api/schemas.js'
 import type { ReloadOutcome } from '../api/server.js'
-import type { ReleaseRecord, ServiceStatus } from '../deploy/deployer.js'
 import type { AgentClient } from './client.js'
-import {
-  formatHistoryTable,
-  formatStatusTable,
-  type ResultSummary,
-  summaryOfFailure,
-  summaryOfResult,
-} from './output.js'
+import { formatHistoryTable, formatStatusTable, summaryOfFailure, summaryOfResult } from './output.js'
 import { clip, LINE_LIMIT, ProgressPrinter } from './progress-printer.js'
 
 /** Where the commands write, and the clock for elapsed times. */
@@ -29,7 +29,7 @@ export interface CliIo {
 export class OperationFailed extends Error {
   constructor(
     readonly error: DeployToolError,
-    readonly summary: ResultSummary,
+    readonly summary: AgentResultLine,
   ) {
     super(error.message, { cause: error })
   }
@@ -85,7 +85,7 @@ async function operation(
     const result = await run((line) => progress.line(line))
     progress.finish()
     print(clip(`${result.result}: ${result.message}`, LINE_LIMIT))
-    io.out(JSON.stringify(summaryOfResult(result)))
+    io.out(resultLineText(summaryOfResult(result)))
   } catch (error) {
     progress.finish()
     const known =
@@ -103,7 +103,7 @@ export async function statusCommand(
 ): Promise<void> {
   const query = options.service === undefined ? '' : `?service=${assertServiceName(options.service)}`
   const { services } = await client.call<{ services: ServiceStatus[] }>('GET', `/services${query}`)
-  io.out(options.json ? JSON.stringify({ services }) : formatStatusTable(services))
+  io.out(options.json ? statusLineText(services) : formatStatusTable(services))
 }
 
 export async function historyCommand(

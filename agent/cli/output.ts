@@ -1,26 +1,11 @@
-import type { DeployToolError, ErrorCode } from '../../shared/errors.js'
+import type { AgentResultLine, ReleaseRecord, ServiceStatus } from '../../shared/agent-contract.js'
+import type { DeployToolError } from '../../shared/errors.js'
 import type { ProgressLine, ResultLine } from '../api/protocol.js'
-import type { ReleaseRecord, ServiceStatus } from '../deploy/deployer.js'
-
-/**
- * The last stdout line of `deploy` and `rollback`, parsed by the controller from the SSM output
- * (which keeps 24,000 characters, so everything above it stays compact).
- */
-export interface ResultSummary {
-  readonly result: 'deployed' | 'unchanged' | 'rolled-back' | 'failed'
-  readonly service: string
-  readonly image: string | null
-  readonly digest: string | null
-  readonly previousDigest: string | null
-  readonly durationMs: number
-  readonly message: string
-  readonly code?: ErrorCode
-}
 
 /** The result line's message is cut so that the line always fits in what SSM keeps. */
 export const MESSAGE_LIMIT = 2_000
 
-export function summaryOfResult(line: ResultLine): ResultSummary {
+export function summaryOfResult(line: ResultLine): AgentResultLine {
   return {
     result: line.result,
     service: line.service,
@@ -38,7 +23,7 @@ export function summaryOfFailure(
   service: string,
   image: string | null,
   durationMs: number,
-): ResultSummary {
+): AgentResultLine {
   return {
     result: error.code === 'E_HEALTH_FAILED' ? 'rolled-back' : 'failed',
     service,

@@ -1,5 +1,7 @@
 import { Command, CommanderError, Option } from 'commander'
+import { resultLineText } from '../../shared/agent-contract.js'
 import { ExitCode, exitCodeOf, formatError, UsageError } from '../../shared/errors.js'
+import { DEFAULT_CONFIG_PATH, SETTING_VARIABLES } from '../config/settings.js'
 import { AgentClient } from './client.js'
 import {
   type CliIo,
@@ -37,7 +39,7 @@ export function buildProgram(): Command {
     .version(AGENT_VERSION)
     .addOption(
       new Option('--socket <path>', 'agent daemon socket')
-        .env('ECR_DEPLOY_AGENT_SOCKET')
+        .env(SETTING_VARIABLES.socket)
         .default(DEFAULT_SOCKET),
     )
     .option('--verbose', 'print stack traces and debug logs')
@@ -50,7 +52,7 @@ export function buildProgram(): Command {
   program
     .command('serve')
     .description('run the agent daemon (systemd starts it)')
-    .addOption(new Option('--config <path>', 'configuration file').env('ECR_DEPLOY_AGENT_CONFIG'))
+    .addOption(new Option('--config <path>', 'configuration file').env(SETTING_VARIABLES.configPath))
     .action(async (options: { config?: string }, command: Command) => {
       const { runDaemon } = await import('../main.js')
       const { socket, verbose } = globals(command)
@@ -117,8 +119,8 @@ export function buildProgram(): Command {
     .description('check a configuration file as the daemon would read it; exit 0, or 2 naming what is wrong')
     .addOption(
       new Option('--config <path>', 'configuration file')
-        .env('ECR_DEPLOY_AGENT_CONFIG')
-        .default('/etc/ecr-deploy/agent.yaml'),
+        .env(SETTING_VARIABLES.configPath)
+        .default(DEFAULT_CONFIG_PATH),
     )
     .action(async (options: { config: string }) => {
       const { loadConfig } = await import('../config/load.js')
@@ -162,7 +164,7 @@ function report(error: unknown, verbose: boolean): number {
   }
   if (error instanceof OperationFailed) {
     io.err(formatError(error.error, verbose))
-    io.out(JSON.stringify(error.summary))
+    io.out(resultLineText(error.summary))
     return error.error.exitCode
   }
   io.err(formatError(error, verbose))

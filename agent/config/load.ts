@@ -4,8 +4,6 @@ import { parseConfig } from '../../shared/agent-config/parse.js'
 import type { AgentConfig } from '../../shared/agent-config/types.js'
 import { ConfigError } from '../../shared/errors.js'
 
-export const DEFAULT_CONFIG_PATH = '/etc/ecr-deploy/agent.yaml'
-
 /** Reads and validates the configuration file. Throws ConfigError; the caller keeps its old config then. */
 export async function loadConfig(file: string, hostname: string = osHostname()): Promise<AgentConfig> {
   let text: string

@@ -4,21 +4,10 @@
  * build it with `createDeployer(deps)` from create-deployer.ts.
  */
 
-/** One recorded release of a service. */
-export interface ReleaseRecord {
-  /** Stable id, unique per service (used by `rollback --to`). */
-  readonly id: string
-  /** Digest-pinned image reference. */
-  readonly image: string
-  readonly digest: string
-  readonly startedAt: string
-  readonly finishedAt?: string
-  readonly result: DeployResult | 'failed' | 'in-progress'
-  readonly durationMs?: number
-  readonly message?: string
-}
+import type { DeployResult, ReleaseRecord, ServiceStatus } from '../../shared/agent-contract.js'
 
-export type DeployResult = 'deployed' | 'unchanged' | 'rolled-back'
+// The release and status shapes are what the controller reads too: they live in the contract.
+export type { DeployResult, ReleaseRecord, ServiceStatus }
 
 /** Progress of a deploy, streamed to the CLI as NDJSON and printed compactly (SSM keeps 24,000 characters). */
 export interface ProgressEvent {
@@ -50,15 +39,6 @@ export interface DeployOutcome {
   readonly previous?: ReleaseRecord
   readonly durationMs: number
   readonly message: string
-}
-
-export interface ServiceStatus {
-  readonly service: string
-  readonly state: 'running' | 'stopped' | 'missing' | 'not-deployed' | 'deploying'
-  readonly healthy: boolean | null
-  readonly current?: ReleaseRecord
-  readonly previous?: ReleaseRecord
-  readonly containerId?: string
 }
 
 export interface UpkeepReport {

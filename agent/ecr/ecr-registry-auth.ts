@@ -3,6 +3,7 @@ import {
   GetAuthorizationTokenCommand,
   type GetAuthorizationTokenCommandOutput,
 } from '@aws-sdk/client-ecr'
+import { isAuthErrorName } from '../../shared/aws-auth-errors.js'
 import { AwsAuthError, AwsError } from '../../shared/errors.js'
 import type { ImageRef } from '../../shared/image-ref.js'
 import { hideInLogs } from '../../shared/log-secrets.js'
@@ -11,15 +12,6 @@ import type { RegistryAuth } from './registry-auth.js'
 
 /** Tokens last 12 hours; renewing this long before expiry leaves room for a slow pull. */
 const RENEW_BEFORE_MS = 15 * 60 * 1000
-
-const AUTH_ERRORS = new Set([
-  'AccessDeniedException',
-  'UnrecognizedClientException',
-  'InvalidSignatureException',
-  'ExpiredTokenException',
-  'CredentialsProviderError',
-  'InvalidClientTokenId',
-])
 
 interface CachedToken {
   readonly credentials: RegistryCredentials
@@ -65,7 +57,7 @@ export class EcrRegistryAuth implements RegistryAuth {
     } catch (error) {
       const name = error instanceof Error ? error.name : 'Error'
       const reason = error instanceof Error ? error.message : String(error)
-      if (AUTH_ERRORS.has(name)) {
+      if (isAuthErrorName(name)) {
         throw new AwsAuthError(
           `${where} was refused (${name}: ${reason}). The instance role needs ecr:GetAuthorizationToken, and the instance must reach IMDSv2 for its credentials.`,
           { cause: error },

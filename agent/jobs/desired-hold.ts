@@ -1,8 +1,9 @@
+import { desiredParameterName } from '../../shared/agent-contract.js'
 import { HealthFailedError, RollbackFailedError } from '../../shared/errors.js'
 import { parseImageRef } from '../../shared/image-ref.js'
 import type { Deployer, DeployOutcome, DeployRequest, RollbackRequest } from '../deploy/deployer.js'
 import type { HoldStore } from '../state/hold-store.js'
-import { DESIRED_STATE_PREFIX, type DesiredStateSource } from './desired-state.js'
+import type { DesiredStateSource } from './desired-state.js'
 
 export interface DesiredHoldDeps {
   readonly holds: HoldStore
@@ -11,7 +12,6 @@ export interface DesiredHoldDeps {
   /** A hold that cannot be read or written is reported here; the deploy's own result stands. */
   readonly warn: (message: string) => void
   readonly now?: () => Date
-  readonly prefix?: string
 }
 
 /**
@@ -22,7 +22,6 @@ export interface DesiredHoldDeps {
  */
 export function holdDesiredOnRollback(deployer: Deployer, deps: DesiredHoldDeps): Deployer {
   const now = deps.now ?? (() => new Date())
-  const prefix = deps.prefix ?? DESIRED_STATE_PREFIX
 
   const guarded = async (service: string, change: () => Promise<void>): Promise<void> => {
     try {
@@ -49,7 +48,7 @@ export function holdDesiredOnRollback(deployer: Deployer, deps: DesiredHoldDeps)
 
   const afterRollback = (request: RollbackRequest, outcome: DeployOutcome) =>
     guarded(request.service, async () => {
-      const parameter = `${prefix}${request.service}`
+      const parameter = desiredParameterName(request.service)
       let desired: string | undefined
       try {
         const image = await deps.source.find(parameter)

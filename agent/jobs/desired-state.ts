@@ -1,10 +1,8 @@
+import { desiredParameterName } from '../../shared/agent-contract.js'
 import { BusyError, DeployToolError } from '../../shared/errors.js'
 import { parseImageRef } from '../../shared/image-ref.js'
 import type { Deployer, UpkeepReport } from '../deploy/deployer.js'
 import type { HoldStore } from '../state/hold-store.js'
-
-/** Parameter Store prefix: `/ecr-deploy/<service>` holds the digest-pinned image the service should run. */
-export const DESIRED_STATE_PREFIX = '/ecr-deploy/'
 
 /** Where desired images are read; the SSM adapter fits. */
 export interface DesiredStateSource {
@@ -22,7 +20,6 @@ export interface DesiredStateDeps {
   /** Told once per hold and daemon run why a parameter is not acted on. */
   readonly warn: (message: string) => void
   readonly now?: () => Date
-  readonly prefix?: string
 }
 
 /**
@@ -32,11 +29,10 @@ export interface DesiredStateDeps {
  */
 export function desiredStateJob(deps: DesiredStateDeps): () => Promise<UpkeepReport> {
   const warned = new Set<string>()
-  const prefix = deps.prefix ?? DESIRED_STATE_PREFIX
   const now = deps.now ?? (() => new Date())
 
   async function converge(service: string): Promise<string | undefined> {
-    const parameter = `${prefix}${service}`
+    const parameter = desiredParameterName(service)
     const image = await deps.source.find(parameter)
     if (image === undefined) return undefined
     let digest: string | undefined

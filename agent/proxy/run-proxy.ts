@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { createLogger } from '../../shared/log.js'
+import { SETTING_VARIABLES, settingsFromEnv } from '../config/settings.js'
 import { writeFileAtomic } from '../state/atomic-file.js'
 import { assertNoOtherProxy, listenControl } from './control-server.js'
 import { Forwarder } from './forwarder.js'
@@ -22,8 +23,8 @@ Holds the public ports of blue-green services and forwards them to the release t
 Takes no arguments; systemd runs it (agent/systemd/ecr-deploy-proxy.service).
 
 Environment:
-  ECR_DEPLOY_PROXY_SOCKET  control socket (default ${DEFAULT_PROXY_SOCKET})
-  ECR_DEPLOY_PROXY_STATE   routes file (default ${DEFAULT_PROXY_STATE})
+  ${SETTING_VARIABLES.proxySocket}  control socket (default ${DEFAULT_PROXY_SOCKET})
+  ${SETTING_VARIABLES.proxyState}   routes file (default ${DEFAULT_PROXY_STATE})
 `
 
 /** Runs the proxy until SIGTERM/SIGINT, then exits the process; `args` are what follows the command. */
@@ -35,8 +36,7 @@ export async function runProxy(args: readonly string[], name: string): Promise<v
     process.exit(help ? 0 : 2)
   }
   const logger = createLogger('ecr-deploy-proxy')
-  const socketPath = process.env.ECR_DEPLOY_PROXY_SOCKET ?? DEFAULT_PROXY_SOCKET
-  const stateFile = process.env.ECR_DEPLOY_PROXY_STATE ?? DEFAULT_PROXY_STATE
+  const { proxySocket: socketPath, proxyState: stateFile } = settingsFromEnv(process.env)
   await assertNoOtherProxy(socketPath)
   // Routes on disk were checked by this proxy before it saved them (upstreamRefusal), and Docker's bridges
   // may not be up yet at boot, so they are not checked again here.

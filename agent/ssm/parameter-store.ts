@@ -1,19 +1,10 @@
 import { GetParameterCommand, GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm'
+import { isAuthErrorName } from '../../shared/aws-auth-errors.js'
 import { AwsAuthError, AwsError } from '../../shared/errors.js'
 import type { ParameterSource } from '../config/parameter-source.js'
 
 /** GetParameters takes at most ten names per call. */
 const BATCH = 10
-
-/** Error names that mean "these credentials cannot do this", as opposed to a failing service. */
-const AUTH_ERRORS = new Set([
-  'AccessDeniedException',
-  'UnrecognizedClientException',
-  'ExpiredTokenException',
-  'InvalidSignatureException',
-  'CredentialsProviderError',
-  'InvalidClientTokenId',
-])
 
 /**
  * SSM Parameter Store for the agent: service environment values (`envFromParameters`, SecureStrings
@@ -70,7 +61,7 @@ function nameOf(error: unknown): string {
 function wrap(error: unknown, what: string): Error {
   const name = nameOf(error)
   const detail = error instanceof Error ? error.message : String(error)
-  if (AUTH_ERRORS.has(name)) {
+  if (isAuthErrorName(name)) {
     return new AwsAuthError(
       `reading SSM parameter ${what} was refused (${name}): the instance role needs ssm:GetParameter(s) on it (and kms:Decrypt for SecureStrings)`,
       { cause: error },

@@ -6,8 +6,6 @@ import { writeFileAtomic } from './atomic-file.js'
 import { emptyLedger, type ServiceLedger } from './ledger.js'
 import type { StateStore } from './state-store.js'
 
-export const DEFAULT_STATE_DIR = '/var/lib/ecr-deploy'
-
 /** One JSON file per service under `<dir>/services/`, replaced by write-temp, fsync, rename. */
 export class FileStateStore implements StateStore {
   readonly #dir: string

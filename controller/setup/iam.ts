@@ -1,3 +1,4 @@
+import { DESIRED_PARAMETER_PREFIX } from '../../shared/agent-contract.js'
 import { arnIn, partitionOf } from '../../shared/partition.js'
 
 /**
@@ -46,7 +47,6 @@ export interface TrustPolicy {
 }
 
 export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com'
-export const PARAMETER_PREFIX = '/ecr-deploy/'
 /**
  * Attached to the instance role by ARN: it is what lets the SSM agent receive Run Command at all. AWS
  * managed policies live in each partition under the account `aws`.
@@ -87,7 +87,7 @@ function arns(input: IamInput) {
     repositories: input.repositories.map((name) => arnIn(region, 'ecr', accountId, `repository/${name}`)),
     document: arnIn(region, 'ssm', accountId, `document/${input.documentName}`),
     instances: arnIn(region, 'ec2', accountId, 'instance/*'),
-    parameters: arnIn(region, 'ssm', accountId, `parameter${PARAMETER_PREFIX}*`),
+    parameters: arnIn(region, 'ssm', accountId, `parameter${DESIRED_PARAMETER_PREFIX}*`),
   }
 }
 

@@ -1,3 +1,11 @@
+import {
+  AGENT_COMMAND,
+  deployArgv,
+  OPTIONAL_RELEASE_ID_PATTERN,
+  resultLineText,
+  rollbackArgv,
+  statusArgv,
+} from '../../shared/agent-contract.js'
 import { PINNED_IMAGE_PATTERN } from '../../shared/image-ref.js'
 import { SERVICE_NAME_PATTERN } from '../../shared/service-name.js'
 import { OLD_SSM_AGENT_MESSAGE } from '../../shared/ssm-agent.js'
@@ -12,19 +20,34 @@ import { OLD_SSM_AGENT_MESSAGE } from '../../shared/ssm-agent.js'
 export const DEPLOY_DOCUMENT_NAME = 'ecr-ssm-deploy'
 /** The step name: SSM reports it as the plugin name of each invocation. */
 export const DEPLOY_STEP_NAME = 'ecrDeployAgent'
-export const RELEASE_ID_PATTERN = '^(r[0-9]{1,9})?$'
 
 /** Exit code of the script on an agent too old to set SSM_* variables, as for an unknown action. */
 export const OLD_AGENT_EXIT_CODE = 2
 
 // The controller reads the agent's JSON result line; an old agent gets one too, so the report names the
 // version it needs. printenv tests for the variable without reading it, which `set -u` would stop.
-const oldAgentResult = JSON.stringify({
+const oldAgentResult = resultLineText({
   result: 'failed',
   digest: null,
   previousDigest: null,
   message: OLD_SSM_AGENT_MESSAGE,
 })
+
+/** A document parameter as one word of the agent's command line: quoted, never spliced. */
+const parameter = (name: 'service' | 'image' | 'to'): string => `"$SSM_${name}"`
+
+const PARAMETER_WORD = /^"\$SSM_[a-z]+"$/
+const PLAIN_WORD = /^[A-Za-z0-9_-]+$/
+
+/** The agent's command line, from the contract's argv; the words other than parameters are our own constants. */
+function execAgent(argv: readonly string[]): string {
+  const words = argv.map((word) =>
+    PARAMETER_WORD.test(word) || PLAIN_WORD.test(word) ? word : shellQuote(word),
+  )
+  return `exec ${AGENT_COMMAND} ${words.join(' ')}`
+}
+
+const service = parameter('service')
 
 const script = [
   'set -eu',
@@ -36,11 +59,11 @@ const script = [
   // The SSM agent's PATH is minimal; npm's global bin directory is usually /usr/local/bin.
   'export PATH="$PATH:/usr/local/bin:/usr/bin"',
   'case "$SSM_action" in',
-  '  deploy) exec ecr-deploy-agent deploy --service "$SSM_service" --image "$SSM_image" --wait ;;',
+  `  deploy) ${execAgent(deployArgv({ service, image: parameter('image') }))} ;;`,
   '  rollback)',
-  '    if [ -n "$SSM_to" ]; then exec ecr-deploy-agent rollback --service "$SSM_service" --to "$SSM_to"; fi',
-  '    exec ecr-deploy-agent rollback --service "$SSM_service" ;;',
-  '  status) exec ecr-deploy-agent status --service "$SSM_service" --json ;;',
+  `    if [ -n "$SSM_to" ]; then ${execAgent(rollbackArgv({ service, to: parameter('to') }))}; fi`,
+  `    ${execAgent(rollbackArgv({ service }))} ;;`,
+  `  status) ${execAgent(statusArgv({ service }))} ;;`,
   'esac',
   'echo "unknown action: $SSM_action" >&2',
   'exit 2',
@@ -80,7 +103,7 @@ export function deployDocument() {
       to: {
         type: 'String',
         description: 'Release id to roll back to (rollback only; default: the previous release).',
-        allowedPattern: RELEASE_ID_PATTERN,
+        allowedPattern: OPTIONAL_RELEASE_ID_PATTERN,
         default: '',
         interpolationType: 'ENV_VAR',
       },

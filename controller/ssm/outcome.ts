@@ -1,13 +1,5 @@
+import type { AgentVerdict } from '../../shared/agent-contract.js'
 import type { Invocation } from './fleet-api.js'
-
-/** The agent's last stdout line (agent/cli/output.ts). */
-export interface AgentResult {
-  readonly result: 'deployed' | 'unchanged' | 'rolled-back' | 'failed'
-  readonly digest: string | null
-  readonly previousDigest: string | null
-  readonly message: string
-  readonly code?: string
-}
 
 export type InstanceResult = 'succeeded' | 'unchanged' | 'failed'
 
@@ -34,36 +26,12 @@ export function isFinished(invocation: Invocation): boolean {
   return FINISHED.has(invocation.status)
 }
 
-/** The last line of the output that is a JSON object with a `result` field, if any. */
-export function parseAgentResult(output: string): AgentResult | undefined {
-  const lines = output.trimEnd().split('\n').reverse()
-  for (const line of lines) {
-    const text = line.trim()
-    if (!text.startsWith('{')) continue
-    try {
-      const value = JSON.parse(text) as Partial<AgentResult>
-      if (typeof value.result === 'string') {
-        return {
-          result: value.result,
-          digest: value.digest ?? null,
-          previousDigest: value.previousDigest ?? null,
-          message: value.message ?? '',
-          ...(value.code === undefined ? {} : { code: value.code }),
-        }
-      }
-    } catch {
-      // Not the result line: a progress line that happens to start with "{".
-    }
-  }
-  return undefined
-}
-
 /**
  * One finished invocation as a deploy result. Only SSM's Success with the agent's exit 0 is a success:
  * Undeliverable, Delivery Timed Out, Access Denied, Terminated, Cancelled and TimedOut are failures even when
  * SSM counts the command as a whole a success.
  */
-export function outcomeOf(invocation: Invocation, agent: AgentResult | undefined): InstanceOutcome {
+export function outcomeOf(invocation: Invocation, agent: AgentVerdict | undefined): InstanceOutcome {
   const ssmStatus =
     invocation.statusDetails && invocation.statusDetails !== invocation.status
       ? `${invocation.status} (${invocation.statusDetails})`

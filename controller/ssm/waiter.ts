@@ -1,6 +1,7 @@
+import { parseResultLine } from '../../shared/agent-contract.js'
 import { isInvocationNotYetKnown, isThrottling } from '../aws-errors.js'
 import type { FleetApi, FullOutput, Invocation } from './fleet-api.js'
-import { type InstanceOutcome, isFinished, outcomeOf, parseAgentResult } from './outcome.js'
+import { type InstanceOutcome, isFinished, outcomeOf } from './outcome.js'
 
 /** Time and randomness, passed in so that waits and backoff are tested without real delays. */
 export interface WaitClock {
@@ -129,7 +130,7 @@ async function finish(
   invocation: Invocation,
   stepName: string,
 ): Promise<InstanceOutcome | undefined> {
-  const listed = parseAgentResult(invocation.output)
+  const listed = parseResultLine(invocation.output)
   const failed = invocation.status !== 'Success'
   if (listed && !failed) return outcomeOf(invocation, listed)
   let full: FullOutput
@@ -147,7 +148,7 @@ async function finish(
       message: `SSM reports Success but the output could not be read, so the result is unknown: ${reason}`,
     }
   }
-  const agent = parseAgentResult(full.stdout) ?? listed
+  const agent = parseResultLine(full.stdout) ?? listed
   const outcome = outcomeOf(invocation, agent)
   const tail = `${full.stdout}${full.stderr ? `\n${full.stderr}` : ''}`.trim().slice(-TAIL_CHARS)
   return failed && tail ? { ...outcome, outputTail: tail } : outcome

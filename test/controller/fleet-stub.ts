@@ -2,18 +2,50 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Test } from 'tap'
+import { type AgentResultLine, resultLineText, statusLineText } from '../../shared/agent-contract.js'
 
 /**
  * A stand-in `ecr-deploy-agent` for controller tests: it logs its arguments, prints a progress line and the
- * agent's JSON result line, and exits as STUB_MODE says (ok, unchanged, unhealthy). In mode hostile it prints
+ * agent's JSON result line (built from the agent contract, as the real agent builds it), and exits as STUB_MODE says (ok, unchanged, unhealthy). In mode hostile it prints
  * STUB_TAIL to stderr and STUB_RESULT as its result line and fails, for tests of what reaches CI from an
  * instance. The real agent is covered by its own tests; here the document, SSM's parameter checks and the
  * waiter are what is under test.
  */
+const PREVIOUS_DIGEST = `sha256:${'1'.repeat(64)}`
+
+/**
+ * A contract line as one shell word: the JSON is the contract's own text, and each `@NAME@` in it becomes the
+ * shell variable `$NAME`, spliced in quoted (the stub's values are service names, images and digests).
+ */
+function shellLine(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`).replace(/@([A-Za-z0-9_]+)@/g, `'"$$$1"'`)}'`
+}
+
+const result = (line: Omit<AgentResultLine, 'service' | 'image'>): string =>
+  shellLine(resultLineText({ ...line, service: '@service@', image: '@image@' } as AgentResultLine))
+
+const statusLine = shellLine(
+  statusLineText([
+    {
+      service: '@service@',
+      state: 'running',
+      healthy: true,
+      current: {
+        id: 'r1',
+        image: 'stub@@STUB_DIGEST@',
+        digest: '@STUB_DIGEST@',
+        startedAt: '2024-01-01T00:00:00.000Z',
+        result: 'deployed',
+      },
+    },
+  ]),
+)
+
 const SCRIPT = `#!/bin/bash
 echo "$STUB_INSTANCE $*" >> "$STUB_LOG"
+service="$3"
 if [ "$1" = status ]; then
-  echo "{\\"services\\":[{\\"service\\":\\"$3\\",\\"state\\":\\"running\\",\\"healthy\\":true,\\"current\\":{\\"digest\\":\\"$STUB_DIGEST\\"}}]}"
+  echo ${statusLine}
   exit 0
 fi
 image="$5"
@@ -25,9 +57,9 @@ if [ "\${STUB_MODE:-ok}" = noisy ]; then
   STUB_MODE=ok
 fi
 case "\${STUB_MODE:-ok}" in
-  ok) echo "{\\"result\\":\\"deployed\\",\\"service\\":\\"$3\\",\\"image\\":\\"$image\\",\\"digest\\":\\"$digest\\",\\"previousDigest\\":\\"sha256:1111111111111111111111111111111111111111111111111111111111111111\\",\\"durationMs\\":20,\\"message\\":\\"deployed r2\\"}"; exit 0 ;;
-  unchanged) echo "{\\"result\\":\\"unchanged\\",\\"service\\":\\"$3\\",\\"image\\":\\"$image\\",\\"digest\\":\\"$digest\\",\\"previousDigest\\":null,\\"durationMs\\":5,\\"message\\":\\"already running\\"}"; exit 0 ;;
-  unhealthy) echo "app: cannot open database" >&2; echo "{\\"result\\":\\"rolled-back\\",\\"service\\":\\"$3\\",\\"image\\":\\"$image\\",\\"digest\\":null,\\"previousDigest\\":null,\\"durationMs\\":30,\\"message\\":\\"r2 did not become healthy; r1 restored\\",\\"code\\":\\"E_HEALTH_FAILED\\"}"; exit 5 ;;
+  ok) echo ${result({ result: 'deployed', digest: '@digest@', previousDigest: PREVIOUS_DIGEST, durationMs: 20, message: 'deployed r2' })}; exit 0 ;;
+  unchanged) echo ${result({ result: 'unchanged', digest: '@digest@', previousDigest: null, durationMs: 5, message: 'already running' })}; exit 0 ;;
+  unhealthy) echo "app: cannot open database" >&2; echo ${result({ result: 'rolled-back', digest: null, previousDigest: null, durationMs: 30, message: 'r2 did not become healthy; r1 restored', code: 'E_HEALTH_FAILED' })}; exit 5 ;;
   hostile) printf '%s\\n' "$STUB_TAIL" >&2; printf '%s\\n' "$STUB_RESULT"; exit 5 ;;
 esac
 `

@@ -161,7 +161,6 @@ t.test('one unreadable parameter does not stop the others', async (t) => {
     holds: new FileHoldStore(stateDir(t)),
     services: () => ['web', 'api'],
     warn: () => t.fail('nothing is on hold'),
-    prefix: '/ecr-deploy/',
   })
   t.strictSame((await run()).actions, [
     'web: desired state not read [E_AWS_AUTH]: reading SSM parameter /ecr-deploy/web was refused',

@@ -12,6 +12,7 @@ import { mockClient } from 'aws-sdk-client-mock'
 import t from 'tap'
 import { SdkFleetApi } from '../../../controller/ssm/sdk-fleet-api.js'
 import { type WaitClock, waitForCommands } from '../../../controller/ssm/waiter.js'
+import { type AgentResultKind, resultLineText } from '../../../shared/agent-contract.js'
 
 /** A clock whose sleeps only move time forward, recording each wait. */
 function fakeClock(random = 0.5): WaitClock & { sleeps: number[] } {
@@ -50,8 +51,8 @@ const invocation = (id: string, status: string, details = status, output = ''): 
   ],
 })
 
-const resultLine = (result: string) =>
-  `pulling\n{"result":"${result}","digest":"sha256:${'a'.repeat(64)}","previousDigest":null,"message":"${result}"}`
+const resultLine = (result: AgentResultKind) =>
+  `pulling\n${resultLineText({ result, digest: `sha256:${'a'.repeat(64)}`, previousDigest: null, message: result })}`
 
 function setup() {
   const mock = mockClient(SSMClient)
