@@ -4,21 +4,10 @@
  * build it with `createDeployer(deps)` from create-deployer.ts.
  */
 
-/** One recorded release of a service. */
-export interface ReleaseRecord {
-  /** Stable id, unique per service (used by `rollback --to`). */
-  readonly id: string
-  /** Digest-pinned image reference. */
-  readonly image: string
-  readonly digest: string
-  readonly startedAt: string
-  readonly finishedAt?: string
-  readonly result: DeployResult | 'failed' | 'in-progress'
-  readonly durationMs?: number
-  readonly message?: string
-}
+import type { DeployResult, ReleaseRecord } from '../state/ledger.js'
 
-export type DeployResult = 'deployed' | 'unchanged' | 'rolled-back'
+// The ledger owns the record of a release; the API and the CLI read it through this port.
+export type { DeployResult, ReleaseRecord } from '../state/ledger.js'
 
 /** Progress of a deploy, streamed to the CLI as NDJSON and printed compactly (SSM keeps 24,000 characters). */
 export interface ProgressEvent {

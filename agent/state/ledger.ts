@@ -1,4 +1,19 @@
-import type { ReleaseRecord } from '../deploy/deployer.js'
+/** One recorded release of a service. */
+export interface ReleaseRecord {
+  /** Stable id, unique per service (used by `rollback --to`). */
+  readonly id: string
+  /** Digest-pinned image reference. */
+  readonly image: string
+  readonly digest: string
+  readonly startedAt: string
+  readonly finishedAt?: string
+  readonly result: DeployResult | 'failed' | 'in-progress'
+  readonly durationMs?: number
+  readonly message?: string
+}
+
+/** How a release that took ended: deployed, rolled back to, or already running. */
+export type DeployResult = 'deployed' | 'unchanged' | 'rolled-back'
 
 /** History beyond this many entries is dropped, oldest first; release ids keep increasing anyway. */
 export const HISTORY_LIMIT = 50
