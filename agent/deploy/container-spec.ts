@@ -1,21 +1,7 @@
-import type { PortMapping, ServiceConfig } from '../../shared/agent-config/types.js'
+import type { ServiceConfig } from '../../shared/agent-config/types.js'
 import type { ContainerSpec } from '../docker/engine.js'
-
-/** Labels on every managed container; other containers on the host are never touched. */
-export const LABEL_AGENT = 'ecr-deploy.agent'
-export const LABEL_SERVICE = 'ecr-deploy.service'
-export const LABEL_RELEASE = 'ecr-deploy.release'
-
-export function containerName(agentId: string, service: string, releaseId: string): string {
-  return `ecr-deploy-${agentId}-${service}-${releaseId}`
-}
-
-/** The labels that select one service's containers (or all of an agent's, without `service`). */
-export function managedLabels(agentId: string, service?: string): Readonly<Record<string, string>> {
-  return service === undefined
-    ? { [LABEL_AGENT]: agentId }
-    : { [LABEL_AGENT]: agentId, [LABEL_SERVICE]: service }
-}
+import { containerName, LABEL_AGENT, LABEL_RELEASE, LABEL_SERVICE } from './container-labels.js'
+import { strategyOf } from './strategy/select.js'
 
 export interface ReleaseContainerInput {
   readonly agentId: string
@@ -46,7 +32,7 @@ export function releaseContainerSpec(input: ReleaseContainerInput): ContainerSpe
     env: input.env,
     ...(service.command === undefined ? {} : { command: service.command }),
     ...(service.user === undefined ? {} : { user: service.user }),
-    ports: service.strategy === 'blue-green' ? service.ports.map(privatePort) : service.ports,
+    ports: strategyOf(service).publishedPorts(service),
     volumes: service.volumes,
     restart: service.restart,
     ...(service.memoryBytes === undefined ? {} : { memoryBytes: service.memoryBytes }),
@@ -55,12 +41,4 @@ export function releaseContainerSpec(input: ReleaseContainerInput): ContainerSpe
     init: service.init,
     stopTimeoutSeconds: service.stopTimeoutSeconds,
   }
-}
-
-/**
- * blue-green: the proxy holds the public port, so each release publishes on loopback only, on a port
- * Docker picks (0); two releases can then run side by side. The port is read back from inspect.
- */
-function privatePort(port: PortMapping): PortMapping {
-  return { hostIp: '127.0.0.1', hostPort: 0, containerPort: port.containerPort }
 }

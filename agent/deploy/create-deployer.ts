@@ -1,14 +1,13 @@
 import type { ServiceConfig } from '../../shared/agent-config/types.js'
 import { NoPreviousReleaseError, UsageError } from '../../shared/errors.js'
 import { assertServiceName } from '../../shared/service-name.js'
-import { findRelease } from '../state/ledger.js'
+import { findRelease, type ReleaseRecord } from '../state/ledger.js'
 import {
   type Deployer,
   type DeployOutcome,
   type DeployRequest,
   orphanAction,
   type ProgressEvent,
-  type ReleaseRecord,
   type RollbackRequest,
   type ServiceStatus,
   type UpkeepReport,
@@ -18,15 +17,17 @@ import { resolveImage, serviceOf, validateRequest } from './prepare.js'
 import { pruneService } from './prune.js'
 import { reconcileService } from './reconcile.js'
 import { orphanedServices, retireService } from './retire.js'
+import { serves, serviceContainers } from './service-containers.js'
 import { ServiceLocks } from './service-locks.js'
-import { serves, serviceContainers, switchRelease } from './switch-release.js'
+import { switchRelease } from './switch-release.js'
 
 /** Builds the agent's Deployer. It starts nothing by itself: agent/main.ts calls reconcile() at start. */
 export function createDeployer(deps: DeployerDeps): Deployer {
-  return new RecreateDeployer(deps)
+  return new AgentDeployer(deps)
 }
 
-class RecreateDeployer implements Deployer {
+/** Deploys, rolls back and keeps up every configured service, each with its own strategy. */
+class AgentDeployer implements Deployer {
   readonly #locks = new ServiceLocks()
 
   constructor(private readonly deps: DeployerDeps) {}

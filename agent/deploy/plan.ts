@@ -1,4 +1,4 @@
-import type { ReleaseRecord } from './deployer.js'
+import type { ReleaseRecord } from '../state/ledger.js'
 
 /** A managed container of the service, as the planner needs it. */
 export interface ServiceContainer {
@@ -29,11 +29,6 @@ export interface DeployPlanInput {
   readonly containers: readonly ServiceContainer[]
   /** The current release's container is running and just passed one probe. */
   readonly currentServes: boolean
-  /**
-   * Names of the proxy routes that hold the service's public ports. A recreate deploy removes them
-   * before its container takes the ports: the move from blue-green back to recreate.
-   */
-  readonly proxyRoutes?: readonly string[]
 }
 
 export type DeployStep =
@@ -52,89 +47,18 @@ export type DeployStep =
   | { readonly kind: 'resume'; readonly containerId: string }
   /** blue-green: wait until the container has no connection through the proxy, or the timeout. */
   | { readonly kind: 'drain'; readonly containerId: string; readonly timeoutSeconds: number }
+  /** Undoing a failed switch: the pending release did not take; it is recorded as failed with this message. */
+  | { readonly kind: 'abandon'; readonly message: string }
 
 export type DeployPlan =
   | { readonly kind: 'unchanged'; readonly containerId: string }
   | { readonly kind: 'switch'; readonly steps: readonly DeployStep[] }
 
 /**
- * Pure: what a recreate deploy does. The same digest already serving is `unchanged` (no pull, no
- * restart). Otherwise the intent is recorded before anything stops, so that a crash leaves a
- * ledger that reconcile() can finish or undo; old containers are removed only once the new is healthy.
- */
-export function planDeploy(input: DeployPlanInput): DeployPlan {
-  const unchanged = unchangedPlan(input, () => (input.proxyRoutes ?? []).length > 0)
-  if (unchanged) return unchanged
-  const { desired } = input
-  const steps: DeployStep[] = []
-  if (!desired.local) steps.push({ kind: 'pull', image: desired.image })
-  steps.push({ kind: 'record-intent', releaseId: desired.releaseId })
-  for (const container of input.containers) {
-    if (container.running) {
-      steps.push({ kind: 'stop', containerId: container.id, timeoutSeconds: input.stopTimeoutSeconds })
-    }
-  }
-  if (input.proxyRoutes && input.proxyRoutes.length > 0) {
-    steps.push({ kind: 'unroute', names: input.proxyRoutes })
-  }
-  steps.push(
-    { kind: 'start', releaseId: desired.releaseId, image: desired.image, name: input.containerName },
-    { kind: 'wait-health', releaseId: desired.releaseId },
-    { kind: 'commit', releaseId: desired.releaseId },
-  )
-  for (const container of input.containers) steps.push({ kind: 'remove', containerId: container.id })
-  return { kind: 'switch', steps }
-}
-
-export interface BlueGreenPlanInput extends DeployPlanInput {
-  readonly drainTimeoutSeconds: number
-}
-
-/**
- * Pure: what a blue-green deploy does. The new release starts beside the old one and must be healthy
- * before the proxy sends it anything; only then is it committed, the old release drained (established
- * connections finish, new ones already go to the new release), stopped and removed. Until `route`,
- * nothing the old release serves has been touched, so a failure only removes the new container.
- * Moving from recreate: a container that publishes the public port itself is stopped just before the
- * route step (the proxy needs the port), which costs a gap as long as its stop; a failure from there on
- * starts it again.
- */
-export function planBlueGreen(input: BlueGreenPlanInput): DeployPlan {
-  const unchanged = unchangedPlan(input, (serving) => serving.holdsPublicPort === true)
-  if (unchanged) return unchanged
-  const { desired } = input
-  const steps: DeployStep[] = []
-  if (!desired.local) steps.push({ kind: 'pull', image: desired.image })
-  steps.push(
-    { kind: 'record-intent', releaseId: desired.releaseId },
-    { kind: 'start', releaseId: desired.releaseId, image: desired.image, name: input.containerName },
-    { kind: 'wait-health', releaseId: desired.releaseId },
-  )
-  const holders = input.containers.filter((c) => c.running && c.holdsPublicPort === true)
-  for (const container of holders) {
-    steps.push({ kind: 'stop', containerId: container.id, timeoutSeconds: input.stopTimeoutSeconds })
-  }
-  steps.push(
-    { kind: 'route', releaseId: desired.releaseId },
-    { kind: 'commit', releaseId: desired.releaseId },
-  )
-  for (const container of input.containers) {
-    if (container.running && !holders.includes(container)) {
-      steps.push(
-        { kind: 'drain', containerId: container.id, timeoutSeconds: input.drainTimeoutSeconds },
-        { kind: 'stop', containerId: container.id, timeoutSeconds: input.stopTimeoutSeconds },
-      )
-    }
-  }
-  for (const container of input.containers) steps.push({ kind: 'remove', containerId: container.id })
-  return { kind: 'switch', steps }
-}
-
-/**
  * The same digest already serving: no pull, no restart, whatever the strategy; unless the service is
  * moving between strategies (`moving`), which takes a new container even for the same image.
  */
-function unchangedPlan(
+export function unchangedPlan(
   input: DeployPlanInput,
   moving: (serving: ServiceContainer) => boolean,
 ): DeployPlan | undefined {

@@ -1,7 +1,7 @@
 import type { ServiceConfig } from '../../shared/agent-config/types.js'
 import type { ImageInfo } from '../docker/engine.js'
 import type { DeployerDeps } from './deps.js'
-import { serviceContainers } from './switch-release.js'
+import { serviceContainers } from './service-containers.js'
 
 export interface PruneInput {
   readonly repository: string

@@ -1,15 +1,14 @@
 import type { ServiceConfig } from '../../shared/agent-config/types.js'
 import { networkProbes } from '../health/probes.js'
 import { waitHealthy } from '../health/wait-healthy.js'
-import { abandonRelease, commitRelease } from '../state/ledger.js'
-import { containerName } from './container-spec.js'
-import type { ReleaseRecord } from './deployer.js'
+import { abandonRelease, commitRelease, type ReleaseRecord } from '../state/ledger.js'
+import { containerName } from './container-labels.js'
 import type { DeployerDeps } from './deps.js'
 import { planRestore, type ServiceContainer } from './plan.js'
 import { resolveEnv } from './prepare.js'
-import { StepRunner, UnhealthyReleaseError } from './step-runner.js'
-import { serviceContainers, withPortHolders } from './switch-release.js'
-import { drain, routeTo } from './traffic.js'
+import { serviceContainers } from './service-containers.js'
+import { StepRunner, type StepRunnerInput, UnhealthyReleaseError } from './step-runner.js'
+import { strategyOf } from './strategy/select.js'
 
 /**
  * Brings one service back to its ledger after a crash or a reboot; the caller holds the lock.
@@ -24,16 +23,10 @@ export async function reconcileService(
   const actions: string[] = []
   const containers = await serviceContainers(deps, agentId, service.name)
   let ledger = await deps.state.read(service.name)
+  const strategy = strategyOf(service)
   // Parameter Store is read only when a container has to be created, not on every periodic run.
-  const runner = async () =>
-    new StepRunner({
-      deps,
-      agentId,
-      service,
-      env: await resolveEnv(deps.parameters, service),
-      ledger,
-      progress: () => {},
-    })
+  const runner = (env: StepRunnerInput['env'] = () => resolveEnv(deps.parameters, service)) =>
+    new StepRunner({ deps, agentId, service, env, ledger, progress: () => {} })
   const finish = (
     release: ReleaseRecord,
     result: ReleaseRecord['result'],
@@ -56,7 +49,7 @@ export async function reconcileService(
       actions.push(`${service.name}: finished the interrupted deploy of release ${pending.id}`)
     } else if (!ledger.current) {
       // A first deploy cut short: the release it was installing is the only one there is to run.
-      const failure = await recreate(runner, agentId, service.name, pending, containers)
+      const failure = await recreate(deps, runner, agentId, service, pending, containers)
       ledger =
         failure === null
           ? commitRelease(ledger, finish(pending, 'deployed', 'completed by reconcile after an interruption'))
@@ -65,7 +58,7 @@ export async function reconcileService(
               finish(pending, 'failed', `interrupted, and could not be completed: ${failure}`),
             )
       await deps.state.write(ledger)
-      if (failure === null) await routeToOnly(deps, agentId, service)
+      if (failure === null) await runner().run(strategy.afterRecreate(pending.id))
       actions.push(
         failure === null
           ? `${service.name}: completed the interrupted first deploy of release ${pending.id}`
@@ -83,31 +76,15 @@ export async function reconcileService(
   if (!current) return actions
   const serving = containers.find((c) => c.releaseId === current.id && c.running)
   if (serving) {
-    // Routed first: after a crash mid blue-green the proxy may still point at a container removed below.
+    await runner().run(await strategy.repair(deps, service, { current, serving, containers }))
     const stale = containers.filter((c) => c.releaseId !== current.id)
-    const holders =
-      service.strategy === 'blue-green'
-        ? (await withPortHolders(deps, service, containers)).filter((c) => c.holdsPublicPort === true)
-        : []
-    // A release left by recreate holds the public port itself; the next deploy moves it behind the proxy.
-    if (service.strategy === 'blue-green' && !holders.some((c) => c.id === serving.id)) {
-      // An interrupted move from recreate: the old container must give the port up to the proxy.
-      for (const holder of holders) await deps.docker.stop(holder.id, service.stopTimeoutSeconds)
-      await routeTo(deps, service, serving.id)
-      // Requests still in flight on an old release finish before it goes, as in a deploy.
-      for (const container of stale.filter((c) => c.running && !holders.some((h) => h.id === c.id))) {
-        await drain(deps, service, container.id, service.drainTimeoutSeconds)
-        await deps.docker.stop(container.id, service.stopTimeoutSeconds)
-      }
-    }
-    for (const container of stale) await deps.docker.remove(container.id)
     if (stale.length > 0)
       actions.push(`${service.name}: removed ${stale.length} container(s) of other releases`)
     return actions
   }
   const was = containers.some((c) => c.releaseId === current.id) ? 'stopped' : 'missing'
-  const failure = await recreate(runner, agentId, service.name, current, containers)
-  if (failure === null) await routeToOnly(deps, agentId, service)
+  const failure = await recreate(deps, runner, agentId, service, current, containers)
+  if (failure === null) await runner().run(strategy.afterRecreate(current.id))
   actions.push(
     failure === null
       ? `${service.name}: re-created release ${current.id} (its container was ${was})`
@@ -118,19 +95,22 @@ export async function reconcileService(
 
 /** Removes the service's containers and starts `release` afresh; null when it is up and healthy. */
 async function recreate(
-  runner: () => Promise<StepRunner>,
+  deps: DeployerDeps,
+  runner: (env: StepRunnerInput['env']) => StepRunner,
   agentId: string,
-  service: string,
+  service: ServiceConfig,
   release: ReleaseRecord,
   containers: readonly ServiceContainer[],
 ): Promise<string | null> {
   const steps = planRestore({
     previous: release,
-    previousContainerName: containerName(agentId, service, release.id),
+    previousContainerName: containerName(agentId, service.name, release.id),
     containers,
   })
   try {
-    await (await runner()).run(steps)
+    // Read before anything is removed: a missing parameter must leave the containers as they are.
+    const env = await resolveEnv(deps.parameters, service)
+    await runner(async () => env).run(steps)
     return null
   } catch (error) {
     return error instanceof UnhealthyReleaseError ? error.reason : (error as Error).message
@@ -149,11 +129,4 @@ async function passesHealth(
     clock: deps.clock,
   })
   return verdict.healthy
-}
-
-/** blue-green: after a re-creation, the proxy must reach the one container there now is. */
-async function routeToOnly(deps: DeployerDeps, agentId: string, service: ServiceConfig): Promise<void> {
-  if (service.strategy !== 'blue-green') return
-  const [fresh] = await serviceContainers(deps, agentId, service.name)
-  if (fresh) await routeTo(deps, service, fresh.id)
 }

@@ -1,4 +1,4 @@
-import { LABEL_SERVICE, managedLabels } from './container-spec.js'
+import { LABEL_SERVICE, managedLabels } from './container-labels.js'
 import type { DeployerDeps } from './deps.js'
 
 /** How long a retired service's containers get to stop; their configuration, stopTimeout included, is gone. */

@@ -1,9 +1,16 @@
 import type { ServiceConfig } from '../../shared/agent-config/types.js'
 import { networkProbes } from '../health/probes.js'
 import { waitHealthy } from '../health/wait-healthy.js'
-import { beginRelease, commitRelease, type ServiceLedger } from '../state/ledger.js'
-import { LABEL_RELEASE, managedLabels, releaseContainerSpec } from './container-spec.js'
-import type { ProgressEvent, ReleaseRecord } from './deployer.js'
+import {
+  abandonRelease,
+  beginRelease,
+  commitRelease,
+  type ReleaseRecord,
+  type ServiceLedger,
+} from '../state/ledger.js'
+import { LABEL_RELEASE, managedLabels } from './container-labels.js'
+import { releaseContainerSpec } from './container-spec.js'
+import type { ProgressEvent } from './deployer.js'
 import type { DeployerDeps } from './deps.js'
 import type { DeployStep } from './plan.js'
 import { pullImage } from './prepare.js'
@@ -23,33 +30,63 @@ export interface StepRunnerInput {
   readonly deps: DeployerDeps
   readonly agentId: string
   readonly service: ServiceConfig
-  readonly env: Readonly<Record<string, string>>
+  /** The containers' environment; read when a `start` step first needs it. */
+  readonly env: () => Promise<Readonly<Record<string, string>>>
   readonly ledger: ServiceLedger
   readonly progress: (phase: ProgressEvent['phase'], message: string) => void
+  /** The release a switch installs; a runner without one runs no step that records it. */
+  readonly pending?: PendingRelease
+}
+
+export interface PendingRelease {
+  /** What `record-intent` marks pending (result `in-progress`). */
+  readonly release: ReleaseRecord
+  /** What `commit` records, when it runs. */
+  readonly succeeded: () => ReleaseRecord
+  /** What `abandon` records, when it runs. */
+  readonly failed: (message: string) => ReleaseRecord
+}
+
+/** What a StepRunner has done so far. */
+export interface StepsDone {
+  /** The ledger now on disk. */
+  readonly ledger: ServiceLedger
+  /** The release `commit` recorded as current. */
+  readonly committed?: ReleaseRecord
+  /** Release id -> the container a `start` step created for it. */
+  readonly containers: ReadonlyMap<string, string>
+  /** Containers a `stop` step stopped, in order: what undoing a move to blue-green starts again. */
+  readonly stopped: readonly string[]
 }
 
 /**
- * Runs planned steps against Docker and the state store, one at a time, and remembers what it
- * did (containers created, the ledger now on disk) so that a failure can be undone.
+ * Runs planned steps against Docker, the proxy and the state store, one at a time, and remembers
+ * what it did (containers created, the ledger now on disk) so that a failure can be undone.
  */
 export class StepRunner {
-  readonly containers = new Map<string, string>()
-  ledger: ServiceLedger
-  /** The release that record-intent marks as pending, and commit finishes. */
-  pending: ReleaseRecord | undefined
-  committed: ReleaseRecord | undefined
-  /** Containers a `stop` step stopped, in order: what undoing a move to blue-green starts again. */
-  readonly stopped: string[] = []
+  readonly #containers = new Map<string, string>()
+  readonly #stopped: string[] = []
+  #ledger: ServiceLedger
+  #committed: ReleaseRecord | undefined
+  #env: Readonly<Record<string, string>> | undefined
 
-  constructor(
-    private readonly input: StepRunnerInput,
-    private readonly finish: (release: ReleaseRecord) => ReleaseRecord = (release) => release,
-  ) {
-    this.ledger = input.ledger
+  constructor(private readonly input: StepRunnerInput) {
+    this.#ledger = input.ledger
   }
 
-  async run(steps: readonly DeployStep[]): Promise<void> {
+  /** Runs the steps in order; a failure is thrown as it is, and done() still tells what had been done. */
+  async run(steps: readonly DeployStep[]): Promise<StepsDone> {
     for (const step of steps) await this.#step(step)
+    return this.done()
+  }
+
+  done(): StepsDone {
+    return {
+      ledger: this.#ledger,
+      ...(this.#committed ? { committed: this.#committed } : {}),
+      containers: new Map(this.#containers),
+      stopped: [...this.#stopped],
+    }
   }
 
   async #step(step: DeployStep): Promise<void> {
@@ -59,16 +96,14 @@ export class StepRunner {
         progress('pull', `pulling ${step.image}`)
         await pullImage(deps, step.image, (line) => progress('pull', line))
         return
-      case 'record-intent': {
-        if (!this.pending) throw new Error('record-intent without a pending release')
-        this.ledger = beginRelease(this.ledger, this.pending)
-        await deps.state.write(this.ledger)
-        return
-      }
+      case 'record-intent':
+        return this.#record(beginRelease(this.#ledger, this.#pending(step.kind).release))
+      case 'abandon':
+        return this.#record(abandonRelease(this.#ledger, this.#pending(step.kind).failed(step.message)))
       case 'stop':
         progress('stop', `stopping container ${step.containerId.slice(0, 12)}`)
         await deps.docker.stop(step.containerId, step.timeoutSeconds)
-        this.stopped.push(step.containerId)
+        this.#stopped.push(step.containerId)
         return
       case 'resume':
         progress('rollback', `starting container ${step.containerId.slice(0, 12)} again`)
@@ -83,10 +118,8 @@ export class StepRunner {
       case 'wait-health':
         return this.#waitHealth(step.releaseId)
       case 'commit': {
-        if (!this.pending) throw new Error('commit without a pending release')
-        this.committed = this.finish(this.pending)
-        this.ledger = commitRelease(this.ledger, this.committed)
-        await deps.state.write(this.ledger)
+        this.#committed = this.#pending(step.kind).succeeded()
+        await this.#record(commitRelease(this.#ledger, this.#committed))
         progress('switch', `release ${step.releaseId} is now current`)
         return
       }
@@ -110,9 +143,19 @@ export class StepRunner {
     }
   }
 
+  #pending(kind: DeployStep['kind']): PendingRelease {
+    if (!this.input.pending) throw new Error(`${kind} without a pending release`)
+    return this.input.pending
+  }
+
+  async #record(ledger: ServiceLedger): Promise<void> {
+    this.#ledger = ledger
+    await this.input.deps.state.write(ledger)
+  }
+
   /** The container this runner started for the release, else the running one Docker lists for it. */
   async #containerOf(releaseId: string): Promise<string> {
-    const started = this.containers.get(releaseId)
+    const started = this.#containers.get(releaseId)
     if (started !== undefined) return started
     const { deps, agentId, service } = this.input
     const listed = await deps.docker.listContainers({
@@ -131,11 +174,12 @@ export class StepRunner {
       progress('pull', `pulling ${image}`)
       await pullImage(deps, image, (line) => progress('pull', line))
     }
-    const spec = releaseContainerSpec({ ...this.input, releaseId, image })
+    this.#env ??= await this.input.env()
+    const spec = releaseContainerSpec({ ...this.input, env: this.#env, releaseId, image })
     progress('start', `starting ${spec.name}`)
     try {
       const id = await deps.docker.create(spec)
-      this.containers.set(releaseId, id)
+      this.#containers.set(releaseId, id)
       await deps.docker.start(id)
     } catch (error) {
       // Not starting (a port taken, a bad volume) is the release failing, like an unhealthy one.
@@ -145,7 +189,7 @@ export class StepRunner {
 
   async #waitHealth(releaseId: string): Promise<void> {
     const { deps, service, progress } = this.input
-    const id = this.containers.get(releaseId)
+    const id = this.#containers.get(releaseId)
     if (id === undefined) throw new Error(`wait-health before start of ${releaseId}`)
     const verdict = await waitHealthy({
       check: service.healthCheck,

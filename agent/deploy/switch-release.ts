@@ -1,14 +1,14 @@
 import type { ServiceConfig } from '../../shared/agent-config/types.js'
-import { networkProbes } from '../health/probes.js'
-import { probeOnce } from '../health/wait-healthy.js'
-import { nextReleaseId } from '../state/ledger.js'
-import { applySwitch } from './apply-switch.js'
-import { containerName, LABEL_RELEASE, managedLabels } from './container-spec.js'
+import { nextReleaseId, type ReleaseRecord } from '../state/ledger.js'
+import { containerName } from './container-labels.js'
 import type { DeployOutcome, DeployResult, ProgressEvent } from './deployer.js'
 import type { DeployerDeps } from './deps.js'
-import { planBlueGreen, planDeploy, type ServiceContainer } from './plan.js'
+import type { DeployStep } from './plan.js'
 import { type ResolvedImage, resolveEnv } from './prepare.js'
-import { holdsPublicPort, proxyRoutesOf } from './traffic.js'
+import { serves, serviceContainers } from './service-containers.js'
+import { StepRunner } from './step-runner.js'
+import { strategyOf } from './strategy/select.js'
+import { undoRelease } from './undo-release.js'
 
 export interface SwitchRequest {
   readonly agentId: string
@@ -19,27 +19,27 @@ export interface SwitchRequest {
   readonly progress: (phase: ProgressEvent['phase'], message: string) => void
 }
 
-/** Plans and applies a switch of one service to a resolved image; the caller holds the service lock. */
+/**
+ * Plans a switch of one service to a resolved image with its strategy, and runs it; the caller holds
+ * the service lock. Before the intent is recorded nothing has been touched, so a failure there is
+ * simply thrown. After it, a failure before the commit is undone (see undoRelease); after the commit,
+ * the new release is current and a failure to remove an old container is only logged.
+ */
 export async function switchRelease(deps: DeployerDeps, request: SwitchRequest): Promise<DeployOutcome> {
   const { service, target, progress, agentId } = request
+  const strategy = strategyOf(service)
   const ledger = await deps.state.read(service.name)
-  const blueGreen = service.strategy === 'blue-green'
-  const listed = await serviceContainers(deps, agentId, service.name)
-  const containers = blueGreen ? await withPortHolders(deps, service, listed) : listed
+  const containers = await serviceContainers(deps, agentId, service.name)
   const current = ledger.current
   const releaseId = nextReleaseId(ledger)
-  const input = {
+  const plan = await strategy.plan(deps, service, {
     containerName: containerName(agentId, service.name, releaseId),
     stopTimeoutSeconds: service.stopTimeoutSeconds,
     desired: { releaseId, ...target },
     ...(current ? { current } : {}),
     containers,
     currentServes: current ? await serves(deps, service, containers, current.id) : false,
-    ...(blueGreen ? {} : { proxyRoutes: await proxyRoutesOf(deps, service) }),
-  }
-  const plan = blueGreen
-    ? planBlueGreen({ ...input, drainTimeoutSeconds: service.drainTimeoutSeconds })
-    : planDeploy(input)
+  })
   const durationMs = () => deps.clock.now() - request.startedAt
   if (plan.kind === 'unchanged' && current) {
     progress('done', `unchanged: release ${current.id} already runs ${target.digest} and is healthy`)
@@ -52,29 +52,53 @@ export async function switchRelease(deps: DeployerDeps, request: SwitchRequest):
       message: `${service.name} already runs ${current.image} (release ${current.id}); nothing changed`,
     }
   }
-  const release = {
+  const release: ReleaseRecord = {
     id: releaseId,
     image: target.image,
     digest: target.digest,
     startedAt: new Date(request.startedAt).toISOString(),
-    result: 'in-progress' as const,
+    result: 'in-progress',
   }
-  const steps = plan.kind === 'switch' ? plan.steps : []
+  const finished = (result: ReleaseRecord['result'], message?: string): ReleaseRecord => ({
+    ...release,
+    finishedAt: new Date(deps.clock.now()).toISOString(),
+    result,
+    durationMs: durationMs(),
+    ...(message === undefined ? {} : { message }),
+  })
   // Read only when switching (the common re-run asks nothing of Parameter Store), but before
   // anything is stopped: a missing parameter must leave the running release alone.
   const env = await resolveEnv(deps.parameters, service)
-  const runner = await applySwitch({
+  const runner = new StepRunner({
     deps,
     agentId,
     service,
-    env,
+    env: async () => env,
     ledger,
     progress,
-    release,
-    steps,
-    resultOnSuccess: request.resultOnSuccess,
+    pending: {
+      release,
+      succeeded: () => finished(request.resultOnSuccess),
+      failed: (message) => finished('failed', message),
+    },
   })
-  const committed = runner.committed ?? release
+  const steps: readonly DeployStep[] = plan.kind === 'switch' ? plan.steps : []
+  const intentAt = steps.findIndex((step) => step.kind === 'record-intent')
+  const commitAt = steps.findIndex((step) => step.kind === 'commit')
+  await runner.run(steps.slice(0, intentAt))
+  try {
+    await runner.run(steps.slice(intentAt, commitAt + 1))
+  } catch (error) {
+    await undoRelease({ deps, agentId, service, strategy, release, progress }, runner, error)
+  }
+  try {
+    await runner.run(steps.slice(commitAt + 1))
+  } catch (error) {
+    // The new release is current and healthy; a leftover stopped container is only untidy.
+    deps.logger.warn({ err: error, service: service.name }, 'could not remove an old container')
+  }
+  const done = runner.done()
+  const committed = done.committed ?? release
   const verb = request.resultOnSuccess === 'rolled-back' ? 'rolled back to' : 'deployed'
   const message = `${verb} ${committed.image} as release ${committed.id} of ${service.name} in ${(durationMs() / 1000).toFixed(1)} s`
   progress('done', message)
@@ -82,47 +106,8 @@ export async function switchRelease(deps: DeployerDeps, request: SwitchRequest):
     service: service.name,
     result: request.resultOnSuccess,
     release: committed,
-    ...(runner.ledger.previous ? { previous: runner.ledger.previous } : {}),
+    ...(done.ledger.previous ? { previous: done.ledger.previous } : {}),
     durationMs: durationMs(),
     message,
   }
-}
-
-export async function serviceContainers(
-  deps: DeployerDeps,
-  agentId: string,
-  service: string,
-): Promise<readonly ServiceContainer[]> {
-  const listed = await deps.docker.listContainers(managedLabels(agentId, service))
-  return listed.map((c) => ({ id: c.id, releaseId: c.labels[LABEL_RELEASE], running: c.state === 'running' }))
-}
-
-/** Marks the running containers that publish a public port themselves (left by the recreate strategy). */
-export async function withPortHolders(
-  deps: DeployerDeps,
-  service: ServiceConfig,
-  containers: readonly ServiceContainer[],
-): Promise<readonly ServiceContainer[]> {
-  return Promise.all(
-    containers.map(async (container) => {
-      if (!container.running) return container
-      const info = await deps.docker.inspect(container.id)
-      return info && holdsPublicPort(info, service) ? { ...container, holdsPublicPort: true } : container
-    }),
-  )
-}
-
-/** The release's container is running and passes one probe right now. */
-export async function serves(
-  deps: DeployerDeps,
-  service: ServiceConfig,
-  containers: readonly ServiceContainer[],
-  releaseId: string,
-): Promise<boolean> {
-  const container = containers.find((c) => c.releaseId === releaseId && c.running)
-  if (!container) return false
-  const info = await deps.docker.inspect(container.id)
-  if (!info?.running || info.state === 'restarting') return false
-  const result = await probeOnce(service.healthCheck, info, deps.probes ?? networkProbes)
-  return result.ok
 }

@@ -1,4 +1,8 @@
-import type { ReleaseRecord } from '../deploy/deployer.js'
+import type { ReleaseRecord } from '../../shared/agent-contract.js'
+
+// A release record is also what `status` and `history` report to the controller, so its shape is the
+// agent contract's; the ledger owns what it keeps of them and how they change.
+export type { DeployResult, ReleaseRecord } from '../../shared/agent-contract.js'
 
 /** History beyond this many entries is dropped, oldest first; release ids keep increasing anyway. */
 export const HISTORY_LIMIT = 50

@@ -1,7 +1,8 @@
 import t from 'tap'
-import type { ReleaseRecord } from '../../../agent/deploy/deployer.js'
-import { type DeployPlanInput, planDeploy, planRestore } from '../../../agent/deploy/plan.js'
+import { planRestore } from '../../../agent/deploy/plan.js'
 import { planPrune } from '../../../agent/deploy/prune.js'
+import { planRecreate, type RecreatePlanInput } from '../../../agent/deploy/strategy/recreate.js'
+import type { ReleaseRecord } from '../../../agent/state/ledger.js'
 
 const REPO = '123456789012.dkr.ecr.us-east-1.amazonaws.com/web'
 const D1 = `sha256:${'1'.repeat(64)}`
@@ -14,7 +15,7 @@ const R1: ReleaseRecord = {
   result: 'deployed',
 }
 
-function input(overrides: Partial<DeployPlanInput> = {}): DeployPlanInput {
+function input(overrides: Partial<RecreatePlanInput> = {}): RecreatePlanInput {
   return {
     containerName: 'ecr-deploy-a1-web-r2',
     stopTimeoutSeconds: 10,
@@ -27,7 +28,7 @@ function input(overrides: Partial<DeployPlanInput> = {}): DeployPlanInput {
 }
 
 t.test('upgrade: pull, record intent, stop old, start, health, commit, then remove old', async (t) => {
-  t.strictSame(planDeploy(input()), {
+  t.strictSame(planRecreate(input()), {
     kind: 'switch',
     steps: [
       { kind: 'pull', image: `${REPO}@${D2}` },
@@ -43,7 +44,7 @@ t.test('upgrade: pull, record intent, stop old, start, health, commit, then remo
 
 t.test('the same digest, running and healthy, is unchanged', async (t) => {
   const same = { releaseId: 'r2', image: `${REPO}@${D1}`, digest: D1, local: true }
-  t.strictSame(planDeploy(input({ desired: same })), { kind: 'unchanged', containerId: 'c1' })
+  t.strictSame(planRecreate(input({ desired: same })), { kind: 'unchanged', containerId: 'c1' })
 })
 
 t.test('the same digest but not serving is redeployed; a local image is not pulled', async (t) => {
@@ -52,7 +53,7 @@ t.test('the same digest but not serving is redeployed; a local image is not pull
     { id: 'c1', releaseId: 'r1', running: false },
     { id: 'c0', releaseId: 'r0', running: true },
   ]
-  t.strictSame(planDeploy(input({ desired: same, containers: stopped })), {
+  t.strictSame(planRecreate(input({ desired: same, containers: stopped })), {
     kind: 'switch',
     steps: [
       { kind: 'record-intent', releaseId: 'r2' },
@@ -64,12 +65,12 @@ t.test('the same digest but not serving is redeployed; a local image is not pull
       { kind: 'remove', containerId: 'c0' },
     ],
   })
-  t.equal(planDeploy(input({ desired: same, currentServes: false })).kind, 'switch', 'failing its probe')
+  t.equal(planRecreate(input({ desired: same, currentServes: false })).kind, 'switch', 'failing its probe')
 })
 
 t.test('first deploy: nothing to stop or remove', async (t) => {
   const { current: _none, ...rest } = input({ containers: [], currentServes: false })
-  t.strictSame(planDeploy(rest).kind === 'switch' ? planDeploy(rest) : null, {
+  t.strictSame(planRecreate(rest).kind === 'switch' ? planRecreate(rest) : null, {
     kind: 'switch',
     steps: [
       { kind: 'pull', image: `${REPO}@${D2}` },
@@ -165,7 +166,7 @@ t.test('prune ranks by how recently the service deployed an image, not by build 
 t.test(
   'moving from blue-green: the proxy gives up its routes after the old release stops, before the new one starts',
   async (t) => {
-    t.strictSame(planDeploy(input({ proxyRoutes: ['web/8080'] })), {
+    t.strictSame(planRecreate(input({ proxyRoutes: ['web/8080'] })), {
       kind: 'switch',
       steps: [
         { kind: 'pull', image: `${REPO}@${D2}` },
@@ -180,7 +181,7 @@ t.test(
     })
     const same = { releaseId: 'r2', image: `${REPO}@${D1}`, digest: D1, local: true }
     t.equal(
-      planDeploy(input({ desired: same, proxyRoutes: ['web/8080'] })).kind,
+      planRecreate(input({ desired: same, proxyRoutes: ['web/8080'] })).kind,
       'switch',
       'the same digest still moves off the proxy',
     )

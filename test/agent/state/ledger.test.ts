@@ -1,5 +1,4 @@
 import t from 'tap'
-import type { ReleaseRecord } from '../../../agent/deploy/deployer.js'
 import {
   abandonRelease,
   beginRelease,
@@ -8,6 +7,7 @@ import {
   findRelease,
   HISTORY_LIMIT,
   nextReleaseId,
+  type ReleaseRecord,
 } from '../../../agent/state/ledger.js'
 
 const IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/web'

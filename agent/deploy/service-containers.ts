@@ -1,0 +1,31 @@
+import type { ServiceConfig } from '../../shared/agent-config/types.js'
+import { networkProbes } from '../health/probes.js'
+import { probeOnce } from '../health/wait-healthy.js'
+import { LABEL_RELEASE, managedLabels } from './container-labels.js'
+import type { DeployerDeps } from './deps.js'
+import type { ServiceContainer } from './plan.js'
+
+/** One service's managed containers, as the planners see them. */
+export async function serviceContainers(
+  deps: DeployerDeps,
+  agentId: string,
+  service: string,
+): Promise<readonly ServiceContainer[]> {
+  const listed = await deps.docker.listContainers(managedLabels(agentId, service))
+  return listed.map((c) => ({ id: c.id, releaseId: c.labels[LABEL_RELEASE], running: c.state === 'running' }))
+}
+
+/** The release's container is running and passes one probe right now. */
+export async function serves(
+  deps: DeployerDeps,
+  service: ServiceConfig,
+  containers: readonly ServiceContainer[],
+  releaseId: string,
+): Promise<boolean> {
+  const container = containers.find((c) => c.releaseId === releaseId && c.running)
+  if (!container) return false
+  const info = await deps.docker.inspect(container.id)
+  if (!info?.running || info.state === 'restarting') return false
+  const result = await probeOnce(service.healthCheck, info, deps.probes ?? networkProbes)
+  return result.ok
+}
