@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { DescribeInstanceInformationCommand, SSMClient } from '@aws-sdk/client-ssm'
 import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts'
 import { fromInstanceMetadata } from '@smithy/credential-provider-imds'
 import t from 'tap'
@@ -60,6 +61,52 @@ t.test('role credentials expire and are replaced by new keys', async (t) => {
   t.not(second.accessKeyId, first.accessKeyId, 'new keys after expiry')
   t.same(aws.imds.issuedKeys, [first.accessKeyId, second.accessKeyId])
 })
+
+t.test(
+  'expired role keys are refused as AWS refuses them; a short Expiration makes the SDK refresh',
+  async (t) => {
+    const aws = await startFakeAws({ imds: { credentialLifetimeMs: 4 * 60 * 1000 } })
+    t.teardown(() => aws.close())
+    aws.ssm.addInstance({ id: 'i-0000000000000000a' })
+    process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT = `${aws.endpoint}/`
+    t.teardown(() => {
+      delete process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT
+    })
+    const describe = new DescribeInstanceInformationCommand({})
+    const roleClient = new SSMClient({
+      endpoint: aws.endpoint,
+      region: 'us-east-1',
+      credentials: fromInstanceMetadata({ timeout: 1000, maxRetries: 0 }),
+    })
+    const signers = () => aws.calls.map((call) => call.accessKeyId)
+    await roleClient.send(describe)
+    const [first] = aws.imds.issuedKeys
+    const creds = await fromInstanceMetadata({ timeout: 1000, maxRetries: 0 })()
+    t.ok((creds.expiration?.getTime() ?? 0) <= Date.now() + 4 * 60 * 1000, 'IMDS reports the short lifetime')
+
+    aws.imds.expireCredentials()
+    const stale = new SSMClient({
+      endpoint: aws.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey },
+    })
+    await t.rejects(stale.send(describe), {
+      name: 'ExpiredTokenException',
+      message: 'The security token included in the request is expired',
+      $metadata: { httpStatusCode: 400 },
+    })
+    await roleClient.send(describe)
+    const second = aws.imds.issuedKeys[1]
+    t.ok(second !== undefined && second !== first, 'IMDS issued new keys after the expiry')
+    t.equal(signers().at(-1), second, 'the role client signed its next call with them')
+    const other = new SSMClient({
+      endpoint: aws.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIDNOTFROMIMDS', secretAccessKey: 'x' },
+    })
+    t.ok(await other.send(describe), 'keys IMDS did not issue are not refused')
+  },
+)
 
 t.test("the SDK default chain reaches IMDS and signs SSM calls with the role's keys", async (t) => {
   const aws = await startFakeAws()

@@ -7,7 +7,11 @@ export interface ImdsOptions {
   readonly region: string
   readonly instanceId: string
   readonly roleName: string
-  /** How long each set of role credentials lives; new keys are issued once it has passed. */
+  /**
+   * How long each set of role credentials lives: the `Expiration` IMDS reports, after which the fake's
+   * services refuse the keys and IMDS issues new ones. Under five minutes the SDK refetches before each
+   * call, as it does in the last five minutes of real instance credentials.
+   */
   readonly credentialLifetimeMs: number
   readonly now: () => number
 }
@@ -21,7 +25,11 @@ export interface ImdsControls {
   readonly issuedKeys: readonly string[]
   /** The secret access keys and session tokens handed out so far, for tests that look for leaks. */
   readonly issuedSecrets: readonly string[]
-  /** Makes the current credentials expire now, so the next fetch gets new keys. */
+  /**
+   * Makes the current credentials expire now: SSM and ECR refuse them (ExpiredTokenException) and the
+   * next fetch gets new keys. An SDK only refetches near the `Expiration` it was given, so pair this
+   * with a short `credentialLifetimeMs` to see a client recover.
+   */
   expireCredentials(): void
 }
 
@@ -46,6 +54,7 @@ export function createImds(options: ImdsOptions) {
   const tokens = new Map<string, number>()
   const issuedKeys: string[] = []
   const issuedSecrets: string[] = []
+  const issued = new Map<string, RoleCredentials>()
   const availabilityZone = `${options.region}a`
   let current: RoleCredentials | undefined
 
@@ -60,6 +69,7 @@ export function createImds(options: ImdsOptions) {
         expiresAt: issuedAt + options.credentialLifetimeMs,
       }
       issuedKeys.push(current.accessKeyId)
+      issued.set(current.accessKeyId, current)
       issuedSecrets.push(current.secretAccessKey, current.token)
     }
     return current
@@ -133,6 +143,11 @@ export function createImds(options: ImdsOptions) {
 
   return {
     controls,
+    /** True for a key this IMDS issued whose expiry has passed; keys from elsewhere are never expired. */
+    expired(accessKeyId: string | undefined): boolean {
+      const creds = accessKeyId === undefined ? undefined : issued.get(accessKeyId)
+      return creds !== undefined && creds.expiresAt <= options.now()
+    },
     handle(req: IncomingMessage, res: ServerResponse, path: string): void {
       const reply = respond(req, path)
       writeText(res, reply.status, reply.body, reply.headers)
