@@ -9,8 +9,8 @@ export interface ImdsOptions {
   readonly roleName: string
   /**
    * How long each set of role credentials lives: the `Expiration` IMDS reports, after which the fake's
-   * services refuse the keys and IMDS issues new ones. Under five minutes the SDK refetches before each
-   * call, as it does in the last five minutes of real instance credentials.
+   * services refuse them (ExpiredTokenException), as AWS does. IMDS hands out new keys from five minutes
+   * (at most half the lifetime) before that.
    */
   readonly credentialLifetimeMs: number
   readonly now: () => number
@@ -27,8 +27,8 @@ export interface ImdsControls {
   readonly issuedSecrets: readonly string[]
   /**
    * Makes the current credentials expire now: SSM and ECR refuse them (ExpiredTokenException) and the
-   * next fetch gets new keys. An SDK only refetches near the `Expiration` it was given, so pair this
-   * with a short `credentialLifetimeMs` to see a client recover.
+   * next fetch gets new keys. A client still holds the `Expiration` it was given and keeps using them
+   * until then; to see a client cross an expiry as on AWS, give a short `credentialLifetimeMs` instead.
    */
   expireCredentials(): void
 }
@@ -42,6 +42,12 @@ interface RoleCredentials {
 }
 
 const MAX_TOKEN_TTL_SECONDS = 21600
+
+/**
+ * How long past its `Expiration` a key is still accepted: a request signed just before the expiry may
+ * arrive just after it, and a test must not depend on that race.
+ */
+const EXPIRY_ALLOWANCE_MS = 1000
 
 interface Reply {
   readonly status: number
@@ -59,7 +65,10 @@ export function createImds(options: ImdsOptions) {
   let current: RoleCredentials | undefined
 
   const credentials = (): RoleCredentials => {
-    if (current === undefined || current.expiresAt <= options.now()) {
+    // EC2 makes new credentials available at least five minutes before the old ones expire, so a
+    // client that refetches near its Expiration never gets keys about to lapse.
+    const rotateBefore = Math.min(5 * 60 * 1000, options.credentialLifetimeMs / 2)
+    if (current === undefined || current.expiresAt - rotateBefore <= options.now()) {
       const issuedAt = options.now()
       current = {
         accessKeyId: `ASIA${randomBytes(8).toString('hex').toUpperCase()}`,
@@ -137,7 +146,7 @@ export function createImds(options: ImdsOptions) {
     issuedKeys,
     issuedSecrets,
     expireCredentials() {
-      if (current !== undefined) current.expiresAt = options.now()
+      if (current !== undefined) current.expiresAt = options.now() - EXPIRY_ALLOWANCE_MS
     },
   }
 
@@ -146,7 +155,7 @@ export function createImds(options: ImdsOptions) {
     /** True for a key this IMDS issued whose expiry has passed; keys from elsewhere are never expired. */
     expired(accessKeyId: string | undefined): boolean {
       const creds = accessKeyId === undefined ? undefined : issued.get(accessKeyId)
-      return creds !== undefined && creds.expiresAt <= options.now()
+      return creds !== undefined && creds.expiresAt + EXPIRY_ALLOWANCE_MS <= options.now()
     },
     handle(req: IncomingMessage, res: ServerResponse, path: string): void {
       const reply = respond(req, path)
