@@ -14,7 +14,7 @@ export interface InstanceOutcome {
   readonly message: string
   /** The tail of the instance's output, fetched for failures only. */
   readonly outputTail?: string
-  /** The step's stdout as SSM listed it (2,500 characters at most): what `status` reads. */
+  /** The step's stdout: as listed (2,500 characters at most), or in full when the waiter fetched it. */
   readonly output?: string
 }
 

@@ -149,7 +149,8 @@ async function finish(
     }
   }
   const agent = parseResultLine(full.stdout) ?? listed
-  const outcome = outcomeOf(invocation, agent)
+  // The listing may have cut the output (status JSON of many services): readers get the whole stdout.
+  const outcome = outcomeOf(full.stdout ? { ...invocation, output: full.stdout } : invocation, agent)
   const tail = `${full.stdout}${full.stderr ? `\n${full.stderr}` : ''}`.trim().slice(-TAIL_CHARS)
   return failed && tail ? { ...outcome, outputTail: tail } : outcome
 }

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { DescribeInstanceInformationCommand, SSMClient } from '@aws-sdk/client-ssm'
 import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts'
 import { fromInstanceMetadata } from '@smithy/credential-provider-imds'
 import t from 'tap'
@@ -60,6 +61,45 @@ t.test('role credentials expire and are replaced by new keys', async (t) => {
   t.not(second.accessKeyId, first.accessKeyId, 'new keys after expiry')
   t.same(aws.imds.issuedKeys, [first.accessKeyId, second.accessKeyId])
 })
+
+t.test(
+  'role keys past their Expiration are refused with ExpiredTokenException, other keys are not',
+  async (t) => {
+    let offset = 0
+    const aws = await startFakeAws({ imds: { credentialLifetimeMs: 60_000 }, now: () => Date.now() + offset })
+    t.teardown(() => aws.close())
+    process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT = `${aws.endpoint}/`
+    t.teardown(() => {
+      delete process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT
+    })
+    const describe = new DescribeInstanceInformationCommand({})
+    const signedWith = (accessKeyId: string) =>
+      new SSMClient({
+        endpoint: aws.endpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId, secretAccessKey: 'x' },
+      }).send(describe)
+    const expired = {
+      name: 'ExpiredTokenException',
+      message: 'The security token included in the request is expired',
+      $metadata: { httpStatusCode: 400 },
+    }
+    const first = await fromInstanceMetadata({ timeout: 1000, maxRetries: 0 })()
+    t.ok(await signedWith(first.accessKeyId), 'accepted before its Expiration')
+    offset = (first.expiration?.getTime() ?? 0) - Date.now() + 2000
+    await t.rejects(signedWith(first.accessKeyId), expired, 'refused once the fake clock is past it')
+    const second = await fromInstanceMetadata({ timeout: 1000, maxRetries: 0 })()
+    t.not(second.accessKeyId, first.accessKeyId, 'IMDS hands out new keys')
+    t.ok(await signedWith(second.accessKeyId), 'and SSM accepts them')
+    aws.imds.expireCredentials()
+    await t.rejects(
+      signedWith(second.accessKeyId),
+      expired,
+      'expireCredentials ends the current keys at once',
+    )
+    t.ok(await signedWith('AKIDNOTFROMIMDS'), 'keys IMDS did not issue are never refused')
+  },
+)
 
 t.test("the SDK default chain reaches IMDS and signs SSM calls with the role's keys", async (t) => {
   const aws = await startFakeAws()

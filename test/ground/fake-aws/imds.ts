@@ -7,7 +7,11 @@ export interface ImdsOptions {
   readonly region: string
   readonly instanceId: string
   readonly roleName: string
-  /** How long each set of role credentials lives; new keys are issued once it has passed. */
+  /**
+   * How long each set of role credentials lives: the `Expiration` IMDS reports, after which the fake's
+   * services refuse them (ExpiredTokenException), as AWS does. IMDS hands out new keys from five minutes
+   * (at most half the lifetime) before that.
+   */
   readonly credentialLifetimeMs: number
   readonly now: () => number
 }
@@ -21,7 +25,11 @@ export interface ImdsControls {
   readonly issuedKeys: readonly string[]
   /** The secret access keys and session tokens handed out so far, for tests that look for leaks. */
   readonly issuedSecrets: readonly string[]
-  /** Makes the current credentials expire now, so the next fetch gets new keys. */
+  /**
+   * Makes the current credentials expire now: SSM and ECR refuse them (ExpiredTokenException) and the
+   * next fetch gets new keys. A client still holds the `Expiration` it was given and keeps using them
+   * until then; to see a client cross an expiry as on AWS, give a short `credentialLifetimeMs` instead.
+   */
   expireCredentials(): void
 }
 
@@ -35,6 +43,12 @@ interface RoleCredentials {
 
 const MAX_TOKEN_TTL_SECONDS = 21600
 
+/**
+ * How long past its `Expiration` a key is still accepted: a request signed just before the expiry may
+ * arrive just after it, and a test must not depend on that race.
+ */
+const EXPIRY_ALLOWANCE_MS = 1000
+
 interface Reply {
   readonly status: number
   readonly body: string
@@ -46,11 +60,15 @@ export function createImds(options: ImdsOptions) {
   const tokens = new Map<string, number>()
   const issuedKeys: string[] = []
   const issuedSecrets: string[] = []
+  const issued = new Map<string, RoleCredentials>()
   const availabilityZone = `${options.region}a`
   let current: RoleCredentials | undefined
 
   const credentials = (): RoleCredentials => {
-    if (current === undefined || current.expiresAt <= options.now()) {
+    // EC2 makes new credentials available at least five minutes before the old ones expire, so a
+    // client that refetches near its Expiration never gets keys about to lapse.
+    const rotateBefore = Math.min(5 * 60 * 1000, options.credentialLifetimeMs / 2)
+    if (current === undefined || current.expiresAt - rotateBefore <= options.now()) {
       const issuedAt = options.now()
       current = {
         accessKeyId: `ASIA${randomBytes(8).toString('hex').toUpperCase()}`,
@@ -60,6 +78,7 @@ export function createImds(options: ImdsOptions) {
         expiresAt: issuedAt + options.credentialLifetimeMs,
       }
       issuedKeys.push(current.accessKeyId)
+      issued.set(current.accessKeyId, current)
       issuedSecrets.push(current.secretAccessKey, current.token)
     }
     return current
@@ -127,12 +146,17 @@ export function createImds(options: ImdsOptions) {
     issuedKeys,
     issuedSecrets,
     expireCredentials() {
-      if (current !== undefined) current.expiresAt = options.now()
+      if (current !== undefined) current.expiresAt = options.now() - EXPIRY_ALLOWANCE_MS
     },
   }
 
   return {
     controls,
+    /** True for a key this IMDS issued whose expiry has passed; keys from elsewhere are never expired. */
+    expired(accessKeyId: string | undefined): boolean {
+      const creds = accessKeyId === undefined ? undefined : issued.get(accessKeyId)
+      return creds !== undefined && creds.expiresAt + EXPIRY_ALLOWANCE_MS <= options.now()
+    },
     handle(req: IncomingMessage, res: ServerResponse, path: string): void {
       const reply = respond(req, path)
       writeText(res, reply.status, reply.body, reply.headers)

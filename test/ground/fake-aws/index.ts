@@ -84,6 +84,7 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
     ecr: ecr.operations,
     sts: sts.handle,
     imds: imds.handle,
+    expiredKey: (accessKeyId) => imds.expired(accessKeyId),
     faults,
     calls,
     now,

@@ -29,6 +29,8 @@ export interface Routes {
   readonly ecr: JsonOperations
   readonly sts: (params: URLSearchParams, res: http.ServerResponse) => void
   readonly imds: (req: http.IncomingMessage, res: http.ServerResponse, path: string) => void
+  /** Whether a signing key has expired (instance-role keys past their `Expiration`). */
+  readonly expiredKey: (accessKeyId: string | undefined) => boolean
   readonly faults: Faults
   readonly calls: RecordedCall[]
   readonly now: () => number
@@ -115,6 +117,10 @@ async function handleJson(
     }
     const accessKeyId = signingAccessKeyId(req.headers.authorization)
     routes.calls.push({ service, operation, accessKeyId, input, at: routes.now() })
+    if (routes.expiredKey(accessKeyId)) {
+      // What SSM and ECR answer for a session key past its expiry; the SDK does not retry it.
+      throw new AwsError('ExpiredTokenException', 'The security token included in the request is expired')
+    }
     await routes.faults.before(operation)
     writeJson(res, await handler(input))
   } catch (error) {
