@@ -11,6 +11,7 @@ import {
   instanceRolePolicy,
 } from '../../../controller/setup/iam.js'
 import { lifecyclePolicy } from '../../../controller/setup/lifecycle.js'
+import { resourceSpecProblems } from '../../support/cfn-resource-spec.js'
 
 const iam: IamInput = {
   githubRepo: 'acme/shop',
@@ -80,3 +81,11 @@ t.test('a later change to the document is a new version of it, not a replacement
   t.equal(document?.Name, 'ecr-ssm-deploy')
   t.equal(document?.UpdateMethod, 'NewVersion')
 })
+
+t.test(
+  'every resource fits the CloudFormation resource model: types, property names, required, values',
+  async (t) => {
+    t.strictSame(resourceSpecProblems(build(true)), [])
+    t.strictSame(resourceSpecProblems(build(false)), [])
+  },
+)
