@@ -89,3 +89,21 @@ t.test(
     t.strictSame(resourceSpecProblems(build(false)), [])
   },
 )
+
+t.test('the OIDC provider accepts the audience the CI role trusts, China included', async (t) => {
+  for (const region of ['eu-west-1', 'cn-north-1']) {
+    const at = { ...iam, region }
+    const template = cloudFormationTemplate({
+      iam: at,
+      lifecycle: { keep: 30, untaggedDays: 7 },
+      documentContent,
+      createOidcProvider: true,
+    })
+    const trusted = githubTrustPolicy(at).Statement[0].Condition.StringEquals
+    t.strictSame(
+      template.Resources.GitHubOidcProvider?.Properties.ClientIdList,
+      [trusted['token.actions.githubusercontent.com:aud']],
+      region,
+    )
+  }
+})
