@@ -1,5 +1,6 @@
 import { desiredParameterName, type StatusAnswer } from '../shared/agent-contract.js'
 import type { FleetOptions } from './options.js'
+import { shortDigest, shown } from './report/text.js'
 import { DEPLOY_STEP_NAME } from './ssm/document.js'
 import type { FleetApi } from './ssm/fleet-api.js'
 import type { InstanceOutcome } from './ssm/outcome.js'
@@ -24,7 +25,10 @@ export interface FleetStatus {
   readonly timedOut: boolean
 }
 
-/** Reads `ecr-deploy-agent status --json` output and compares it with the desired digest. */
+/**
+ * Reads `ecr-deploy-agent status --json` output and compares it with the desired digest. An instance
+ * controls that output, so every field is checked before it is used.
+ */
 export function releaseOf(
   outcome: InstanceOutcome,
   service: string,
@@ -57,13 +61,17 @@ export function releaseOf(
       error: 'the agent status was not JSON',
     }
   }
-  const entry = parsed.services?.find((s) => s.service === service)
-  const digest = entry?.current?.digest
+  const entry = Array.isArray(parsed.services)
+    ? parsed.services.find((s) => s?.service === service)
+    : undefined
+  const digest = typeof entry?.current?.digest === 'string' ? entry.current.digest : undefined
+  const state =
+    entry === undefined ? 'not-deployed' : typeof entry.state === 'string' ? entry.state : 'unknown'
   return {
     instanceId: outcome.instanceId,
     ...(digest === undefined ? {} : { digest }),
-    state: entry?.state ?? 'not-deployed',
-    healthy: entry?.healthy ?? null,
+    state,
+    healthy: typeof entry?.healthy === 'boolean' ? entry.healthy : null,
     drift: desiredDigest !== undefined && digest !== desiredDigest,
   }
 }
@@ -99,15 +107,15 @@ export async function fleetStatus(
   }
 }
 
+/** The status for a terminal or a CI log: what instances said is shown through the report's guards. */
 export function statusText(status: FleetStatus): string {
-  const short = (digest?: string) => (digest ? digest.replace(/^sha256:/, '').slice(0, 12) : '-')
   const lines = [
-    `service ${status.service}: desired ${status.desired ?? '(none recorded)'}${status.desiredVersion ? ` (version ${status.desiredVersion})` : ''}`,
+    `service ${status.service}: desired ${status.desired === undefined ? '(none recorded)' : shown(status.desired)}${status.desiredVersion ? ` (version ${status.desiredVersion})` : ''}`,
   ]
   for (const i of [...status.instances].sort((a, b) => a.instanceId.localeCompare(b.instanceId))) {
     const health = i.healthy === null ? '-' : i.healthy ? 'healthy' : 'unhealthy'
     lines.push(
-      `${i.instanceId}  ${short(i.digest)}  ${i.state}  ${health}${i.drift ? '  DRIFT' : ''}${i.error ? `  ${i.error}` : ''}`,
+      `${shown(i.instanceId)}  ${shortDigest(i.digest)}  ${shown(i.state)}  ${health}${i.drift ? '  DRIFT' : ''}${i.error ? `  ${shown(i.error)}` : ''}`,
     )
   }
   const drifted = status.instances.filter((i) => i.drift).length

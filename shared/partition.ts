@@ -24,3 +24,12 @@ export function registrySuffixesOf(partition: Partition): {
 export function arnIn(region: string, service: string, accountId: string, resource: string): string {
   return `arn:${partitionOf(region)}:${service}:${region}:${accountId}:${resource}`
 }
+
+/**
+ * The audience of GitHub's OIDC tokens that the CI role trusts: aws-actions/configure-aws-credentials asks
+ * for `sts.amazonaws.com` unless its `audience` input says otherwise, and its documentation gives
+ * `sts.amazonaws.com.cn` for China. For GovCloud it documents no other value, so the default stays.
+ */
+export function githubOidcAudienceOf(partition: Partition): string {
+  return partition === 'aws-cn' ? 'sts.amazonaws.com.cn' : 'sts.amazonaws.com'
+}

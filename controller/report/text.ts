@@ -4,7 +4,7 @@ import { terminalLine, terminalLines } from './terminal-text.js'
 import { neutraliseCommands } from './workflow-commands.js'
 
 /** Text from an instance as one line of the terminal report: no controls, no workflow commands. */
-function shown(untrusted: string): string {
+export function shown(untrusted: string): string {
   return neutraliseCommands(terminalLine(untrusted))
 }
 

@@ -1,3 +1,4 @@
+import { githubOidcAudienceOf, partitionOf } from '../../shared/partition.js'
 import {
   ciRolePolicy,
   GITHUB_OIDC_HOST,
@@ -62,7 +63,10 @@ export function cloudFormationTemplate(input: TemplateInput): Template {
     ? {
         GitHubOidcProvider: {
           Type: 'AWS::IAM::OIDCProvider',
-          Properties: { Url: `https://${GITHUB_OIDC_HOST}`, ClientIdList: ['sts.amazonaws.com'] },
+          Properties: {
+            Url: `https://${GITHUB_OIDC_HOST}`,
+            ClientIdList: [githubOidcAudienceOf(partitionOf(iam.region))],
+          },
         },
       }
     : {}

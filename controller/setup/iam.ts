@@ -1,5 +1,5 @@
 import { DESIRED_PARAMETER_PREFIX } from '../../shared/agent-contract.js'
-import { arnIn, partitionOf } from '../../shared/partition.js'
+import { arnIn, githubOidcAudienceOf, partitionOf } from '../../shared/partition.js'
 
 /**
  * Least-privilege IAM documents for the two roles this tool needs. Pure builders: `ecr-deploy setup iam`
@@ -72,7 +72,7 @@ export function githubTrustPolicy(input: IamInput): TrustPolicy {
         Action: 'sts:AssumeRoleWithWebIdentity',
         Condition: {
           StringEquals: {
-            [`${GITHUB_OIDC_HOST}:aud`]: 'sts.amazonaws.com',
+            [`${GITHUB_OIDC_HOST}:aud`]: githubOidcAudienceOf(partitionOf(input.region)),
             [`${GITHUB_OIDC_HOST}:sub`]: subject,
           },
         },

@@ -8,8 +8,9 @@ import { type AgentResultLine, resultLineText, statusLineText } from '../../shar
  * A stand-in `ecr-deploy-agent` for controller tests: it logs its arguments, prints a progress line and the
  * agent's JSON result line (built from the agent contract, as the real agent builds it), and exits as STUB_MODE says (ok, unchanged, unhealthy). In mode hostile it prints
  * STUB_TAIL to stderr and STUB_RESULT as its result line and fails, for tests of what reaches CI from an
- * instance. The real agent is covered by its own tests; here the document, SSM's parameter checks and the
- * waiter are what is under test.
+ * instance; asked for its status in that mode, it prints STUB_RESULT as its status line, and with a STUB_TAIL
+ * prints that to stderr and fails too. The real agent is covered by its own tests; here the document, SSM's
+ * parameter checks and the waiter are what is under test.
  */
 const PREVIOUS_DIGEST = `sha256:${'1'.repeat(64)}`
 
@@ -45,6 +46,11 @@ const SCRIPT = `#!/bin/bash
 echo "$STUB_INSTANCE $*" >> "$STUB_LOG"
 service="$3"
 if [ "$1" = status ]; then
+  if [ "\${STUB_MODE:-ok}" = hostile ]; then
+    printf '%s\\n' "$STUB_RESULT"
+    [ -z "$STUB_TAIL" ] || { printf '%s\\n' "$STUB_TAIL" >&2; exit 5; }
+    exit 0
+  fi
   echo ${statusLine}
   exit 0
 fi

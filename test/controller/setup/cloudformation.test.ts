@@ -11,6 +11,7 @@ import {
   instanceRolePolicy,
 } from '../../../controller/setup/iam.js'
 import { lifecyclePolicy } from '../../../controller/setup/lifecycle.js'
+import { resourceSpecProblems } from '../../support/cfn-resource-spec.js'
 
 const iam: IamInput = {
   githubRepo: 'acme/shop',
@@ -79,4 +80,30 @@ t.test('a later change to the document is a new version of it, not a replacement
   const document = build().Resources.DeployDocument?.Properties
   t.equal(document?.Name, 'ecr-ssm-deploy')
   t.equal(document?.UpdateMethod, 'NewVersion')
+})
+
+t.test(
+  'every resource fits the CloudFormation resource model: types, property names, required, values',
+  async (t) => {
+    t.strictSame(resourceSpecProblems(build(true)), [])
+    t.strictSame(resourceSpecProblems(build(false)), [])
+  },
+)
+
+t.test('the OIDC provider accepts the audience the CI role trusts, China included', async (t) => {
+  for (const region of ['eu-west-1', 'cn-north-1']) {
+    const at = { ...iam, region }
+    const template = cloudFormationTemplate({
+      iam: at,
+      lifecycle: { keep: 30, untaggedDays: 7 },
+      documentContent,
+      createOidcProvider: true,
+    })
+    const trusted = githubTrustPolicy(at).Statement[0].Condition.StringEquals
+    t.strictSame(
+      template.Resources.GitHubOidcProvider?.Properties.ClientIdList,
+      [trusted['token.actions.githubusercontent.com:aud']],
+      region,
+    )
+  }
 })

@@ -129,3 +129,14 @@ t.test('ARNs use the partition of the region', async (t) => {
     )
   }
 })
+
+t.test('the OIDC audience is the one configure-aws-credentials must ask for in the partition', async (t) => {
+  const audience = (region: string) =>
+    githubTrustPolicy({ ...input, region }).Statement[0].Condition.StringEquals[
+      'token.actions.githubusercontent.com:aud'
+    ]
+  t.equal(audience('cn-north-1'), 'sts.amazonaws.com.cn')
+  t.equal(audience('cn-northwest-1'), 'sts.amazonaws.com.cn')
+  t.equal(audience('us-gov-west-1'), 'sts.amazonaws.com')
+  t.equal(audience('eu-west-1'), 'sts.amazonaws.com')
+})
