@@ -37,7 +37,11 @@ export interface ImageSources {
   readonly registryAuth: RegistryAuth
 }
 
-/** Pulls with a registry token obtained for this pull; progress lines go to `onLine`. */
+/**
+ * Pulls with a registry token obtained for this pull; progress lines go to `onLine`. Then checks that
+ * Docker has the image: a pull can end without an error and without the image (seen when dockerd was
+ * restarted mid-pull), and the plan stops the old release only after this step.
+ */
 export async function pullImage(
   sources: ImageSources,
   image: string,
@@ -45,6 +49,12 @@ export async function pullImage(
 ): Promise<void> {
   const auth = await sources.registryAuth.authFor(parseImageRef(image))
   await sources.docker.pull(image, auth, onLine)
+  if ((await sources.docker.inspectImage(image)) === null) {
+    throw new PullFailedError(
+      `the pull of ${image} ended without an error, but Docker has no such image; nothing was changed. ` +
+        'Check that dockerd kept running (journalctl -u docker) and deploy again',
+    )
+  }
 }
 
 /** What a reference resolves to: a digest-pinned image, and whether it is already local. */

@@ -15,6 +15,9 @@ export class RecordingDocker implements DockerEngine {
   beforeStop: (() => Promise<void>) | undefined
   /** Runs just after `stop`, e.g. to take the freed host port. */
   afterStop: (() => Promise<void>) | undefined
+  /** Images Docker says it does not have, whatever a pull said: as after a daemon restart mid-pull. */
+  readonly missingImages = new Set<string>()
+  readonly stopped: string[] = []
 
   constructor(private readonly engine: DockerEngine) {}
 
@@ -23,6 +26,7 @@ export class RecordingDocker implements DockerEngine {
     return this.engine.pull(image, auth, onProgress)
   }
   inspectImage(reference: string): Promise<ImageInfo | null> {
+    if (this.missingImages.has(reference)) return Promise.resolve(null)
     return this.engine.inspectImage(reference)
   }
   listImages(repository: string): Promise<readonly ImageInfo[]> {
@@ -40,6 +44,7 @@ export class RecordingDocker implements DockerEngine {
   }
   async stop(id: string, timeoutSeconds: number): Promise<void> {
     await this.beforeStop?.()
+    this.stopped.push(id)
     await this.engine.stop(id, timeoutSeconds)
     await this.afterStop?.()
   }
