@@ -19,7 +19,7 @@ import { FakeParameters, removeAgentContainers } from '../agent/deploy/harness.j
 import { type LoadResult, startLoad } from '../agent/deploy/http-load.js'
 import { freePort } from '../agent/docker/free-port.js'
 import { startProxy } from '../agent/proxy/proxy-process.js'
-import { startFakeAws } from '../ground/fake-aws/index.js'
+import { startFakeOnGround } from '../fixtures/ground-aws.js'
 import { loadGround } from '../ground/ground.js'
 
 /*
@@ -40,14 +40,7 @@ const up = spawnSync(process.execPath, ['--import', 'tsx', 'test/ground/setup.ts
 })
 if (up.status !== 0) throw new Error(`test ground did not come up:\n${up.stderr}`)
 const ground = loadGround()
-const aws = await startFakeAws({
-  registry: {
-    url: ground.registryUrl,
-    user: ground.registryUser,
-    password: ground.registryPassword,
-    ca: ground.caCertPath,
-  },
-})
+const aws = await startFakeOnGround(ground)
 const dir = await mkdtemp(join(tmpdir(), 'blue-green-bench-'))
 for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) {
   delete process.env[name]

@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Test } from 'tap'
-import { type FakeAws, startFakeAws } from '../../ground/fake-aws/index.js'
+import { startFakeOnGround } from '../../fixtures/ground-aws.js'
+import type { FakeAws } from '../../ground/fake-aws/index.js'
 import { loadGround } from '../../ground/ground.js'
 
 /**
@@ -15,14 +16,7 @@ export async function useFakeAws(
   t: Test,
 ): Promise<{ aws: FakeAws; home: string; dockerConfigWritten: () => boolean }> {
   const ground = loadGround()
-  const aws = await startFakeAws({
-    registry: {
-      url: ground.registryUrl,
-      user: ground.registryUser,
-      password: ground.registryPassword,
-      ca: ground.caCertPath,
-    },
-  })
+  const aws = await startFakeOnGround(ground)
   t.teardown(() => aws.close())
   const home = mkdtempSync(join(tmpdir(), 'agent-home-'))
   const changes: Record<string, string | undefined> = {

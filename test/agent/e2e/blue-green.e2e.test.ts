@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { DockerodeEngine } from '../../../agent/docker/dockerode-engine.js'
 import { ProxyClient } from '../../../agent/proxy/proxy-client.js'
-import { startFakeAws } from '../../ground/fake-aws/index.js'
+import { startFakeOnGround } from '../../fixtures/ground-aws.js'
 import { loadGround } from '../../ground/ground.js'
 import { runCli } from '../cli/run-cli.js'
 import { ownNetwork } from '../deploy/blue-green-harness.js'
@@ -30,14 +30,7 @@ const port = await freePort()
 const repository = `${ground.registryHost}/${ground.images.v1.repository}`
 const pinned = (name: 'v1' | 'v2') => `${repository}@${ground.images[name].digest}`
 await mkdir(home, { recursive: true })
-const aws = await startFakeAws({
-  registry: {
-    url: ground.registryUrl,
-    user: ground.registryUser,
-    password: ground.registryPassword,
-    ca: ground.caCertPath,
-  },
-})
+const aws = await startFakeOnGround(ground)
 const proxy = await startProxy(proxySocket, join(dir, 'proxy', 'routes.json'))
 const network = await ownNetwork(`${agentId}-net`)
 t.teardown(async () => {
