@@ -5,10 +5,10 @@ import { join } from 'node:path'
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import Docker from 'dockerode'
 import t from 'tap'
-import { startFakeOnGround } from '../../fixtures/ground-aws.js'
 import { loadGround } from '../../ground/ground.js'
-import { lastJson, runCli } from '../cli/run-cli.js'
-import { type AgentProcess, deployInBackground, eventually, startAgent } from './agent-process.js'
+import { type AgentProcess, deployInBackground, eventually, startAgent } from '../../support/agent-process.js'
+import { startFakeOnGround } from '../../support/ground-aws.js'
+import { lastJson, runCli } from '../../support/run-agent-cli.js'
 
 /*
  * The agent end to end: the CLI, a real daemon process, the real dockerd, the TLS registry of the test

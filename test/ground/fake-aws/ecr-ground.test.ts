@@ -6,7 +6,7 @@ import {
   GetAuthorizationTokenCommand,
 } from '@aws-sdk/client-ecr'
 import t, { type Test } from 'tap'
-import { startFakeOnGround } from '../../fixtures/ground-aws.js'
+import { startFakeOnGround } from '../../support/ground-aws.js'
 import { loadGround } from '../ground.js'
 import { testKeys } from './test-clients.js'
 
