@@ -1,6 +1,6 @@
 /**
  * What the controller needs from SSM, in our words. The one implementation over the SDK is
- * sdk-fleet-api.ts; tests use aws-sdk-client-mock under it, or the fake SSM through it.
+ * sdk-fleet-api.ts, tested against the fake SSM; tests of its users take a recording fake of this port.
  */
 
 export interface CommandRequest {

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { parse } from 'yaml'
-import { actionCheckout, CI_KEYS } from '../controller/action/run-action.js'
-import { runnerInputEnv } from '../controller/action/runner-env.js'
 import { type FakeAws, startFakeAws } from '../ground/fake-aws/index.js'
+import { actionCheckout, CI_KEYS } from '../support/run-action.js'
+import { runnerInputEnv } from '../support/runner-env.js'
 
 /*
  * `npm run bench -- action`: the time from the action's start to its first AWS request (the fake AWS

@@ -5,9 +5,9 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import Docker from 'dockerode'
-import { startFakeAws } from '../ground/fake-aws/index.js'
 import { loadGround, type TestImageName } from '../ground/ground.js'
 import { agentExecutable } from '../support/agent-executable.js'
+import { startFakeOnGround } from '../support/ground-aws.js'
 import { ecrPassword } from './agent/blog-flow.js'
 import { environmentOf, type Memory, median, memoryOf, mib, tableLine, time } from './agent/figures.js'
 import {
@@ -44,14 +44,7 @@ if (up.status !== 0) throw new Error(`test ground did not come up:\n${up.stderr}
 const ground = loadGround()
 const docker = new Docker({ socketPath: ground.dockerSocket })
 const dir = await mkdtemp(join(tmpdir(), 'agent-bench-'))
-const aws = await startFakeAws({
-  registry: {
-    url: ground.registryUrl,
-    user: ground.registryUser,
-    password: ground.registryPassword,
-    ca: ground.caCertPath,
-  },
-})
+const aws = await startFakeOnGround(ground)
 const run = `bench-${process.pid}`
 const blogName = `${run}-blog`
 const repository = `${ground.registryHost}/${ground.images.v1.repository}`

@@ -14,13 +14,13 @@ import { systemClock } from '../../agent/health/clock.js'
 import { ProxyClient } from '../../agent/proxy/proxy-client.js'
 import { FileStateStore } from '../../agent/state/file-state-store.js'
 import { parseConfig } from '../../shared/agent-config/parse.js'
-import { ownNetwork } from '../agent/deploy/blue-green-harness.js'
-import { FakeParameters, removeAgentContainers } from '../agent/deploy/harness.js'
-import { type LoadResult, startLoad } from '../agent/deploy/http-load.js'
-import { freePort } from '../agent/docker/free-port.js'
-import { startProxy } from '../agent/proxy/proxy-process.js'
-import { startFakeAws } from '../ground/fake-aws/index.js'
 import { loadGround } from '../ground/ground.js'
+import { ownNetwork } from '../support/blue-green-harness.js'
+import { FakeParameters, removeAgentContainers } from '../support/deploy-harness.js'
+import { freePort } from '../support/free-port.js'
+import { startFakeOnGround } from '../support/ground-aws.js'
+import { type LoadResult, startLoad } from '../support/http-load.js'
+import { startProxy } from '../support/proxy-process.js'
 
 /*
  * Zero-downtime deploys, measured: a steady load of concurrent HTTP clients (a new connection per request,
@@ -40,14 +40,7 @@ const up = spawnSync(process.execPath, ['--import', 'tsx', 'test/ground/setup.ts
 })
 if (up.status !== 0) throw new Error(`test ground did not come up:\n${up.stderr}`)
 const ground = loadGround()
-const aws = await startFakeAws({
-  registry: {
-    url: ground.registryUrl,
-    user: ground.registryUser,
-    password: ground.registryPassword,
-    ca: ground.caCertPath,
-  },
-})
+const aws = await startFakeOnGround(ground)
 const dir = await mkdtemp(join(tmpdir(), 'blue-green-bench-'))
 for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) {
   delete process.env[name]

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import t from 'tap'
 import { type ActionInputReader, deployFlagsFromInputs } from '../../controller/action/inputs.js'
 import { ACTION_OUTPUTS } from '../../controller/action/outputs.js'
-import { actionMetadata } from './action/runner-env.js'
+import { actionMetadata } from '../support/runner-env.js'
 
 const root = new URL('../..', import.meta.url).pathname
 const action = actionMetadata()

@@ -4,12 +4,12 @@ import { join } from 'node:path'
 import { PutParameterCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm'
 import t, { type Test } from 'tap'
 import { DEPLOY_DOCUMENT_NAME } from '../../controller/ssm/document.js'
-import { installDeployDocument, startFakeOnGround } from '../fixtures/ground-aws.js'
 import type { FakeAws } from '../ground/fake-aws/index.js'
 import { testKeys } from '../ground/fake-aws/test-clients.js'
 import { loadGround } from '../ground/ground.js'
-import { type FleetStub, fleetStub, stubInstanceEnv } from './fleet-stub.js'
-import { runController } from './run-controller.js'
+import { type FleetStub, fleetStub, stubInstanceEnv } from '../support/fleet-stub.js'
+import { installDeployDocument, startFakeOnGround } from '../support/ground-aws.js'
+import { runController } from '../support/run-controller.js'
 
 // The controller CLI as CI runs it, against the fake SSM and ECR: the real document, SSM's parameter checks,
 // rate control and the waiter, with a stand-in agent on each simulated instance.

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { releaseOf } from '../../controller/status.js'
-import { installDeployDocument, startFakeOnGround } from '../fixtures/ground-aws.js'
 import { loadGround } from '../ground/ground.js'
-import { fleetStub, stubInstanceEnv } from './fleet-stub.js'
-import { runnerCommands } from './report/runner-commands.js'
-import { runController } from './run-controller.js'
+import { fleetStub, stubInstanceEnv } from '../support/fleet-stub.js'
+import { installDeployDocument, startFakeOnGround } from '../support/ground-aws.js'
+import { runController } from '../support/run-controller.js'
+import { runnerCommands } from '../support/runner-commands.js'
 
 // `status` prints what each agent says about itself: an instance controls every field of it. Through the
 // real path (the CLI against the fake SSM), none of it may act as a workflow command or a terminal control.

@@ -4,10 +4,10 @@ import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { rollbackTarget } from '../../controller/rollback.js'
 import { UsageError } from '../../shared/errors.js'
-import { installDeployDocument, startFakeOnGround } from '../fixtures/ground-aws.js'
 import { loadGround } from '../ground/ground.js'
-import { fleetStub, stubInstanceEnv } from './fleet-stub.js'
-import { runController } from './run-controller.js'
+import { fleetStub, stubInstanceEnv } from '../support/fleet-stub.js'
+import { installDeployDocument, startFakeOnGround } from '../support/ground-aws.js'
+import { runController } from '../support/run-controller.js'
 
 const ground = loadGround()
 const repository = `${ground.registryHost}/${ground.images.v1.repository}`

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { codeSpan } from '../../controller/report/markdown-text.js'
-import { type ActionRun, actionCheckout, CI_KEYS, runAction } from '../controller/action/run-action.js'
-import { startFakeOnGround } from '../fixtures/ground-aws.js'
 import { loadGround } from '../ground/ground.js'
-import { served, startSimFleet } from './sim-fleet.js'
+import { startFakeOnGround } from '../support/ground-aws.js'
+import { type ActionRun, actionCheckout, CI_KEYS, runAction } from '../support/run-action.js'
+import { served, startSimFleet } from '../support/sim-fleet.js'
 
 /*
  * The committed bundle run as the runner runs it, against the fake AWS and three simulated instances

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { codeSpan } from '../../controller/report/markdown-text.js'
-import { runController } from '../controller/run-controller.js'
-import { startFakeOnGround } from '../fixtures/ground-aws.js'
 import { loadGround } from '../ground/ground.js'
-import { served, startSimFleet } from './sim-fleet.js'
+import { startFakeOnGround } from '../support/ground-aws.js'
+import { runController } from '../support/run-controller.js'
+import { served, startSimFleet } from '../support/sim-fleet.js'
 
 /*
  * The whole product: the controller CLI sends our SSM document through the fake SSM to three simulated

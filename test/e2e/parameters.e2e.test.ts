@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import t from 'tap'
-import { runController } from '../controller/run-controller.js'
-import { startFakeOnGround } from '../fixtures/ground-aws.js'
 import { testKeys } from '../ground/fake-aws/test-clients.js'
 import { loadGround } from '../ground/ground.js'
-import { served, startSimFleet } from './sim-fleet.js'
+import { startFakeOnGround } from '../support/ground-aws.js'
+import { runController } from '../support/run-controller.js'
+import { served, startSimFleet } from '../support/sim-fleet.js'
 
 /*
  * A real agent daemon reading envFromParameters over the wire: GetParameters signed with the instance

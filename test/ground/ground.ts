@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -45,8 +45,19 @@ export const DOCKER_SOCKET = '/var/run/docker.sock'
 export const GROUND_DIR = join(tmpdir(), 'ecr-ssm-deploy-ground')
 export const GROUND_FILE = join(GROUND_DIR, 'ground.json')
 
-/** Reads the ground that test/ground/setup.ts started; throws when it is not up. */
+/**
+ * Reads the ground that test/ground/setup.ts started; throws when it is not up, or when it was not
+ * brought up for this process or one of its ancestors (the unit set, whose tap run starts no ground,
+ * must not use one another run left up).
+ */
 export function loadGround(): Ground {
+  if (!leaseHeldAbove(process.pid)) {
+    throw new Error(
+      `this test needs the test ground, but no ground was started for this run (no lease in ${GROUND_DIR}/leases). ` +
+        'In "npm run test:unit" a test that needs the ground, Docker or a build is listed under exclude in ' +
+        'test/unit.taprc; run it with "npx tap <file>" or "npm test", whose .taprc starts test/ground/setup.ts first.',
+    )
+  }
   let text: string
   try {
     text = readFileSync(GROUND_FILE, 'utf8')
@@ -61,4 +72,28 @@ export function loadGround(): Ground {
     Object.entries(ground.images).map(([name, image]) => [name, Object.freeze({ ...image })]),
   ) as Record<TestImageName, GroundImage>
   return Object.freeze({ ...ground, images: Object.freeze(images) })
+}
+
+/** True when `pid` or a process above it holds a ground lease (see lease.ts: one file per holder pid). */
+function leaseHeldAbove(pid: number): boolean {
+  let holders: Set<string>
+  try {
+    holders = new Set(readdirSync(join(GROUND_DIR, 'leases')))
+  } catch {
+    return false
+  }
+  for (let current = pid; current > 1; current = parentOf(current)) {
+    if (holders.has(String(current))) return true
+  }
+  return false
+}
+
+/** The parent pid from /proc/<pid>/stat; the command name in brackets may itself hold spaces. */
+function parentOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+  } catch {
+    return 0
+  }
 }

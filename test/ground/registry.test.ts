@@ -2,7 +2,7 @@ import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr'
 import Docker from 'dockerode'
 import t, { type Test } from 'tap'
 import { parseImageRef } from '../../shared/image-ref.js'
-import { startFakeAws } from './fake-aws/index.js'
+import { startFakeOnGround } from '../support/ground-aws.js'
 import { testKeys } from './fake-aws/test-clients.js'
 import { loadGround } from './ground.js'
 import { manifestDigest, registryStatus } from './registry.js'
@@ -40,14 +40,7 @@ t.test('the recorded digests are the ones the registry serves', async (t) => {
 
 /** Docker credentials the way an instance gets them: from ECR's GetAuthorizationToken. */
 async function authFromFakeEcr(t: Test): Promise<PullAuth> {
-  const aws = await startFakeAws({
-    registry: {
-      url: ground.registryUrl,
-      user: ground.registryUser,
-      password: ground.registryPassword,
-      ca: ground.caCertPath,
-    },
-  })
+  const aws = await startFakeOnGround(ground)
   t.teardown(() => aws.close())
   const ecr = new ECRClient({ endpoint: aws.endpoint, region: ground.region, credentials: testKeys() })
   const data = (await ecr.send(new GetAuthorizationTokenCommand({}))).authorizationData?.[0]

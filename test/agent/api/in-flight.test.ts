@@ -1,6 +1,6 @@
 import t from 'tap'
 import { trackInFlight } from '../../../agent/api/in-flight.js'
-import { FakeDeployer } from './fake-deployer.js'
+import { FakeDeployer } from '../../support/fake-deployer.js'
 
 t.test('idle() waits for running deploys, and resolves at once when none runs', async (t) => {
   const fake = new FakeDeployer()

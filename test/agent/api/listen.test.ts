@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { listenOnSocket } from '../../../agent/api/listen.js'
 import { buildServer } from '../../../agent/api/server.js'
-import { FakeDeployer } from './fake-deployer.js'
+import { FakeDeployer } from '../../support/fake-deployer.js'
 
 async function tempDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'agent-listen-'))

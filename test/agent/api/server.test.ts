@@ -7,7 +7,7 @@ import {
   UnknownServiceError,
   UsageError,
 } from '../../../shared/errors.js'
-import { DIGEST_1, DIGEST_2, FakeDeployer, IMAGE_REPO } from './fake-deployer.js'
+import { DIGEST_1, DIGEST_2, FakeDeployer, IMAGE_REPO } from '../../support/fake-deployer.js'
 
 const IMAGE = `${IMAGE_REPO}:v2`
 

@@ -13,8 +13,8 @@ import {
   RollbackFailedError,
   UsageError,
 } from '../../../shared/errors.js'
-import { DIGEST_1, DIGEST_2, FakeDeployer, IMAGE_REPO } from '../api/fake-deployer.js'
-import { lastJson, runCli } from './run-cli.js'
+import { DIGEST_1, DIGEST_2, FakeDeployer, IMAGE_REPO } from '../../support/fake-deployer.js'
+import { lastJson, runCli } from '../../support/run-agent-cli.js'
 
 const IMAGE = `${IMAGE_REPO}:v2`
 

@@ -8,7 +8,7 @@ import { listenOnSocket } from '../../../agent/api/listen.js'
 import { buildServer } from '../../../agent/api/server.js'
 import { HealthFailedError } from '../../../shared/errors.js'
 import { fakeWithSsm, shellDocument } from '../../ground/fake-aws/test-clients.js'
-import { DIGEST_2, FakeDeployer, IMAGE_REPO } from '../api/fake-deployer.js'
+import { DIGEST_2, FakeDeployer, IMAGE_REPO } from '../../support/fake-deployer.js'
 
 /*
  * The agent CLI as SSM Run Command runs it: a document calls `ecr-deploy-agent deploy ... --wait`, and the

@@ -1,10 +1,10 @@
 import { connect } from 'node:net'
 import t from 'tap'
 import { HealthFailedError } from '../../../shared/errors.js'
-import { dyingSwitch, refusingSwitch, startBlueGreen } from './blue-green-harness.js'
+import { dyingSwitch, refusingSwitch, startBlueGreen } from '../../support/blue-green-harness.js'
+import { get } from '../../support/deploy-harness.js'
+import { startLoad } from '../../support/http-load.js'
 import { useFakeAws } from './fake-aws-env.js'
-import { get } from './harness.js'
-import { startLoad } from './http-load.js'
 
 await useFakeAws(t)
 

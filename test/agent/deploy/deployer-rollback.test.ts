@@ -7,8 +7,8 @@ import {
   PullFailedError,
   RollbackFailedError,
 } from '../../../shared/errors.js'
+import { get, type Harness, startHarness } from '../../support/deploy-harness.js'
 import { useFakeAws } from './fake-aws-env.js'
-import { get, type Harness, startHarness } from './harness.js'
 
 await useFakeAws(t)
 

@@ -4,10 +4,10 @@ import { releaseContainerSpec } from '../../../agent/deploy/container-spec.js'
 import { beginRelease } from '../../../agent/state/ledger.js'
 import { BusyError } from '../../../shared/errors.js'
 import { loadGround } from '../../ground/ground.js'
-import { ensureLocalBusybox } from '../docker/busybox-image.js'
-import { freePort } from '../docker/free-port.js'
+import { ensureLocalBusybox } from '../../support/busybox-image.js'
+import { get, type Harness, startHarness } from '../../support/deploy-harness.js'
+import { freePort } from '../../support/free-port.js'
 import { useFakeAws } from './fake-aws-env.js'
-import { get, type Harness, startHarness } from './harness.js'
 import { serviceOf } from './upkeep-service.js'
 
 await useFakeAws(t)

@@ -10,7 +10,7 @@ import {
 } from '../../../agent/deploy/traffic.js'
 import type { ContainerInfo } from '../../../agent/docker/engine.js'
 import { parseConfig } from '../../../shared/agent-config/parse.js'
-import { FakeClock } from '../health/fake-clock.js'
+import { FakeClock } from '../../support/fake-clock.js'
 import { FakeTraffic } from '../proxy/fake-traffic.js'
 
 const config = parseConfig(

@@ -4,8 +4,8 @@ import { DockerodeEngine } from '../../../agent/docker/dockerode-engine.js'
 import type { ContainerSpec } from '../../../agent/docker/engine.js'
 import { DockerError, ImageNotFoundError, PullFailedError } from '../../../shared/errors.js'
 import { loadGround } from '../../ground/ground.js'
-import { ensureLocalBusybox } from './busybox-image.js'
-import { freePort } from './free-port.js'
+import { ensureLocalBusybox } from '../../support/busybox-image.js'
+import { freePort } from '../../support/free-port.js'
 
 const engine = new DockerodeEngine()
 const image = ensureLocalBusybox()

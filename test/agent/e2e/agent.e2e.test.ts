@@ -5,10 +5,10 @@ import { join } from 'node:path'
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import Docker from 'dockerode'
 import t from 'tap'
-import { startFakeAws } from '../../ground/fake-aws/index.js'
 import { loadGround } from '../../ground/ground.js'
-import { lastJson, runCli } from '../cli/run-cli.js'
-import { type AgentProcess, deployInBackground, eventually, startAgent } from './agent-process.js'
+import { type AgentProcess, deployInBackground, eventually, startAgent } from '../../support/agent-process.js'
+import { startFakeOnGround } from '../../support/ground-aws.js'
+import { lastJson, runCli } from '../../support/run-agent-cli.js'
 
 /*
  * The agent end to end: the CLI, a real daemon process, the real dockerd, the TLS registry of the test
@@ -30,14 +30,7 @@ const pinned = (name: 'v1' | 'v2') => `${repository}@${ground.images[name].diges
 // A network of our own: this machine's dockerd may lack its default docker0 bridge, and a private network
 // also keeps these containers apart from other tests'.
 const network = await docker.createNetwork({ Name: `${agentId}-net`, Driver: 'bridge' })
-const aws = await startFakeAws({
-  registry: {
-    url: ground.registryUrl,
-    user: ground.registryUser,
-    password: ground.registryPassword,
-    ca: ground.caCertPath,
-  },
-})
+const aws = await startFakeOnGround(ground)
 t.teardown(async () => {
   await aws.close()
   const containers = await docker.listContainers({

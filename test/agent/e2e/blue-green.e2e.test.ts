@@ -4,15 +4,15 @@ import { join } from 'node:path'
 import t from 'tap'
 import { DockerodeEngine } from '../../../agent/docker/dockerode-engine.js'
 import { ProxyClient } from '../../../agent/proxy/proxy-client.js'
-import { startFakeAws } from '../../ground/fake-aws/index.js'
 import { loadGround } from '../../ground/ground.js'
-import { runCli } from '../cli/run-cli.js'
-import { ownNetwork } from '../deploy/blue-green-harness.js'
-import { removeAgentContainers } from '../deploy/harness.js'
-import { startLoad } from '../deploy/http-load.js'
-import { freePort } from '../docker/free-port.js'
-import { startProxy } from '../proxy/proxy-process.js'
-import { type AgentProcess, deployInBackground, eventually, startAgent } from './agent-process.js'
+import { type AgentProcess, deployInBackground, eventually, startAgent } from '../../support/agent-process.js'
+import { ownNetwork } from '../../support/blue-green-harness.js'
+import { removeAgentContainers } from '../../support/deploy-harness.js'
+import { freePort } from '../../support/free-port.js'
+import { startFakeOnGround } from '../../support/ground-aws.js'
+import { startLoad } from '../../support/http-load.js'
+import { startProxy } from '../../support/proxy-process.js'
+import { runCli } from '../../support/run-agent-cli.js'
 
 /*
  * The daemon and the proxy as the two processes systemd runs: the agent is killed (SIGKILL) in the middle
@@ -30,14 +30,7 @@ const port = await freePort()
 const repository = `${ground.registryHost}/${ground.images.v1.repository}`
 const pinned = (name: 'v1' | 'v2') => `${repository}@${ground.images[name].digest}`
 await mkdir(home, { recursive: true })
-const aws = await startFakeAws({
-  registry: {
-    url: ground.registryUrl,
-    user: ground.registryUser,
-    password: ground.registryPassword,
-    ca: ground.caCertPath,
-  },
-})
+const aws = await startFakeOnGround(ground)
 const proxy = await startProxy(proxySocket, join(dir, 'proxy', 'routes.json'))
 const network = await ownNetwork(`${agentId}-net`)
 t.teardown(async () => {

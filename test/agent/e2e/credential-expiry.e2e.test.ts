@@ -6,9 +6,9 @@ import Docker from 'dockerode'
 import t from 'tap'
 import { startFakeAws } from '../../ground/fake-aws/index.js'
 import { loadGround } from '../../ground/ground.js'
-import { lastJson, runCli } from '../cli/run-cli.js'
-import { freePort } from '../docker/free-port.js'
-import { eventually, startAgent } from './agent-process.js'
+import { eventually, startAgent } from '../../support/agent-process.js'
+import { freePort } from '../../support/free-port.js'
+import { lastJson, runCli } from '../../support/run-agent-cli.js'
 
 /*
  * A real daemon across an expiry of its instance-role keys. The fake IMDS hands out keys that live four

@@ -5,7 +5,7 @@ import type { ContainerInfo } from '../../../agent/docker/engine.js'
 import { httpProbe, type Probes, tcpProbe } from '../../../agent/health/probes.js'
 import { addressOf, waitHealthy } from '../../../agent/health/wait-healthy.js'
 import type { HealthCheckConfig, HealthProbe } from '../../../shared/agent-config/types.js'
-import { FakeClock } from './fake-clock.js'
+import { FakeClock } from '../../support/fake-clock.js'
 
 const RUNNING: ContainerInfo = {
   id: 'c1',

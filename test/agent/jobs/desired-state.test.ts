@@ -5,7 +5,7 @@ import t, { type Test } from 'tap'
 import { desiredStateJob } from '../../../agent/jobs/desired-state.js'
 import { FileHoldStore } from '../../../agent/state/hold-store.js'
 import { AwsAuthError, BusyError, HealthFailedError } from '../../../shared/errors.js'
-import { DIGEST_1, DIGEST_2, FakeDeployer, IMAGE_REPO } from '../api/fake-deployer.js'
+import { DIGEST_1, DIGEST_2, FakeDeployer, IMAGE_REPO } from '../../support/fake-deployer.js'
 
 const PINNED_1 = `${IMAGE_REPO}@${DIGEST_1}`
 const PINNED_2 = `${IMAGE_REPO}@${DIGEST_2}`

@@ -5,8 +5,8 @@ import { join } from 'node:path'
 import t from 'tap'
 import { ProxyClient } from '../../../agent/proxy/proxy-client.js'
 import { agentExecutable } from '../../support/agent-executable.js'
-import { freePort } from '../docker/free-port.js'
-import { startProxy } from './proxy-process.js'
+import { freePort } from '../../support/free-port.js'
+import { startProxy } from '../../support/proxy-process.js'
 
 t.test(
   'a second proxy on the same control socket is refused with exit 2, and the first keeps its routes',

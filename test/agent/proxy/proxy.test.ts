@@ -6,8 +6,8 @@ import t, { type Test } from 'tap'
 import { ProxyClient } from '../../../agent/proxy/proxy-client.js'
 import { ProxyError } from '../../../shared/errors.js'
 import { until } from '../../ground/until.js'
-import { freePort } from '../docker/free-port.js'
-import { startProxy } from './proxy-process.js'
+import { freePort } from '../../support/free-port.js'
+import { startProxy } from '../../support/proxy-process.js'
 
 /** A TCP server that answers every line with `<name>:<line>`. */
 async function echo(t: Test, name: string): Promise<number> {

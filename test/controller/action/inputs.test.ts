@@ -3,7 +3,7 @@ import t, { type Test } from 'tap'
 import { deployFlagsFromInputs } from '../../../controller/action/inputs.js'
 import { parseDeployFlags } from '../../../controller/options.js'
 import { UsageError } from '../../../shared/errors.js'
-import { inputVariable, runnerInputEnv } from './runner-env.js'
+import { inputVariable, runnerInputEnv } from '../../support/runner-env.js'
 
 /*
  * The inputs read by the toolkit itself from the environment the runner sets (defaults from action.yml

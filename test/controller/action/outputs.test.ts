@@ -3,7 +3,7 @@ import { outputValues } from '../../../controller/action/outputs.js'
 import type { DeployReport, PhaseReport } from '../../../controller/report/fleet-report.js'
 import { outputs } from '../../../controller/report/github.js'
 import type { InstanceOutcome } from '../../../controller/ssm/outcome.js'
-import { parseOutputFile } from './runner-env.js'
+import { parseOutputFile } from '../../support/runner-env.js'
 
 const DIGEST = `sha256:${'b'.repeat(64)}`
 const outcome = (instanceId: string, result: InstanceOutcome['result']): InstanceOutcome => ({

@@ -3,7 +3,7 @@ import { jsonLine } from '../../../controller/report/json-text.js'
 import { codeSpan, collapsedBlock, fencedBlock, htmlText } from '../../../controller/report/markdown-text.js'
 import { terminalLine, terminalLines } from '../../../controller/report/terminal-text.js'
 import { commandsStopped, neutraliseCommands } from '../../../controller/report/workflow-commands.js'
-import { runnerCommands } from './runner-commands.js'
+import { runnerCommands } from '../../support/runner-commands.js'
 
 // Each sink's escaping, fed the strings an instance could print.
 

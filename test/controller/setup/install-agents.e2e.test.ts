@@ -8,13 +8,13 @@ import Docker from 'dockerode'
 import t from 'tap'
 import { artefactName, artefactStem } from '../../../shared/agent-artefact.js'
 import { VERSION } from '../../../shared/version.js'
-import { freePort } from '../../agent/docker/free-port.js'
-import { eventually } from '../../agent/e2e/agent-process.js'
-import { served } from '../../e2e/sim-fleet.js'
-import { installDeployDocument, startFakeOnGround } from '../../fixtures/ground-aws.js'
 import { loadGround } from '../../ground/ground.js'
 import { agentExecutable, RELEASE_DIR } from '../../support/agent-executable.js'
-import { runController } from '../run-controller.js'
+import { eventually } from '../../support/agent-process.js'
+import { freePort } from '../../support/free-port.js'
+import { installDeployDocument, startFakeOnGround } from '../../support/ground-aws.js'
+import { runController } from '../../support/run-controller.js'
+import { served } from '../../support/sim-fleet.js'
 
 /*
  * `setup agents` end to end: the controller sends the install script through the fake SSM's

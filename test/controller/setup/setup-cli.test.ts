@@ -4,10 +4,10 @@ import { join } from 'node:path'
 import { DescribeDocumentCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm'
 import t from 'tap'
 import { ciRolePolicy, githubTrustPolicy, instanceRolePolicy } from '../../../controller/setup/iam.js'
-import { startFakeOnGround } from '../../fixtures/ground-aws.js'
 import { testKeys } from '../../ground/fake-aws/test-clients.js'
 import { loadGround } from '../../ground/ground.js'
-import { runController } from '../run-controller.js'
+import { startFakeOnGround } from '../../support/ground-aws.js'
+import { runController } from '../../support/run-controller.js'
 
 const ground = loadGround()
 const aws = await startFakeOnGround(ground)

@@ -1,18 +1,9 @@
-import {
-  type CommandInvocation,
-  type CommandInvocationStatus,
-  type CommandPluginStatus,
-  GetCommandInvocationCommand,
-  ListCommandInvocationsCommand,
-  ListCommandsCommand,
-  SSMClient,
-  SSMServiceException,
-} from '@aws-sdk/client-ssm'
-import { mockClient } from 'aws-sdk-client-mock'
 import t from 'tap'
-import { SdkFleetApi } from '../../../controller/ssm/sdk-fleet-api.js'
+import { awsFailure } from '../../../controller/aws-errors.js'
+import type { CommandState, Invocation, InvocationPage } from '../../../controller/ssm/fleet-api.js'
 import { type WaitClock, waitForCommands } from '../../../controller/ssm/waiter.js'
 import { type AgentResultKind, resultLineText } from '../../../shared/agent-contract.js'
+import { inTurn, recordingFleetApi } from '../../support/recording-fleet-api.js'
 
 /** A clock whose sleeps only move time forward, recording each wait. */
 function fakeClock(random = 0.5): WaitClock & { sleeps: number[] } {
@@ -29,63 +20,46 @@ function fakeClock(random = 0.5): WaitClock & { sleeps: number[] } {
   }
 }
 
-const throttle = () =>
-  new SSMServiceException({
-    name: 'ThrottlingException',
-    $fault: 'client',
-    $metadata: {},
-    message: 'Rate exceeded',
-  })
+/** An error as SSM names it; the adapter wraps it in a catalogue error with the operation, as below. */
+const named = (name: string, message: string) => Object.assign(new Error(message), { name })
+const throttle = (operation: string, subject: string) =>
+  awsFailure(operation, named('ThrottlingException', 'Rate exceeded'), subject)
 
-const invocation = (id: string, status: string, details = status, output = ''): CommandInvocation => ({
-  InstanceId: id,
-  Status: status as CommandInvocationStatus,
-  StatusDetails: details,
-  CommandPlugins: [
-    {
-      Name: 'ecrDeployAgent',
-      Status: status as CommandPluginStatus,
-      Output: output,
-      ResponseCode: status === 'Success' ? 0 : 1,
-    },
-  ],
+const command = (status: CommandState['status'], targetCount: number): CommandState => ({
+  commandId: 'c1',
+  status,
+  targetCount,
+  completedCount: 0,
 })
+
+const invocation = (id: string, status: string, details = status, output = ''): Invocation => ({
+  instanceId: id,
+  status,
+  statusDetails: details,
+  responseCode: status === 'Success' ? 0 : 1,
+  output,
+})
+
+const page = (...invocations: Invocation[]): InvocationPage => ({ invocations })
 
 const resultLine = (result: AgentResultKind) =>
   `pulling\n${resultLineText({ result, digest: `sha256:${'a'.repeat(64)}`, previousDigest: null, message: result })}`
 
-function setup() {
-  const mock = mockClient(SSMClient)
-  const client = new SSMClient({
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
-    maxAttempts: 1,
-  })
-  return { mock, api: new SdkFleetApi(client) }
-}
-
 t.test('waits out eventual consistency, then reports every instance once', async (t) => {
-  const { mock, api } = setup()
-  mock
-    .on(ListCommandsCommand)
-    .resolvesOnce({ Commands: [] })
-    .resolvesOnce({ Commands: [{ Status: 'InProgress', TargetCount: 2 }] })
-    .resolves({ Commands: [{ Status: 'Success', TargetCount: 2 }] })
-  mock
-    .on(ListCommandInvocationsCommand)
-    .resolvesOnce({ CommandInvocations: [] })
-    .resolvesOnce({
-      CommandInvocations: [
+  const api = recordingFleetApi({
+    getCommand: inTurn(undefined, command('InProgress', 2), command('Success', 2)),
+    listInvocations: inTurn(
+      page(),
+      page(
         invocation('i-1', 'Success', 'Success', resultLine('deployed')),
         invocation('i-2', 'InProgress', 'In Progress'),
-      ],
-    })
-    .resolves({
-      CommandInvocations: [
+      ),
+      page(
         invocation('i-1', 'Success', 'Success', resultLine('deployed')),
         invocation('i-2', 'Success', 'Success', resultLine('unchanged')),
-      ],
-    })
+      ),
+    ),
+  })
   const clock = fakeClock()
   const seen: string[] = []
   const result = await waitForCommands(api, clock, {
@@ -101,19 +75,18 @@ t.test('waits out eventual consistency, then reports every instance once', async
 })
 
 t.test('delivery failures are failures even when SSM calls the command a success', async (t) => {
-  const { mock, api } = setup()
-  mock.on(ListCommandsCommand).resolves({ Commands: [{ Status: 'Success', TargetCount: 4 }] })
-  mock.on(ListCommandInvocationsCommand).resolves({
-    CommandInvocations: [
-      invocation('i-1', 'Failed', 'Undeliverable'),
-      invocation('i-2', 'TimedOut', 'Delivery Timed Out'),
-      invocation('i-3', 'Cancelled', 'Terminated'),
-      invocation('i-4', 'Failed', 'Access Denied'),
-    ],
+  const api = recordingFleetApi({
+    getCommand: inTurn(command('Success', 4)),
+    listInvocations: inTurn(
+      page(
+        invocation('i-1', 'Failed', 'Undeliverable'),
+        invocation('i-2', 'TimedOut', 'Delivery Timed Out'),
+        invocation('i-3', 'Cancelled', 'Terminated'),
+        invocation('i-4', 'Failed', 'Access Denied'),
+      ),
+    ),
+    getOutput: inTurn({ stdout: '', stderr: 'bash: ecr-deploy-agent: not found' }),
   })
-  mock
-    .on(GetCommandInvocationCommand)
-    .resolves({ StandardOutputContent: '', StandardErrorContent: 'bash: ecr-deploy-agent: not found' })
   const clock = fakeClock()
   const result = await waitForCommands(api, clock, {
     commandIds: ['c1'],
@@ -131,20 +104,19 @@ t.test('delivery failures are failures even when SSM calls the command a success
   )
   t.match(result.outcomes[0]?.message, /could not reach the instance/)
   t.equal(result.outcomes[0]?.outputTail, 'bash: ecr-deploy-agent: not found')
-  t.equal(mock.commandCalls(GetCommandInvocationCommand)[0]?.args[0].input.PluginName, 'ecrDeployAgent')
+  t.strictSame(api.callsOf('getOutput')[0]?.args, ['c1', 'i-1', 'ecrDeployAgent'])
 })
 
 t.test('a throttling storm backs off with jitter and still finishes', async (t) => {
-  const { mock, api } = setup()
-  mock
-    .on(ListCommandsCommand)
-    .rejectsOnce(throttle())
-    .rejectsOnce(throttle())
-    .rejectsOnce(throttle())
-    .resolves({ Commands: [{ Status: 'Success', TargetCount: 1 }] })
-  mock
-    .on(ListCommandInvocationsCommand)
-    .resolves({ CommandInvocations: [invocation('i-1', 'Success', 'Success', resultLine('deployed'))] })
+  const api = recordingFleetApi({
+    getCommand: inTurn(
+      throttle('ListCommands', 'c1'),
+      throttle('ListCommands', 'c1'),
+      throttle('ListCommands', 'c1'),
+      command('Success', 1),
+    ),
+    listInvocations: inTurn(page(invocation('i-1', 'Success', 'Success', resultLine('deployed')))),
+  })
   const clock = fakeClock(0.5)
   const result = await waitForCommands(api, clock, {
     commandIds: ['c1'],
@@ -156,18 +128,19 @@ t.test('a throttling storm backs off with jitter and still finishes', async (t) 
 })
 
 t.test('pages of 50 are all read, one page request per 50 instances per round', async (t) => {
-  const { mock, api } = setup()
   const ids = Array.from({ length: 120 }, (_, i) => `i-${String(i).padStart(3, '0')}`)
   const pages = [ids.slice(0, 50), ids.slice(50, 100), ids.slice(100)]
-  mock.on(ListCommandsCommand).resolves({ Commands: [{ Status: 'Success', TargetCount: 120 }] })
-  mock.on(ListCommandInvocationsCommand).callsFake(async (input: { NextToken?: string }) => {
-    const index = input.NextToken ? Number(input.NextToken) : 0
-    return {
-      CommandInvocations: (pages[index] ?? []).map((id) =>
-        invocation(id, 'Success', 'Success', resultLine('deployed')),
-      ),
-      ...(index < 2 ? { NextToken: String(index + 1) } : {}),
-    }
+  const api = recordingFleetApi({
+    getCommand: inTurn(command('Success', 120)),
+    listInvocations: async (_commandId, nextToken) => {
+      const index = nextToken ? Number(nextToken) : 0
+      return {
+        invocations: (pages[index] ?? []).map((id) =>
+          invocation(id, 'Success', 'Success', resultLine('deployed')),
+        ),
+        ...(index < 2 ? { nextToken: String(index + 1) } : {}),
+      }
+    },
   })
   const clock = fakeClock()
   const result = await waitForCommands(api, clock, {
@@ -176,22 +149,27 @@ t.test('pages of 50 are all read, one page request per 50 instances per round', 
     stepName: 's',
   })
   t.equal(result.outcomes.length, 120)
-  t.equal(mock.commandCalls(ListCommandInvocationsCommand).length, 3)
-  t.ok(
-    mock
-      .commandCalls(ListCommandInvocationsCommand)
-      .every((c) => c.args[0].input.MaxResults === 50 && c.args[0].input.Details === true),
+  t.equal(api.callsOf('listInvocations').length, 3)
+  t.strictSame(
+    api.callsOf('listInvocations').map((c) => c.args),
+    [
+      ['c1', undefined],
+      ['c1', '1'],
+      ['c1', '2'],
+    ],
+    'each page asks for the token the page before it gave',
   )
 })
 
 t.test('the deadline ends the wait and names the unfinished instances', async (t) => {
-  const { mock, api } = setup()
-  mock.on(ListCommandsCommand).resolves({ Commands: [{ Status: 'InProgress', TargetCount: 2 }] })
-  mock.on(ListCommandInvocationsCommand).resolves({
-    CommandInvocations: [
-      invocation('i-1', 'Success', 'Success', resultLine('deployed')),
-      invocation('i-2', 'InProgress', 'In Progress'),
-    ],
+  const api = recordingFleetApi({
+    getCommand: inTurn(command('InProgress', 2)),
+    listInvocations: inTurn(
+      page(
+        invocation('i-1', 'Success', 'Success', resultLine('deployed')),
+        invocation('i-2', 'InProgress', 'In Progress'),
+      ),
+    ),
   })
   const clock = fakeClock()
   const result = await waitForCommands(api, clock, {
@@ -209,9 +187,10 @@ t.test('the deadline ends the wait and names the unfinished instances', async (t
 })
 
 t.test('zero targets: the command succeeds with nobody to report', async (t) => {
-  const { mock, api } = setup()
-  mock.on(ListCommandsCommand).resolves({ Commands: [{ Status: 'Success', TargetCount: 0 }] })
-  mock.on(ListCommandInvocationsCommand).resolves({ CommandInvocations: [] })
+  const api = recordingFleetApi({
+    getCommand: inTurn(command('Success', 0)),
+    listInvocations: inTurn(page()),
+  })
   const clock = fakeClock()
   const result = await waitForCommands(api, clock, {
     commandIds: ['c1'],
@@ -224,15 +203,9 @@ t.test('zero targets: the command succeeds with nobody to report', async (t) => 
 })
 
 t.test('an access error is not waited out: it ends the wait as an auth failure', async (t) => {
-  const { mock, api } = setup()
-  mock.on(ListCommandsCommand).rejects(
-    new SSMServiceException({
-      name: 'AccessDeniedException',
-      $fault: 'client',
-      $metadata: {},
-      message: 'not authorized',
-    }),
-  )
+  const api = recordingFleetApi({
+    getCommand: inTurn(awsFailure('ListCommands', named('AccessDeniedException', 'not authorized'), 'c1')),
+  })
   const clock = fakeClock()
   await t.rejects(
     waitForCommands(api, clock, { commandIds: ['c1'], deadline: clock.now() + 60_000, stepName: 's' }),
@@ -241,34 +214,28 @@ t.test('an access error is not waited out: it ends the wait as an auth failure',
       message: /ListCommands \(c1\) was refused: AccessDeniedException/,
     },
   )
+  t.equal(api.calls.length, 1, 'no second attempt')
 })
 
 const denied = () =>
-  new SSMServiceException({
-    name: 'AccessDeniedException',
-    $fault: 'client',
-    $metadata: {},
-    message: 'not authorized to perform ssm:GetCommandInvocation',
-  })
+  awsFailure(
+    'GetCommandInvocation',
+    named('AccessDeniedException', 'not authorized to perform ssm:GetCommandInvocation'),
+    'i-1',
+  )
 
 const notYet = () =>
-  new SSMServiceException({
-    name: 'InvocationDoesNotExist',
-    $fault: 'client',
-    $metadata: {},
-    message: 'An invocation does not exist',
-  })
+  awsFailure('GetCommandInvocation', named('InvocationDoesNotExist', 'An invocation does not exist'), 'i-1')
 
 // The listing keeps 2,500 characters, so a chatty agent's result line is only in GetCommandInvocation.
 const cutOutput = `${'[  0.1s] pull: layer\n'.repeat(120)}`.slice(0, 2500)
 
 t.test('SSM Success whose result could not be read is a failure, never a success', async (t) => {
-  const { mock, api } = setup()
-  mock.on(ListCommandsCommand).resolves({ Commands: [{ Status: 'Success', TargetCount: 1 }] })
-  mock
-    .on(ListCommandInvocationsCommand)
-    .resolves({ CommandInvocations: [invocation('i-1', 'Success', 'Success', cutOutput)] })
-  mock.on(GetCommandInvocationCommand).rejects(denied())
+  const api = recordingFleetApi({
+    getCommand: inTurn(command('Success', 1)),
+    listInvocations: inTurn(page(invocation('i-1', 'Success', 'Success', cutOutput))),
+    getOutput: inTurn(denied()),
+  })
   const clock = fakeClock()
   const result = await waitForCommands(api, clock, {
     commandIds: ['c1'],
@@ -284,16 +251,14 @@ t.test('SSM Success whose result could not be read is a failure, never a success
 })
 
 t.test('an invocation GetCommandInvocation does not know yet, or throttles, is read again', async (t) => {
-  const { mock, api } = setup()
-  mock.on(ListCommandsCommand).resolves({ Commands: [{ Status: 'Success', TargetCount: 1 }] })
-  mock
-    .on(ListCommandInvocationsCommand)
-    .resolves({ CommandInvocations: [invocation('i-1', 'Success', 'Success', cutOutput)] })
-  mock
-    .on(GetCommandInvocationCommand)
-    .rejectsOnce(notYet())
-    .rejectsOnce(throttle())
-    .resolves({ StandardOutputContent: `${cutOutput}\n${resultLine('deployed')}`, StandardErrorContent: '' })
+  const api = recordingFleetApi({
+    getCommand: inTurn(command('Success', 1)),
+    listInvocations: inTurn(page(invocation('i-1', 'Success', 'Success', cutOutput))),
+    getOutput: inTurn(notYet(), throttle('GetCommandInvocation', 'i-1'), {
+      stdout: `${cutOutput}\n${resultLine('deployed')}`,
+      stderr: '',
+    }),
+  })
   const clock = fakeClock()
   const result = await waitForCommands(api, clock, {
     commandIds: ['c1'],
@@ -304,6 +269,6 @@ t.test('an invocation GetCommandInvocation does not know yet, or throttles, is r
     result.outcomes.map((o) => [o.instanceId, o.result, o.message]),
     [['i-1', 'succeeded', 'deployed']],
   )
-  t.equal(mock.commandCalls(GetCommandInvocationCommand).length, 3)
+  t.equal(api.callsOf('getOutput').length, 3)
   t.notOk(result.timedOut)
 })

@@ -6,8 +6,8 @@ import {
   GetAuthorizationTokenCommand,
 } from '@aws-sdk/client-ecr'
 import t, { type Test } from 'tap'
+import { startFakeOnGround } from '../../support/ground-aws.js'
 import { loadGround } from '../ground.js'
-import { startFakeAws } from './index.js'
 import { testKeys } from './test-clients.js'
 
 // The fake ECR against the real ground registry (TLS, test CA, basic auth): pushed tags resolve to the
@@ -15,14 +15,7 @@ import { testKeys } from './test-clients.js'
 const ground = loadGround()
 
 const start = async (t: Test) => {
-  const aws = await startFakeAws({
-    registry: {
-      url: ground.registryUrl,
-      user: ground.registryUser,
-      password: ground.registryPassword,
-      ca: ground.caCertPath,
-    },
-  })
+  const aws = await startFakeOnGround(ground)
   t.teardown(() => aws.close())
   return new ECRClient({ endpoint: aws.endpoint, region: ground.region, credentials: testKeys() })
 }

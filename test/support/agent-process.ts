@@ -2,9 +2,9 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { connect } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
-import { agentExecutable } from '../../support/agent-executable.js'
+import { agentExecutable } from './agent-executable.js'
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
 /** A running `ecr-deploy-agent serve`: the shipped executable, started the way systemd starts it. */
 export interface AgentProcess {

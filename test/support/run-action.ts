@@ -2,10 +2,10 @@ import { execFile } from 'node:child_process'
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import type { FakeAws } from '../../ground/fake-aws/index.js'
+import type { FakeAws } from '../ground/fake-aws/index.js'
 import { parseOutputFile, runnerInputEnv } from './runner-env.js'
 
-const root = new URL('../../..', import.meta.url).pathname
+const root = new URL('../..', import.meta.url).pathname
 const run = promisify(execFile)
 
 /** What the runner would see of one run of the action. */

@@ -1,4 +1,4 @@
-import type { Clock } from '../../../agent/health/clock.js'
+import type { Clock } from '../../agent/health/clock.js'
 
 /** A clock that only moves when something sleeps; records every sleep. */
 export class FakeClock implements Clock {

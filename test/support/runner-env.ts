@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { parse } from 'yaml'
 
-const root = new URL('../../..', import.meta.url).pathname
+const root = new URL('../..', import.meta.url).pathname
 
 /** The parts of action.yml the tests read. */
 export interface ActionMetadata {

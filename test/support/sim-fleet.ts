@@ -2,13 +2,13 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Docker from 'dockerode'
-import { freePort } from '../agent/docker/free-port.js'
-import { type AgentProcess, startAgent } from '../agent/e2e/agent-process.js'
-import { type ProxyProcess, startProxy } from '../agent/proxy/proxy-process.js'
-import { installDeployDocument } from '../fixtures/ground-aws.js'
 import type { FakeAws } from '../ground/fake-aws/index.js'
 import type { Ground } from '../ground/ground.js'
 import { agentExecutable } from '../support/agent-executable.js'
+import { type AgentProcess, startAgent } from './agent-process.js'
+import { freePort } from './free-port.js'
+import { installDeployDocument } from './ground-aws.js'
+import { type ProxyProcess, startProxy } from './proxy-process.js'
 
 /** One simulated EC2 instance: an SSM managed instance in the fake, with a real agent daemon of its own. */
 export interface SimInstance {
