@@ -1,11 +1,11 @@
 import { formatImageRef, parseImageRef } from '../shared/image-ref.js'
 import type { ImageRegistry } from './ecr/images.js'
-import type { DeployOptions, Targeting } from './options.js'
+import type { DeployOptions } from './options.js'
 import type { DeployReport, PhaseReport } from './report/fleet-report.js'
 import { DEPLOY_STEP_NAME } from './ssm/document.js'
 import type { FleetApi } from './ssm/fleet-api.js'
 import type { InstanceOutcome } from './ssm/outcome.js'
-import { commandRequests } from './ssm/send-command.js'
+import { commandRequests, type Targeting } from './ssm/send-command.js'
 import { type WaitClock, waitForCommands } from './ssm/waiter.js'
 
 export interface DeployDeps {
