@@ -2,11 +2,15 @@ import { ExitCode, UsageError } from '../../shared/errors.js'
 import { type FleetFlags, parseFleetFlags } from '../options.js'
 import { terminalLines } from '../report/terminal-text.js'
 import { outcomeLine } from '../report/text.js'
+import { runOnFleet } from '../ssm/run-on-fleet.js'
 import { SdkFleetApi } from '../ssm/sdk-fleet-api.js'
 import type { WaitClock } from '../ssm/waiter.js'
 import { type ArtefactFlags, installPlanFrom } from './agent-artefact.js'
 import { installCommands } from './install-agents.js'
-import { installAgents } from './run-install.js'
+
+const RUN_SHELL_DOCUMENT = 'AWS-RunShellScript'
+/** AWS-RunShellScript's plugin (step) name. */
+const RUN_SHELL_STEP = 'aws:runShellScript'
 
 /**
  * `ecr-deploy setup agents`: checks the artefact and the configuration here, then sends the install
@@ -24,18 +28,22 @@ export async function setupAgents(
   }
   const options = parseFleetFlags({ ...flags, service: 'agent' }, env, fallbackRegion)
   const plan = installPlanFrom(flags)
-  const result = await installAgents(
-    SdkFleetApi.forRegion(options.region),
-    clock,
-    options,
-    installCommands(plan),
-    (outcome) => {
+  const result = await runOnFleet(SdkFleetApi.forRegion(options.region), clock, {
+    documentName: RUN_SHELL_DOCUMENT,
+    parameters: { commands: installCommands(plan) },
+    targeting: options.targeting,
+    maxConcurrency: options.maxConcurrency,
+    maxErrors: options.maxErrors,
+    timeoutSeconds: options.timeoutSeconds,
+    comment: options.comment ?? 'ecr-ssm-deploy: install the agent',
+    stepName: RUN_SHELL_STEP,
+    onOutcome: (outcome) => {
       if (flags.json === true) return
       const said = lastLines(outcome.result === 'failed' ? outcome.outputTail : outcome.output)
       print(outcomeLine(said.length > 0 ? { ...outcome, message: said.at(-1) ?? '' } : outcome))
       if (outcome.result === 'failed') for (const line of said.slice(-15)) print(`    | ${line}`)
     },
-  )
+  })
   const failed = result.outcomes.filter((o) => o.result === 'failed').length
   const installed = result.outcomes.length - failed
   if (flags.json === true) {
