@@ -49,7 +49,7 @@ async function finishReport(deployReport: DeployReport, json: boolean): Promise<
   const [text, github, verdict, { jsonLine }, guarded] = await Promise.all([
     import('./report/text.js'),
     import('./report/github.js'),
-    import('./report/fleet-report.js'),
+    import('./report/verdict.js'),
     import('./report/json-text.js'),
     guardedForCi(),
   ])
@@ -114,14 +114,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
   fleetCommand(program, 'status', 'the release each instance runs, next to the desired release').action(
     async (flags: FleetFlags & { json?: boolean }) => {
       const options = parseFleetFlags(flags, process.env, await configFileRegion(flags.region, process.env))
-      const [{ SdkFleetApi }, { fleetStatus, statusText }] = await Promise.all([
+      const [{ SdkFleetApi }, { fleetStatus, statusText }, { statusExitCode }] = await Promise.all([
         import('./ssm/sdk-fleet-api.js'),
         import('./status.js'),
+        import('./report/verdict.js'),
       ])
       const status = await fleetStatus(SdkFleetApi.forRegion(options.region), clock, options)
       process.stdout.write(`${flags.json ? JSON.stringify(status) : statusText(status)}\n`)
-      const unanswered = status.instances.filter((i) => i.error !== undefined).length
-      setExit(status.timedOut ? ExitCode.timeout : unanswered > 0 ? ExitCode.partialFailure : ExitCode.ok)
+      setExit(statusExitCode(status))
     },
   )
 

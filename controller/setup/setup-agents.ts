@@ -1,7 +1,8 @@
-import { ExitCode, UsageError } from '../../shared/errors.js'
+import { UsageError } from '../../shared/errors.js'
 import { type FleetFlags, parseFleetFlags } from '../options.js'
 import { terminalLines } from '../report/terminal-text.js'
 import { outcomeLine } from '../report/text.js'
+import { installExitCode } from '../report/verdict.js'
 import { runOnFleet } from '../ssm/run-on-fleet.js'
 import { SdkFleetApi } from '../ssm/sdk-fleet-api.js'
 import type { WaitClock } from '../ssm/waiter.js'
@@ -59,9 +60,7 @@ export async function setupAgents(
   } else {
     print(`agent ${plan.version}: ${installed} installed, ${failed} failed`)
   }
-  if (result.timedOut) return ExitCode.timeout
-  if (result.outcomes.length === 0 || failed === result.outcomes.length) return ExitCode.totalFailure
-  return failed > 0 ? ExitCode.partialFailure : ExitCode.ok
+  return installExitCode(result)
 }
 
 /** What the install script said last: its "installed" line, or its error and the digests. */
