@@ -15,15 +15,11 @@ export function registerSetupDocument(setup: Command): void {
         process.env,
         await configFileRegion(flags.region, process.env),
       )
-      const [{ SSMClient }, { DocumentStore }, { deployDocumentContent }] = await Promise.all([
-        import('@aws-sdk/client-ssm'),
-        import('../setup/document-store.js'),
+      const [{ SdkDocumentStore }, { deployDocumentContent }] = await Promise.all([
+        import('../ssm/document-store.js'),
         import('../ssm/document.js'),
       ])
-      const installed = await new DocumentStore(new SSMClient({ region })).install(
-        flags.name,
-        deployDocumentContent(),
-      )
+      const installed = await SdkDocumentStore.forRegion(region).install(flags.name, deployDocumentContent())
       process.stdout.write(`${installed.action} document ${installed.name} (version ${installed.version})\n`)
     })
 }

@@ -28,15 +28,14 @@ export function registerSetupLifecycle(setup: Command): void {
         process.env,
         await configFileRegion(flags.region, process.env),
       )
-      const [{ parseLifecycleFlags }, { lifecyclePolicy, previewExpiry }, { ECRClient }, { LifecycleStore }] =
+      const [{ parseLifecycleFlags }, { lifecyclePolicy, previewExpiry }, { EcrLifecycleStore }] =
         await Promise.all([
           import('../setup/flags.js'),
           import('../setup/lifecycle.js'),
-          import('@aws-sdk/client-ecr'),
-          import('../setup/lifecycle-store.js'),
+          import('../ecr/lifecycle-store.js'),
         ])
       const policy = lifecyclePolicy(parseLifecycleFlags(flags))
-      const store = new LifecycleStore(new ECRClient({ region }))
+      const store = EcrLifecycleStore.forRegion(region)
       const current = await store.current(flags.repository)
       process.stdout.write(`current policy: ${current ?? '(none)'}\n`)
       const expired = previewExpiry(policy, await store.images(flags.repository), new Date())
