@@ -29,12 +29,13 @@ export function registerSetupAgents(setup: Command, setExit: SetExit): void {
     .option('--config <file>', 'configuration written where an instance has none (default: a starter file)')
     .option('--restart-proxy', 'restart the blue-green proxy too (drops its established connections)')
     .action(async (flags: FleetFlags & ArtefactFlags & { json?: boolean }) => {
-      const [{ setupAgents }, guarded] = await Promise.all([
+      const [{ setupAgents }, { SdkFleetApi }, guarded] = await Promise.all([
         import('../setup/setup-agents.js'),
+        import('../ssm/sdk-fleet-api.js'),
         guardedForCi(),
       ])
       const print = (line: string) => process.stdout.write(guarded(`${line}\n`))
       const fallbackRegion = await configFileRegion(flags.region, process.env)
-      setExit(await setupAgents(flags, process.env, clock, print, fallbackRegion))
+      setExit(await setupAgents(flags, process.env, SdkFleetApi.forRegion, clock, print, fallbackRegion))
     })
 }

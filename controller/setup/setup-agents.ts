@@ -3,8 +3,8 @@ import { type FleetFlags, parseFleetFlags } from '../options.js'
 import { terminalLines } from '../report/terminal-text.js'
 import { outcomeLine } from '../report/text.js'
 import { installExitCode } from '../report/verdict.js'
+import type { FleetApi } from '../ssm/fleet-api.js'
 import { runOnFleet } from '../ssm/run-on-fleet.js'
-import { SdkFleetApi } from '../ssm/sdk-fleet-api.js'
 import type { WaitClock } from '../ssm/waiter.js'
 import { type ArtefactFlags, installPlanFrom } from './agent-artefact.js'
 import { installCommands } from './install-agents.js'
@@ -15,11 +15,13 @@ const RUN_SHELL_STEP = 'aws:runShellScript'
 
 /**
  * `ecr-deploy setup agents`: checks the artefact and the configuration here, then sends the install
- * script with SSM's targeting and rate control and reports each instance. Returns the exit code.
+ * script with SSM's targeting and rate control and reports each instance. Returns the exit code. The
+ * fleet is built for the region the flags name, once they are known to be good.
  */
 export async function setupAgents(
   flags: FleetFlags & ArtefactFlags & { json?: boolean },
   env: NodeJS.ProcessEnv,
+  fleetIn: (region: string) => FleetApi,
   clock: WaitClock,
   print: (line: string) => void,
   fallbackRegion?: string,
@@ -29,7 +31,7 @@ export async function setupAgents(
   }
   const options = parseFleetFlags({ ...flags, service: 'agent' }, env, fallbackRegion)
   const plan = installPlanFrom(flags)
-  const result = await runOnFleet(SdkFleetApi.forRegion(options.region), clock, {
+  const result = await runOnFleet(fleetIn(options.region), clock, {
     documentName: RUN_SHELL_DOCUMENT,
     parameters: { commands: installCommands(plan) },
     targeting: options.targeting,
