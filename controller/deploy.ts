@@ -1,13 +1,14 @@
 import { desiredParameterName } from '../shared/agent-contract.js'
 import { formatImageRef, parseImageRef } from '../shared/image-ref.js'
 import type { ImageRegistry } from './ecr/images.js'
-import type { DeployOptions, Targeting } from './options.js'
+import type { DeployOptions } from './options.js'
 import type { DeployReport, PhaseReport } from './report/fleet-report.js'
 import { DEPLOY_STEP_NAME } from './ssm/document.js'
 import type { FleetApi } from './ssm/fleet-api.js'
 import type { InstanceOutcome } from './ssm/outcome.js'
-import { commandRequests } from './ssm/send-command.js'
-import { type WaitClock, waitForCommands } from './ssm/waiter.js'
+import { runOnFleet } from './ssm/run-on-fleet.js'
+import type { Targeting } from './ssm/send-command.js'
+import type { WaitClock } from './ssm/waiter.js'
 
 export interface DeployDeps {
   readonly registry: ImageRegistry
@@ -64,7 +65,7 @@ async function runPhase(
   image: string,
   phase: 'deploy' | 'rollback',
 ): Promise<PhaseReport> {
-  const requests = commandRequests({
+  const result = await runOnFleet(deps.fleet, deps.clock, {
     documentName: options.documentName,
     // A rollback deploys the previous pinned image: every instance lands on the same digest, whatever its
     // own history holds (a new Auto Scaling instance has none).
@@ -74,14 +75,8 @@ async function runPhase(
     maxErrors: options.maxErrors,
     timeoutSeconds: options.timeoutSeconds,
     ...(options.comment === undefined ? {} : { comment: options.comment }),
-  })
-  const commandIds: string[] = []
-  for (const request of requests) commandIds.push(await deps.fleet.sendCommand(request))
-  const result = await waitForCommands(deps.fleet, deps.clock, {
-    commandIds,
-    deadline: deps.clock.now() + options.timeoutSeconds * 1000,
     stepName: DEPLOY_STEP_NAME,
     onOutcome: (outcome) => deps.onOutcome?.(outcome, phase),
   })
-  return { image, commandIds, ...result }
+  return { image, ...result }
 }

@@ -2,14 +2,7 @@ import { UsageError } from '../shared/errors.js'
 import { type ImageRef, parseImageRef } from '../shared/image-ref.js'
 import { assertServiceName } from '../shared/service-name.js'
 import { DEPLOY_DOCUMENT_NAME } from './ssm/document.js'
-
-/** Where a command goes: SSM Targets (tags) or explicit instance ids. */
-export type Targeting =
-  | {
-      readonly kind: 'targets'
-      readonly targets: readonly { readonly key: string; readonly values: readonly string[] }[]
-    }
-  | { readonly kind: 'instances'; readonly instanceIds: readonly string[] }
+import type { Targeting } from './ssm/send-command.js'
 
 /** Validated `ecr-deploy deploy` options. */
 export interface DeployOptions {

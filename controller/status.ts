@@ -4,8 +4,8 @@ import { shortDigest, shown } from './report/text.js'
 import { DEPLOY_STEP_NAME } from './ssm/document.js'
 import type { FleetApi } from './ssm/fleet-api.js'
 import type { InstanceOutcome } from './ssm/outcome.js'
-import { commandRequests } from './ssm/send-command.js'
-import { type WaitClock, waitForCommands } from './ssm/waiter.js'
+import { runOnFleet } from './ssm/run-on-fleet.js'
+import type { WaitClock } from './ssm/waiter.js'
 
 export interface InstanceRelease {
   readonly instanceId: string
@@ -84,19 +84,13 @@ export async function fleetStatus(
 ): Promise<FleetStatus> {
   const desired = await fleet.getParameter(desiredParameterName(options.service))
   const desiredDigest = desired?.value.split('@')[1]
-  const commandIds: string[] = []
-  const requests = commandRequests({
+  const result = await runOnFleet(fleet, clock, {
     documentName: options.documentName,
     parameters: { action: 'status', service: options.service },
     targeting: options.targeting,
     maxConcurrency: options.maxConcurrency,
     maxErrors: '100%',
     timeoutSeconds: options.timeoutSeconds,
-  })
-  for (const request of requests) commandIds.push(await fleet.sendCommand(request))
-  const result = await waitForCommands(fleet, clock, {
-    commandIds,
-    deadline: clock.now() + options.timeoutSeconds * 1000,
     stepName: DEPLOY_STEP_NAME,
   })
   return {

@@ -1,4 +1,5 @@
 import { UsageError } from '../../shared/errors.js'
+import type { StoredImage } from '../ecr/lifecycle-store.js'
 
 /**
  * ECR lifecycle policy that bounds storage cost: untagged images (left behind when a tag moves) expire after
@@ -29,14 +30,6 @@ export interface LifecycleRule {
 
 export interface LifecyclePolicy {
   readonly rules: readonly LifecycleRule[]
-}
-
-/** What DescribeImages tells about one image, in our words. */
-export interface StoredImage {
-  readonly digest: string
-  readonly tags: readonly string[]
-  readonly pushedAt: Date
-  readonly sizeBytes: number
 }
 
 export function lifecyclePolicy(input: LifecycleInput): LifecyclePolicy {

@@ -1,20 +1,27 @@
-import { ExitCode, UsageError } from '../../shared/errors.js'
+import { UsageError } from '../../shared/errors.js'
 import { type FleetFlags, parseFleetFlags } from '../options.js'
 import { terminalLines } from '../report/terminal-text.js'
 import { outcomeLine } from '../report/text.js'
-import { SdkFleetApi } from '../ssm/sdk-fleet-api.js'
+import { installExitCode } from '../report/verdict.js'
+import type { FleetApi } from '../ssm/fleet-api.js'
+import { runOnFleet } from '../ssm/run-on-fleet.js'
 import type { WaitClock } from '../ssm/waiter.js'
 import { type ArtefactFlags, installPlanFrom } from './agent-artefact.js'
 import { installCommands } from './install-agents.js'
-import { installAgents } from './run-install.js'
+
+const RUN_SHELL_DOCUMENT = 'AWS-RunShellScript'
+/** AWS-RunShellScript's plugin (step) name. */
+const RUN_SHELL_STEP = 'aws:runShellScript'
 
 /**
  * `ecr-deploy setup agents`: checks the artefact and the configuration here, then sends the install
- * script with SSM's targeting and rate control and reports each instance. Returns the exit code.
+ * script with SSM's targeting and rate control and reports each instance. Returns the exit code. The
+ * fleet is built for the region the flags name, once they are known to be good.
  */
 export async function setupAgents(
   flags: FleetFlags & ArtefactFlags & { json?: boolean },
   env: NodeJS.ProcessEnv,
+  fleetIn: (region: string) => FleetApi,
   clock: WaitClock,
   print: (line: string) => void,
   fallbackRegion?: string,
@@ -24,18 +31,22 @@ export async function setupAgents(
   }
   const options = parseFleetFlags({ ...flags, service: 'agent' }, env, fallbackRegion)
   const plan = installPlanFrom(flags)
-  const result = await installAgents(
-    SdkFleetApi.forRegion(options.region),
-    clock,
-    options,
-    installCommands(plan),
-    (outcome) => {
+  const result = await runOnFleet(fleetIn(options.region), clock, {
+    documentName: RUN_SHELL_DOCUMENT,
+    parameters: { commands: installCommands(plan) },
+    targeting: options.targeting,
+    maxConcurrency: options.maxConcurrency,
+    maxErrors: options.maxErrors,
+    timeoutSeconds: options.timeoutSeconds,
+    comment: options.comment ?? 'ecr-ssm-deploy: install the agent',
+    stepName: RUN_SHELL_STEP,
+    onOutcome: (outcome) => {
       if (flags.json === true) return
       const said = lastLines(outcome.result === 'failed' ? outcome.outputTail : outcome.output)
       print(outcomeLine(said.length > 0 ? { ...outcome, message: said.at(-1) ?? '' } : outcome))
       if (outcome.result === 'failed') for (const line of said.slice(-15)) print(`    | ${line}`)
     },
-  )
+  })
   const failed = result.outcomes.filter((o) => o.result === 'failed').length
   const installed = result.outcomes.length - failed
   if (flags.json === true) {
@@ -51,9 +62,7 @@ export async function setupAgents(
   } else {
     print(`agent ${plan.version}: ${installed} installed, ${failed} failed`)
   }
-  if (result.timedOut) return ExitCode.timeout
-  if (result.outcomes.length === 0 || failed === result.outcomes.length) return ExitCode.totalFailure
-  return failed > 0 ? ExitCode.partialFailure : ExitCode.ok
+  return installExitCode(result)
 }
 
 /** What the install script said last: its "installed" line, or its error and the digests. */

@@ -1,5 +1,12 @@
-import type { Targeting } from '../options.js'
 import type { CommandRequest } from './fleet-api.js'
+
+/** Where a command goes: SSM Targets (tags) or explicit instance ids. */
+export type Targeting =
+  | {
+      readonly kind: 'targets'
+      readonly targets: readonly { readonly key: string; readonly values: readonly string[] }[]
+    }
+  | { readonly kind: 'instances'; readonly instanceIds: readonly string[] }
 
 /** SSM accepts at most 50 instance ids per SendCommand. */
 export const MAX_IDS_PER_COMMAND = 50

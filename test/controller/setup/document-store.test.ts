@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
 import { CreateDocumentCommand, DescribeDocumentCommand } from '@aws-sdk/client-ssm'
 import t from 'tap'
-import { DocumentStore } from '../../../controller/setup/document-store.js'
 import { deployDocumentContent } from '../../../controller/ssm/document.js'
+import { SdkDocumentStore } from '../../../controller/ssm/document-store.js'
 import { fakeWithSsm, shellDocument } from '../../ground/fake-aws/test-clients.js'
 
 /*
@@ -27,7 +27,7 @@ async function installed(t: Parameters<typeof fakeWithSsm>[0]) {
     }
   }
   const operations = () => aws.calls.filter((c) => c.operation !== 'CreateDocument').map((c) => c.operation)
-  return { aws, store: new DocumentStore(ssm), describe, operations }
+  return { aws, store: new SdkDocumentStore(ssm), describe, operations }
 }
 
 t.test('an installed older document is updated and the new version made the default', async (t) => {

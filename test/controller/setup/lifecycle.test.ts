@@ -1,5 +1,6 @@
 import t from 'tap'
-import { lifecyclePolicy, previewExpiry, type StoredImage } from '../../../controller/setup/lifecycle.js'
+import type { StoredImage } from '../../../controller/ecr/lifecycle-store.js'
+import { lifecyclePolicy, previewExpiry } from '../../../controller/setup/lifecycle.js'
 import { UsageError } from '../../../shared/errors.js'
 
 const now = new Date('2026-06-30T00:00:00Z')

@@ -1,18 +1,37 @@
 import {
   DescribeImagesCommand,
-  type ECRClient,
+  ECRClient,
   GetLifecyclePolicyCommand,
   PutLifecyclePolicyCommand,
 } from '@aws-sdk/client-ecr'
 import { awsFailure } from '../aws-errors.js'
-import type { StoredImage } from './lifecycle.js'
 
-/** ECR lifecycle policies and the image list a preview needs, in our words. */
-export class LifecycleStore {
+/** What DescribeImages tells about one image, in our words. */
+export interface StoredImage {
+  readonly digest: string
+  readonly tags: readonly string[]
+  readonly pushedAt: Date
+  readonly sizeBytes: number
+}
+
+/** ECR lifecycle policies and the image list a preview needs, in our words, for `setup lifecycle`. */
+export interface LifecycleStore {
+  /** The repository's policy text, or undefined when it has none. */
+  current(repository: string): Promise<string | undefined>
+  put(repository: string, policyText: string): Promise<void>
+  images(repository: string): Promise<StoredImage[]>
+}
+
+/** The one LifecycleStore over the SDK. */
+export class EcrLifecycleStore implements LifecycleStore {
   readonly #client: ECRClient
 
   constructor(client: ECRClient) {
     this.#client = client
+  }
+
+  static forRegion(region: string): EcrLifecycleStore {
+    return new EcrLifecycleStore(new ECRClient({ region }))
   }
 
   async current(repository: string): Promise<string | undefined> {

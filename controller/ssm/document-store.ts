@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import {
   CreateDocumentCommand,
   DescribeDocumentCommand,
-  type SSMClient,
+  SSMClient,
   UpdateDocumentCommand,
   UpdateDocumentDefaultVersionCommand,
 } from '@aws-sdk/client-ssm'
@@ -14,12 +14,22 @@ export interface InstalledDocument {
   readonly action: 'created' | 'updated' | 'unchanged'
 }
 
-/** Installs our SSM document idempotently: create, else update and make the new version the default. */
-export class DocumentStore {
+/** SSM documents, in our words, for `setup document`. */
+export interface DocumentStore {
+  /** Creates the document, else updates it and makes the new version the default; idempotent. */
+  install(name: string, content: string): Promise<InstalledDocument>
+}
+
+/** The one DocumentStore over the SDK. */
+export class SdkDocumentStore implements DocumentStore {
   readonly #client: SSMClient
 
   constructor(client: SSMClient) {
     this.#client = client
+  }
+
+  static forRegion(region: string): SdkDocumentStore {
+    return new SdkDocumentStore(new SSMClient({ region }))
   }
 
   async install(name: string, content: string): Promise<InstalledDocument> {

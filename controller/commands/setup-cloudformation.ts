@@ -1,0 +1,27 @@
+import type { Command } from 'commander'
+import type { IamFlags } from '../setup/flags.js'
+import { iamCommand } from './setup-iam.js'
+
+/** `ecr-deploy setup cloudformation`. */
+export function registerSetupCloudFormation(setup: Command): void {
+  iamCommand(setup, 'cloudformation')
+    .description('print a CloudFormation template: OIDC provider, roles, ECR repositories, SSM document')
+    .option('--keep <count>', 'tagged images each repository keeps', '30')
+    .option('--untagged-days <days>', 'days before untagged images expire', '7')
+    .option('--no-oidc-provider', 'the account already has the GitHub OIDC provider')
+    .action(async (flags: IamFlags & { keep: string; untaggedDays: string; oidcProvider: boolean }) => {
+      const [{ parseIamFlags, parseLifecycleFlags }, { cloudFormationTemplate }, { deployDocumentContent }] =
+        await Promise.all([
+          import('../setup/flags.js'),
+          import('../setup/cloudformation.js'),
+          import('../ssm/document.js'),
+        ])
+      const template = cloudFormationTemplate({
+        iam: parseIamFlags(flags),
+        lifecycle: parseLifecycleFlags(flags),
+        documentContent: deployDocumentContent(),
+        createOidcProvider: flags.oidcProvider,
+      })
+      process.stdout.write(`${JSON.stringify(template, null, 2)}\n`)
+    })
+}

@@ -1,0 +1,27 @@
+import type { Command } from 'commander'
+import { configFileRegion } from '../config-file-region.js'
+import { clock } from '../deploy-deps.js'
+import { type FleetFlags, parseFleetFlags } from '../options.js'
+import { guardedForCi } from '../report/ci-guard.js'
+import { fleetCommand, type SetExit } from './fleet-command.js'
+
+/** `ecr-deploy status`. */
+export function registerStatus(program: Command, setExit: SetExit): void {
+  fleetCommand(program, 'status', 'the release each instance runs, next to the desired release').action(
+    async (flags: FleetFlags & { json?: boolean }) => {
+      const options = parseFleetFlags(flags, process.env, await configFileRegion(flags.region, process.env))
+      const [{ SdkFleetApi }, { fleetStatus, statusText }, { statusExitCode }, { jsonLine }, guarded] =
+        await Promise.all([
+          import('../ssm/sdk-fleet-api.js'),
+          import('../status.js'),
+          import('../report/verdict.js'),
+          import('../report/json-text.js'),
+          guardedForCi(),
+        ])
+      const status = await fleetStatus(SdkFleetApi.forRegion(options.region), clock, options)
+      // Agent status fields come from instances: guarded for the terminal, JSON and the runner alike.
+      process.stdout.write(guarded(`${flags.json ? jsonLine(status) : statusText(status)}\n`))
+      setExit(statusExitCode(status))
+    },
+  )
+}
