@@ -146,13 +146,30 @@ const serviceSchema = z.strictObject({
 })
 
 /** A blue-green service's public ports are held by the proxy, so there must be at least one. */
-const checkedServiceSchema = serviceSchema.refine(
-  (service) => service.strategy !== 'blue-green' || service.ports.length > 0,
-  {
+const checkedServiceSchema = serviceSchema
+  .refine((service) => service.strategy !== 'blue-green' || service.ports.length > 0, {
     error: 'expected at least one port in "ports" with strategy blue-green (the proxy holds it)',
     path: ['ports'],
-  },
-)
+  })
+  .superRefine((service, ctx) => {
+    if (service.strategy !== 'blue-green') return
+    // The proxy names a route by service and container port, so two public ports on one container port
+    // would share a route and only one would be served.
+    const first = new Map<number, number>()
+    for (const [index, port] of service.ports.entries()) {
+      const earlier = first.get(port.containerPort)
+      if (earlier === undefined) {
+        first.set(port.containerPort, index)
+        continue
+      }
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ports', index],
+        message: `expected each public port on a container port of its own with strategy blue-green (ports[${earlier}] already maps container port ${port.containerPort})`,
+        input: `${port.hostIp === undefined ? '' : `${port.hostIp}:`}${port.hostPort}:${port.containerPort}`,
+      })
+    }
+  })
 
 export const agentFileSchema = z
   .strictObject({
