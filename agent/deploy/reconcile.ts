@@ -1,9 +1,8 @@
 import type { ServiceConfig } from '../../shared/agent-config/types.js'
-import { networkProbes } from '../health/probes.js'
-import { waitHealthy } from '../health/wait-healthy.js'
 import { abandonRelease, commitRelease, type ReleaseRecord } from '../state/ledger.js'
 import { containerName } from './container-labels.js'
 import type { DeployerDeps } from './deps.js'
+import { healthOf } from './health-gate.js'
 import { planRestore, type ServiceContainer } from './plan.js'
 import { resolveEnv } from './prepare.js'
 import { serviceContainers } from './service-containers.js'
@@ -122,11 +121,5 @@ async function passesHealth(
   service: ServiceConfig,
   containerId: string,
 ): Promise<boolean> {
-  const verdict = await waitHealthy({
-    check: service.healthCheck,
-    inspect: () => deps.docker.inspect(containerId),
-    probes: deps.probes ?? networkProbes,
-    clock: deps.clock,
-  })
-  return verdict.healthy
+  return (await healthOf(deps, service, containerId)).healthy
 }

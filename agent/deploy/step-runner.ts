@@ -1,6 +1,4 @@
 import type { ServiceConfig } from '../../shared/agent-config/types.js'
-import { networkProbes } from '../health/probes.js'
-import { waitHealthy } from '../health/wait-healthy.js'
 import {
   abandonRelease,
   beginRelease,
@@ -12,6 +10,7 @@ import { LABEL_RELEASE, managedLabels } from './container-labels.js'
 import { releaseContainerSpec } from './container-spec.js'
 import type { ProgressEvent } from './deployer.js'
 import type { DeployerDeps } from './deps.js'
+import { healthOf } from './health-gate.js'
 import type { DeployStep } from './plan.js'
 import { pullImage } from './prepare.js'
 import { drain, routeTo, unroute } from './traffic.js'
@@ -191,12 +190,7 @@ export class StepRunner {
     const { deps, service, progress } = this.input
     const id = this.#containers.get(releaseId)
     if (id === undefined) throw new Error(`wait-health before start of ${releaseId}`)
-    const verdict = await waitHealthy({
-      check: service.healthCheck,
-      inspect: () => deps.docker.inspect(id),
-      probes: deps.probes ?? networkProbes,
-      clock: deps.clock,
-    })
+    const verdict = await healthOf(deps, service, id)
     if (!verdict.healthy) throw new UnhealthyReleaseError(releaseId, verdict.reason)
     progress('health', `release ${releaseId} is healthy after ${verdict.checks} check(s): ${verdict.detail}`)
   }

@@ -1,0 +1,21 @@
+import type { ServiceConfig } from '../../shared/agent-config/types.js'
+import { networkProbes } from '../health/probes.js'
+import { type HealthVerdict, waitHealthy } from '../health/wait-healthy.js'
+import type { DeployerDeps } from './deps.js'
+
+/**
+ * The one health gate of the deploy engine: a started container against its service's check, through the
+ * engine, probes and clock the deployer was given. Deploy steps and reconcile's repairs both pass here.
+ */
+export function healthOf(
+  deps: Pick<DeployerDeps, 'docker' | 'probes' | 'clock'>,
+  service: ServiceConfig,
+  containerId: string,
+): Promise<HealthVerdict> {
+  return waitHealthy({
+    check: service.healthCheck,
+    inspect: () => deps.docker.inspect(containerId),
+    probes: deps.probes ?? networkProbes,
+    clock: deps.clock,
+  })
+}
