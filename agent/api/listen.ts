@@ -1,8 +1,8 @@
 import { chmod, lstat, mkdir, unlink } from 'node:fs/promises'
-import { connect } from 'node:net'
 import { dirname } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { UsageError } from '../../shared/errors.js'
+import { socketAnswers } from '../net/socket-answers.js'
 
 /**
  * Listens on a unix socket that only root can use: whoever can talk to the agent can run containers.
@@ -24,22 +24,10 @@ async function removeStaleSocket(socketPath: string): Promise<void> {
       `${socketPath} exists and is not a socket: remove it or choose another path with --socket / ECR_DEPLOY_AGENT_SOCKET`,
     )
   }
-  if (await answers(socketPath)) {
+  if (await socketAnswers(socketPath)) {
     throw new UsageError(
       `another agent daemon is already listening on ${socketPath}: stop it first (systemctl stop ecr-deploy-agent) or use another --socket`,
     )
   }
   await unlink(socketPath)
-}
-
-/** True when something accepts connections on the socket. */
-function answers(socketPath: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ path: socketPath })
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.once('error', () => resolve(false))
-  })
 }

@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander'
 import { resultLineText } from '../../shared/agent-contract.js'
 import { ExitCode, exitCodeOf, formatError, UsageError } from '../../shared/errors.js'
-import { DEFAULT_CONFIG_PATH, SETTING_VARIABLES } from '../config/settings.js'
+import { DEFAULT_CONFIG_PATH, DEFAULT_SOCKET, SETTING_VARIABLES } from '../config/settings.js'
 import { AgentClient } from './client.js'
 import {
   type CliIo,
@@ -13,7 +13,7 @@ import {
   rollbackCommand,
   statusCommand,
 } from './commands.js'
-import { AGENT_VERSION, DEFAULT_SOCKET } from './defaults.js'
+import { AGENT_VERSION } from './defaults.js'
 
 /*
  * The agent CLI. It runs once per SSM command, so it stays a thin client of the daemon: only `serve`

@@ -1,8 +1,6 @@
-import { DEFAULT_SOCKET } from '../cli/defaults.js'
-import { DEFAULT_PROXY_SOCKET, DEFAULT_PROXY_STATE } from '../proxy/routes.js'
-
 /*
- * The agent's and the proxy's environment, read in one place into frozen settings. The job schedules
+ * The agent's and the proxy's environment, read in one place into frozen settings. It imports nothing of
+ * the agent, so every layer (the CLI, the daemon, the proxy) may read it. The job schedules
  * (ECR_DEPLOY_AGENT_CRON_*) are parsed by jobs/schedules.ts, which needs node-cron to check them; this
  * file stays light enough for the CLI.
  */
@@ -16,7 +14,14 @@ export const SETTING_VARIABLES = Object.freeze({
   proxyState: 'ECR_DEPLOY_PROXY_STATE',
 })
 
+/** systemd's RuntimeDirectory=ecr-deploy creates /run/ecr-deploy (0700) for the daemon. */
+export const DEFAULT_SOCKET = '/run/ecr-deploy/agent.sock'
+
 export const DEFAULT_CONFIG_PATH = '/etc/ecr-deploy/agent.yaml'
+
+/** The proxy's own unit: its control socket and the routes file it keeps. */
+export const DEFAULT_PROXY_SOCKET = '/run/ecr-deploy-proxy/proxy.sock'
+export const DEFAULT_PROXY_STATE = '/var/lib/ecr-deploy-proxy/routes.json'
 
 /** systemd's StateDirectory=ecr-deploy: the release ledgers and desired-state holds. */
 export const DEFAULT_STATE_DIR = '/var/lib/ecr-deploy'

@@ -1,8 +1,9 @@
 import { chmod, mkdir, rm } from 'node:fs/promises'
-import { connect, createServer, type Server, type Socket } from 'node:net'
+import { createServer, type Server, type Socket } from 'node:net'
 import { networkInterfaces } from 'node:os'
 import { dirname } from 'node:path'
 import { UsageError } from '../../shared/errors.js'
+import { socketAnswers } from '../net/socket-answers.js'
 import type { Forwarder } from './forwarder.js'
 import { type ProxyState, parseAddress, parseRouteName, type Route } from './routes.js'
 import { upstreamRefusal } from './upstream-policy.js'
@@ -91,20 +92,9 @@ async function apply(request: Record<string, unknown>, deps: ControlDeps): Promi
  * routes over. Exit 2, so that systemd does not restart into the same refusal.
  */
 export async function assertNoOtherProxy(socketPath: string): Promise<void> {
-  if (await answers(socketPath)) {
+  if (await socketAnswers(socketPath)) {
     throw new UsageError(
       `another proxy is running on ${socketPath}; stop it first (systemctl stop ecr-deploy-proxy)`,
     )
   }
-}
-
-function answers(socketPath: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ path: socketPath })
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.once('error', () => resolve(false))
-  })
 }

@@ -3,10 +3,6 @@
  * Pure: parsing only, so that the control channel and the state file reject the same bad input.
  */
 
-/** Where the proxy's control socket and routes file are, unless ECR_DEPLOY_PROXY_SOCKET/_STATE say otherwise. */
-export const DEFAULT_PROXY_SOCKET = '/run/ecr-deploy-proxy/proxy.sock'
-export const DEFAULT_PROXY_STATE = '/var/lib/ecr-deploy-proxy/routes.json'
-
 /** A TCP address: where the proxy listens, or where it forwards to. */
 export interface Address {
   readonly host: string

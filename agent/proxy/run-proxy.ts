@@ -1,16 +1,15 @@
 import { readFile } from 'node:fs/promises'
 import { createLogger } from '../../shared/log.js'
-import { SETTING_VARIABLES, settingsFromEnv } from '../config/settings.js'
-import { writeFileAtomic } from '../state/atomic-file.js'
-import { assertNoOtherProxy, listenControl } from './control-server.js'
-import { Forwarder } from './forwarder.js'
 import {
   DEFAULT_PROXY_SOCKET,
   DEFAULT_PROXY_STATE,
-  EMPTY_STATE,
-  type ProxyState,
-  parseState,
-} from './routes.js'
+  SETTING_VARIABLES,
+  settingsFromEnv,
+} from '../config/settings.js'
+import { writeFileAtomic } from '../state/atomic-file.js'
+import { assertNoOtherProxy, listenControl } from './control-server.js'
+import { Forwarder } from './forwarder.js'
+import { EMPTY_STATE, type ProxyState, parseState } from './routes.js'
 
 /**
  * The proxy (`ecr-deploy-agent proxy`, or the npm bin `ecr-deploy-proxy`): holds the public ports of blue-green services and forwards them to the release

@@ -115,17 +115,20 @@ t.test('a YAML alias bomb is a configuration error, not a crash', async (t) => {
   t.match(refusal(bomb), new RegExp(`^${FILE}: invalid YAML: .*alias`, 'i'))
 })
 
-t.test('blue-green refuses two public ports on one container port, which the proxy could not tell apart', async (t) => {
-  t.equal(
-    refusal(service('strategy: blue-green', 'ports: ["80:8080", "81:8080"]')),
-    `${FILE}: services.web.ports[1]: expected each public port on a container port of its own with strategy blue-green (ports[0] already maps container port 8080), found "81:8080"`,
-  )
-  t.doesNotThrow(
-    () => parseConfig(service('strategy: blue-green', 'ports: ["80:8080", "443:8443"]'), FILE, 'host'),
-    'two public ports on two container ports are two routes',
-  )
-  t.doesNotThrow(
-    () => parseConfig(service('ports: ["80:8080", "81:8080"]'), FILE, 'host'),
-    'recreate publishes both through Docker',
-  )
-})
+t.test(
+  'blue-green refuses two public ports on one container port, which the proxy could not tell apart',
+  async (t) => {
+    t.equal(
+      refusal(service('strategy: blue-green', 'ports: ["80:8080", "81:8080"]')),
+      `${FILE}: services.web.ports[1]: expected each public port on a container port of its own with strategy blue-green (ports[0] already maps container port 8080), found "81:8080"`,
+    )
+    t.doesNotThrow(
+      () => parseConfig(service('strategy: blue-green', 'ports: ["80:8080", "443:8443"]'), FILE, 'host'),
+      'two public ports on two container ports are two routes',
+    )
+    t.doesNotThrow(
+      () => parseConfig(service('ports: ["80:8080", "81:8080"]'), FILE, 'host'),
+      'recreate publishes both through Docker',
+    )
+  },
+)
