@@ -1,7 +1,7 @@
 import { parseDocument } from 'yaml'
 import type { z } from 'zod'
 import { ConfigError } from '../errors.js'
-import { type AgentFile, agentFileSchema, type ServiceFile } from './schema.js'
+import { type AgentFile, agentFileSchema, NO_CHECK_TIMING, type ServiceFile } from './schema.js'
 import type { AgentConfig, HealthCheckConfig, ServiceConfig } from './types.js'
 
 /*
@@ -61,17 +61,17 @@ function toService(name: string, s: ServiceFile): ServiceConfig {
 }
 
 function toHealthCheck(check: ServiceFile['healthCheck']): HealthCheckConfig {
+  const { interval, timeout, startPeriod, retries } = check ?? NO_CHECK_TIMING
   const timing = {
-    intervalMs: (check?.interval ?? 2) * 1000,
-    timeoutMs: (check?.timeout ?? 2) * 1000,
-    startPeriodMs: (check?.startPeriod ?? 5) * 1000,
-    retries: check?.retries ?? 3,
+    intervalMs: interval * 1000,
+    timeoutMs: timeout * 1000,
+    startPeriodMs: startPeriod * 1000,
+    retries,
   }
   if (check?.http) return { probe: { kind: 'http', ...check.http }, ...timing }
   if (check?.tcp) return { probe: { kind: 'tcp', port: check.tcp.port }, ...timing }
   if (check?.docker) return { probe: { kind: 'docker' }, ...timing }
-  // Without a check the container only has to stay up; a short period keeps deploys fast.
-  return { probe: { kind: 'running' }, ...timing, startPeriodMs: (check?.startPeriod ?? 2) * 1000 }
+  return { probe: { kind: 'running' }, ...timing }
 }
 
 /** `services.web.ports[0]: expected ..., found "80"` */

@@ -91,6 +91,17 @@ const repositorySchema = z.string().refine(
   },
 )
 
+/** How often and how long a check probes; every default of a health check is here and only here. */
+const timingShape = {
+  interval: between(0.1, 3600, ' seconds').default(2),
+  timeout: between(0.1, 300, ' seconds').default(2),
+  startPeriod: between(0, 3600, ' seconds').default(5),
+  retries: between(1, 100, '', true).default(3),
+}
+
+/** The timing of a service with no health check: it only has to stay up, and a short period keeps deploys fast. */
+export const NO_CHECK_TIMING = Object.freeze({ ...z.strictObject(timingShape).parse({}), startPeriod: 2 })
+
 const probeSchema = z
   .strictObject({
     http: z
@@ -104,10 +115,7 @@ const probeSchema = z
       .optional(),
     tcp: z.strictObject({ port: portNumber }).optional(),
     docker: z.strictObject({}).optional(),
-    interval: between(0.1, 3600, ' seconds').default(2),
-    timeout: between(0.1, 300, ' seconds').default(2),
-    startPeriod: between(0, 3600, ' seconds').default(5),
-    retries: between(1, 100, '', true).default(3),
+    ...timingShape,
   })
   .refine((check) => [check.http, check.tcp, check.docker].filter(Boolean).length === 1, {
     error: 'expected exactly one of http, tcp or docker',
