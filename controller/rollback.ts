@@ -6,6 +6,9 @@ import type { FleetOptions } from './options.js'
 import type { DeployReport } from './report/fleet-report.js'
 import type { ParameterVersion } from './ssm/fleet-api.js'
 
+/** Parameter Store keeps this many versions of a parameter and drops the oldest. */
+const KEPT_VERSIONS = 100
+
 /**
  * The release to return to, from the desired-release history (Parameter Store versions): `--to` as a version
  * number or a digest, else the newest version whose image differs from the current one.
@@ -22,15 +25,35 @@ export function rollbackTarget(history: readonly ParameterVersion[], to?: string
       )
     return earlier
   }
-  const found = /^\d+$/.test(to)
-    ? byVersion.find((entry) => entry.version === Number(to))
-    : /^sha256:[a-f0-9]{64}$/.test(to)
-      ? byVersion.reverse().find((entry) => entry.value.endsWith(`@${to}`))
-      : undefined
-  if (!found) {
-    const versions = byVersion.map((entry) => entry.version).join(', ')
+  const oldest = byVersion[0]?.version ?? current.version
+  const range = `${oldest} to ${current.version}`
+  if (/^\d+$/.test(to)) {
+    const version = Number(to)
+    const found = byVersion.find((entry) => entry.version === version)
+    if (found) return found
+    // Parameter Store drops the oldest of 100 versions: a version below the oldest kept once existed.
+    if (version < oldest) {
+      throw new UsageError(
+        `--to ${to}: version ${to} is gone: Parameter Store keeps the last ${KEPT_VERSIONS} versions of a parameter, and this one now holds ${range}; ` +
+          `roll back to one of those, or deploy the image of version ${to} by digest if ECR still has it`,
+      )
+    }
     throw new UsageError(
-      `--to ${to}: no such release; give a version number (${versions}) or a recorded sha256 digest`,
+      `--to ${to}: no such release; give a version number (${range}) or a recorded sha256 digest`,
+    )
+  }
+  const found = /^sha256:[a-f0-9]{64}$/.test(to)
+    ? byVersion.reverse().find((entry) => entry.value.endsWith(`@${to}`))
+    : undefined
+  if (!found) {
+    const aged =
+      byVersion.length >= KEPT_VERSIONS
+        ? `; Parameter Store keeps the last ${KEPT_VERSIONS} versions (${range}), so an older one may have aged out`
+        : ''
+    throw new UsageError(
+      /^sha256:/.test(to)
+        ? `--to ${to}: no recorded release has that digest${aged}`
+        : `--to ${to}: no such release; give a version number (${range}) or a recorded sha256 digest`,
     )
   }
   return found

@@ -1,0 +1,82 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
+import t from 'tap'
+import { rollbackTarget } from '../../controller/rollback.js'
+import { desiredParameterName } from '../../shared/agent-contract.js'
+import { UsageError } from '../../shared/errors.js'
+import { startFakeAws } from '../ground/fake-aws/index.js'
+import { testKeys } from '../ground/fake-aws/test-clients.js'
+import { runController } from '../support/run-controller.js'
+
+const IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/web'
+const digest = (n: number) => `sha256:${n.toString(16).padStart(64, '0')}`
+/** Versions `from`..`to` as Parameter Store returns them once it has dropped the older ones. */
+const kept = (from: number, to: number) =>
+  Array.from({ length: to - from + 1 }, (_, i) => ({
+    version: from + i,
+    value: `${IMAGE}@${digest(from + i)}`,
+  }))
+
+t.test('a version older than the 100 Parameter Store keeps is said to be gone, not unknown', async (t) => {
+  const history = kept(51, 150)
+  t.throws(
+    () => rollbackTarget(history, '5'),
+    new UsageError(
+      '--to 5: version 5 is gone: Parameter Store keeps the last 100 versions of a parameter, and this one now holds 51 to 150; ' +
+        'roll back to one of those, or deploy the image of version 5 by digest if ECR still has it',
+    ),
+  )
+  t.equal(rollbackTarget(history, '51').version, 51, 'the oldest kept version is still a target')
+})
+
+t.test('a version that never existed, and a digest not in the history, say what can be given', async (t) => {
+  t.throws(
+    () => rollbackTarget(kept(1, 3), '7'),
+    new UsageError('--to 7: no such release; give a version number (1 to 3) or a recorded sha256 digest'),
+  )
+  t.throws(
+    () => rollbackTarget(kept(51, 150), digest(5)),
+    new UsageError(
+      `--to ${digest(5)}: no recorded release has that digest; Parameter Store keeps the last 100 versions (51 to 150), so an older one may have aged out`,
+    ),
+  )
+})
+
+t.test('through the CLI and the fake SSM, past 100 versions: exit 2, nothing sent', async (t) => {
+  const aws = await startFakeAws()
+  const home = await mkdtemp(join(tmpdir(), 'rollback-aged-'))
+  t.teardown(async () => {
+    await aws.close()
+    await rm(home, { recursive: true, force: true })
+  })
+  const ssm = new SSMClient({ endpoint: aws.endpoint, region: 'us-east-1', credentials: testKeys() })
+  for (let n = 1; n <= 105; n += 1) {
+    await ssm.send(
+      new PutParameterCommand({
+        Name: desiredParameterName('web'),
+        Value: `${IMAGE}@${digest(n)}`,
+        Type: 'String',
+        Overwrite: true,
+      }),
+    )
+  }
+  const run = await runController(aws, home, [
+    'rollback',
+    '--service',
+    'web',
+    '--to',
+    '3',
+    '--instance-ids',
+    'i-0123456789abcdef0',
+    '--region',
+    'us-east-1',
+  ])
+  t.equal(run.code, 2, run.stderr)
+  t.match(
+    run.stderr,
+    /--to 3: version 3 is gone: Parameter Store keeps the last 100 versions of a parameter, and this one now holds 6 to 105/,
+  )
+  t.equal(aws.calls.filter((call) => call.operation === 'SendCommand').length, 0, 'nothing was sent')
+})
