@@ -49,7 +49,10 @@ t.test('rollback deploys the previous desired release and records it', async (t)
   t.equal(aws.ssm.parameter('/ecr-deploy/web'), pinned('v2'), '--to picks a version from the history')
   const missing = await cli('rollback', ...fleet, '--to', '99')
   t.equal(missing.code, 2)
-  t.match(missing.stderr, /--to 99: no such release; give a version number \(1 to 4\) or a recorded sha256 digest/)
+  t.match(
+    missing.stderr,
+    /--to 99: no such release; give a version number \(1 to 4\) or a recorded sha256 digest/,
+  )
 })
 
 t.test('status shows each instance next to the desired release, drift highlighted', async (t) => {
