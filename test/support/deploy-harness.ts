@@ -14,12 +14,17 @@ import { systemClock } from '../../agent/health/clock.js'
 import { FileStateStore } from '../../agent/state/file-state-store.js'
 import { parseConfig } from '../../shared/agent-config/parse.js'
 import type { AgentConfig } from '../../shared/agent-config/types.js'
+import { AwsError } from '../../shared/errors.js'
 import { createLogger } from '../../shared/log.js'
 import { RecordingDocker } from '../agent/deploy/recording-docker.js'
 import { type Ground, loadGround } from '../ground/ground.js'
 import { freePort } from './free-port.js'
 
-/** Parameter Store stand-in: answers from a map and records the names asked. */
+/**
+ * Parameter Store stand-in: answers from a map and records the names asked. It answers as the agent's
+ * adapter does over the wire (test/agent/ssm/parameters-contract.test.ts holds the two together): an
+ * unknown name is an error, never an empty value.
+ */
 export class FakeParameters implements ParameterSource {
   readonly asked: string[][] = []
   /** When set, every read fails with it, as an unreadable parameter would. */
@@ -28,6 +33,12 @@ export class FakeParameters implements ParameterSource {
   async get(names: readonly string[]): Promise<Readonly<Record<string, string>>> {
     this.asked.push([...names])
     if (this.failure) throw this.failure
+    const missing = names.filter((name) => this.values[name] === undefined)
+    if (missing.length > 0) {
+      throw new AwsError(
+        `SSM parameter ${missing.map((name) => `"${name}"`).join(', ')} not found: create it, or fix envFromParameters in the agent configuration`,
+      )
+    }
     return Object.fromEntries(names.map((name) => [name, this.values[name] ?? '']))
   }
 }
