@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { connect } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
+import { socketAnswers } from '../../agent/net/socket-answers.js'
 import { agentExecutable } from './agent-executable.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -33,7 +33,7 @@ export async function startAgent(socketPath: string, env: Record<string, string>
   )
   const agent = { child, output: () => output, exited }
   const deadline = Date.now() + 30_000
-  while (!(await answers(socketPath))) {
+  while (!(await socketAnswers(socketPath))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL')
       throw new Error(`the agent did not come up on ${socketPath}:\n${output}`)
@@ -41,17 +41,6 @@ export async function startAgent(socketPath: string, env: Record<string, string>
     await sleep(100)
   }
   return agent
-}
-
-function answers(socketPath: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ path: socketPath })
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.once('error', () => resolve(false))
-  })
 }
 
 /** Polls until `check` returns a value, or throws naming `what` (with the agent output) on timeout. */
