@@ -22,9 +22,16 @@ export function desiredParameterName(service: string): string {
   return `${DESIRED_PARAMETER_PREFIX}${service}`
 }
 
-/** `deploy` waits for a running deploy of the same service: SSM commands for one service queue up. */
-export function deployArgv(args: { readonly service: string; readonly image: string }): readonly string[] {
-  return ['deploy', '--service', args.service, '--image', args.image, '--wait']
+/**
+ * `deploy` waits for a running deploy of the same service: SSM commands for one service queue up. A release
+ * names one version of the service's release parameter (shared/release.ts), which the agent reads with its
+ * instance role; a bare digest-pinned image is for hand use.
+ */
+export function deployArgv(
+  args: { readonly service: string } & ({ readonly image: string } | { readonly release: string }),
+): readonly string[] {
+  const what = 'release' in args ? ['--release', args.release] : ['--image', args.image]
+  return ['deploy', '--service', args.service, ...what, '--wait']
 }
 
 export function rollbackArgv(args: { readonly service: string; readonly to?: string }): readonly string[] {

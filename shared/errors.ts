@@ -46,6 +46,14 @@ export const catalogue = Object.freeze({
     exitCode: ExitCode.usage,
     hint: "Deploy an image from the service's configured repository, or change the configuration.",
   },
+  E_RELEASE_INVALID: {
+    exitCode: ExitCode.usage,
+    hint: 'Deploy the release again with this version of ecr-deploy, or name another version of the release parameter.',
+  },
+  E_POLICY_REFUSED: {
+    exitCode: ExitCode.usage,
+    hint: "Change the release's spec to fit the instance's agent.yaml, or widen the service's allow: block there.",
+  },
   E_UNKNOWN_SERVICE: {
     exitCode: ExitCode.usage,
     hint: 'Check the service name against the agent configuration.',
@@ -136,6 +144,14 @@ export class ImageRefError extends DeployToolError {
 }
 export class ImageNotAllowedError extends DeployToolError {
   readonly code = 'E_IMAGE_NOT_ALLOWED'
+}
+/** A release record in Parameter Store that cannot be read, or that names another environment or service. */
+export class ReleaseInvalidError extends DeployToolError {
+  readonly code = 'E_RELEASE_INVALID'
+}
+/** A release's spec asks for more than the instance's file allows; nothing was changed. */
+export class PolicyRefusedError extends DeployToolError {
+  readonly code = 'E_POLICY_REFUSED'
 }
 export class UnknownServiceError extends DeployToolError {
   readonly code = 'E_UNKNOWN_SERVICE'

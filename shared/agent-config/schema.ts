@@ -27,11 +27,11 @@ function between(min: number, max: number, unit = '', integer = false) {
   const base = integer ? z.number({ error }).int({ error }) : z.number({ error })
   return base.min(min, { error }).max(max, { error })
 }
-const envName = z
+export const envName = z
   .string()
   .regex(ENV_NAME, { error: 'expected an environment variable name such as APP_MODE' })
 
-const portSchema = z
+export const portSchema = z
   .string({ error: 'expected "host:container" such as "8080:80"' })
   .regex(PORT, { error: 'expected "host:container" such as "8080:80"' })
   .transform((text, ctx) => {
@@ -53,7 +53,7 @@ const portSchema = z
     return { ...(hostIp === undefined ? {} : { hostIp }), hostPort, containerPort }
   })
 
-const volumeSchema = z
+export const volumeSchema = z
   .string({ error: 'expected "host:container[:ro]" with absolute paths' })
   .regex(VOLUME, { error: 'expected "host:container[:ro]" with absolute paths' })
   .transform((text) => {
@@ -62,7 +62,7 @@ const volumeSchema = z
   })
 
 const MEMORY_EXPECTED = 'expected a size such as "512m", "1g" or a number of bytes'
-const memorySchema = z
+export const memorySchema = z
   .union([z.number().int().positive(), z.string().regex(MEMORY, { error: MEMORY_EXPECTED })], {
     error: MEMORY_EXPECTED,
   })
@@ -102,7 +102,7 @@ const timingShape = {
 /** The timing of a service with no health check: it only has to stay up, and a short period keeps deploys fast. */
 export const NO_CHECK_TIMING = Object.freeze({ ...z.strictObject(timingShape).parse({}), startPeriod: 2 })
 
-const probeSchema = z
+export const probeSchema = z
   .strictObject({
     http: z
       .strictObject({
