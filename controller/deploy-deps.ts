@@ -1,5 +1,8 @@
+import { userInfo } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { DeployDeps } from './deploy.js'
+import type { DeployFlags, DeployOptions } from './options.js'
+import { releaseOrigin } from './origin.js'
 import { guardedForCi } from './report/ci-guard.js'
 import type { WaitClock } from './ssm/waiter.js'
 
@@ -25,5 +28,28 @@ export async function deployDeps(region: string, json: boolean): Promise<DeployD
     clock,
     onOutcome: (outcome, phase) =>
       live.print(`${phase === 'rollback' ? 'rollback ' : ''}${outcomeLine(outcome)}`),
+  }
+}
+
+/**
+ * The deploy's options from the CLI's flags or the Action's inputs: the spec file is read and checked, and
+ * the origin taken from the run, before any AWS call.
+ */
+export async function loadDeployOptions(flags: DeployFlags, env: NodeJS.ProcessEnv): Promise<DeployOptions> {
+  const [{ parseDeployFlags, parseEnvironment }, { readSpecFile }] = await Promise.all([
+    import('./options.js'),
+    import('./spec-file.js'),
+  ])
+  parseEnvironment(flags.environment)
+  const spec = flags.spec === undefined ? undefined : await readSpecFile(flags.spec)
+  return parseDeployFlags(flags, env, releaseOrigin(env, localUser()), spec)
+}
+
+/** The local user name, for a release made outside CI. */
+export function localUser(): string {
+  try {
+    return userInfo().username
+  } catch {
+    return ''
   }
 }

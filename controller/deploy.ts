@@ -1,82 +1,50 @@
-import { desiredParameterName } from '../shared/agent-contract.js'
-import { formatImageRef, parseImageRef } from '../shared/image-ref.js'
-import type { ImageRegistry } from './ecr/images.js'
-import type { DeployOptions } from './options.js'
-import type { DeployReport, PhaseReport } from './report/fleet-report.js'
-import { DEPLOY_STEP_NAME } from './ssm/document.js'
-import type { FleetApi } from './ssm/fleet-api.js'
-import type { InstanceOutcome } from './ssm/outcome.js'
-import { runOnFleet } from './ssm/run-on-fleet.js'
-import type { Targeting } from './ssm/send-command.js'
-import type { WaitClock } from './ssm/waiter.js'
+import { formatImageRef } from '../shared/image-ref.js'
+import { type DesiredRelease, RELEASE_FORMAT, stableVersionOf } from '../shared/release.js'
+import type { DeployOptions, ReleaseOptions } from './options.js'
+import { latestRelease, releaseAt } from './release-store.js'
+import type { DeployReport } from './report/fleet-report.js'
+import { type DeployDeps, rollOut } from './rollout.js'
 
-export interface DeployDeps {
-  readonly registry: ImageRegistry
-  readonly fleet: FleetApi
-  readonly clock: WaitClock
-  readonly onOutcome?: (outcome: InstanceOutcome, phase: 'deploy' | 'rollback') => void
+export type { DeployDeps } from './rollout.js'
+
+/** The stable release the parameter stands on now, read in full (its image and spec); undefined before any. */
+export async function currentStable(deps: Pick<DeployDeps, 'fleet'>, environment: string, service: string) {
+  const latest = await latestRelease(deps.fleet, environment, service)
+  const version = latest === undefined ? undefined : stableVersionOf(latest)
+  if (latest === undefined || version === undefined) return undefined
+  return version === latest.version ? latest : releaseAt(deps.fleet, environment, service, version)
+}
+
+/** A new rolling record that replaces `stable`; `when` stamps its origin. */
+export function newRelease(
+  options: ReleaseOptions,
+  content: Pick<DesiredRelease, 'image' | 'spec'> & { readonly restores?: number },
+  stable: { readonly version: number; readonly release: DesiredRelease } | undefined,
+  when: number,
+): DesiredRelease {
+  return {
+    format: RELEASE_FORMAT,
+    environment: options.environment,
+    service: options.service,
+    image: content.image,
+    spec: content.spec,
+    state: 'rolling',
+    ...(stable === undefined ? {} : { replaces: { version: stable.version, image: stable.release.image } }),
+    ...(content.restores === undefined ? {} : { restores: content.restores }),
+    origin: { ...options.origin, createdAt: new Date(when).toISOString() },
+  }
 }
 
 /**
- * Resolve, record, send, wait: the deploy use case. It never loops over instances itself: SSM targets them and
- * rolls through them under MaxConcurrency and MaxErrors. Returns the report; the CLI turns it into an exit code.
+ * Resolve, record, send, wait, mark: the deploy use case. It never loops over instances itself: SSM targets
+ * them and rolls through them under MaxConcurrency and MaxErrors. Without --spec the stable release's spec
+ * is carried over, so an image-only deploy keeps the configuration. Returns the report; the CLI turns it
+ * into an exit code.
  */
 export async function deployRelease(deps: DeployDeps, options: DeployOptions): Promise<DeployReport> {
-  const pinned = formatImageRef(await deps.registry.resolve(options.image))
-  const parameter = desiredParameterName(options.service)
-  const previous = await deps.fleet.getParameter(parameter)
-  const parameterVersion = await deps.fleet.putParameter(parameter, pinned)
-  const deployPhase = await runPhase(deps, options, options.targeting, pinned, 'deploy')
-  const report: DeployReport = {
-    service: options.service,
-    digest: parseImageRef(pinned).digest ?? '',
-    parameterVersion,
-    deploy: deployPhase,
-  }
-  const failed = deployPhase.outcomes.some((o) => o.result === 'failed') || deployPhase.timedOut
-  if (!options.rollbackOnFailure || !failed) return report
-
-  if (!previous || previous.value === pinned) {
-    return {
-      ...report,
-      rollbackSkipped: previous
-        ? 'the previous desired release is this same image'
-        : 'no earlier release is recorded',
-    }
-  }
-  await deps.fleet.putParameter(parameter, previous.value)
-  // Exactly the instances now running the new image go back; instances that failed were rolled back by their agent.
-  const changed = deployPhase.outcomes.filter((o) => o.result !== 'failed').map((o) => o.instanceId)
-  if (changed.length === 0) return { ...report, rollbackSkipped: 'no instance had taken the new release' }
-  const rollback = await runPhase(
-    deps,
-    options,
-    { kind: 'instances', instanceIds: changed },
-    previous.value,
-    'rollback',
-  )
-  return { ...report, rollback }
-}
-
-async function runPhase(
-  deps: DeployDeps,
-  options: DeployOptions,
-  targeting: Targeting,
-  image: string,
-  phase: 'deploy' | 'rollback',
-): Promise<PhaseReport> {
-  const result = await runOnFleet(deps.fleet, deps.clock, {
-    documentName: options.documentName,
-    // A rollback deploys the previous pinned image: every instance lands on the same digest, whatever its
-    // own history holds (a new Auto Scaling instance has none).
-    parameters: { action: 'deploy', service: options.service, image },
-    targeting,
-    maxConcurrency: options.maxConcurrency,
-    maxErrors: options.maxErrors,
-    timeoutSeconds: options.timeoutSeconds,
-    ...(options.comment === undefined ? {} : { comment: options.comment }),
-    stepName: DEPLOY_STEP_NAME,
-    onOutcome: (outcome) => deps.onOutcome?.(outcome, phase),
-  })
-  return { image, ...result }
+  const image = formatImageRef(await deps.registry.resolve(options.image))
+  const stable = await currentStable(deps, options.environment, options.service)
+  const spec = options.spec ?? stable?.release.spec ?? {}
+  const release = newRelease(options, { image, spec }, stable, deps.clock.now())
+  return rollOut(deps, options, release, stable)
 }

@@ -1,27 +1,42 @@
 import { UsageError } from '../shared/errors.js'
 import { type ImageRef, parseImageRef } from '../shared/image-ref.js'
+import { ENVIRONMENT_NAME_PATTERN, type ReleaseSpecText } from '../shared/release.js'
 import { assertServiceName } from '../shared/service-name.js'
+import type { ReleaseOrigin } from './origin.js'
 import { DEPLOY_DOCUMENT_NAME } from './ssm/document.js'
 import type { Targeting } from './ssm/send-command.js'
 
-/** Validated `ecr-deploy deploy` options. */
-export interface DeployOptions {
+/** Validated options of every command that sends our document to a fleet. */
+export interface FleetOptions {
   readonly service: string
-  readonly image: ImageRef
   readonly targeting: Targeting
   readonly maxConcurrency: string
   readonly maxErrors: string
   readonly timeoutSeconds: number
   readonly documentName: string
   readonly region: string
-  readonly rollbackOnFailure: boolean
   readonly comment?: string
+}
+
+/** A deploy or a rollback writes a release: it names its environment and who makes it. */
+export interface ReleaseOptions extends FleetOptions {
+  readonly environment: string
+  readonly origin: ReleaseOrigin
+}
+
+/** Validated `ecr-deploy deploy` options. */
+export interface DeployOptions extends ReleaseOptions {
+  readonly image: ImageRef
+  /** From --spec; without it the stable release's spec is carried over. */
+  readonly spec?: ReleaseSpecText
 }
 
 /** The flags as commander hands them over. */
 export interface DeployFlags extends FleetFlags {
   readonly image: string
-  readonly rollbackOnFailure?: boolean
+  readonly environment?: string
+  /** The spec file's path. */
+  readonly spec?: string
 }
 
 const TARGET = /^(tag:[\w.:/=+@-]{1,128}|tag-key)=([\w.:/=+@ -]{1,256})$/
@@ -94,8 +109,6 @@ export interface FleetFlags {
   readonly comment?: string
 }
 
-export type FleetOptions = Omit<DeployOptions, 'image' | 'rollbackOnFailure'>
-
 export function parseFleetFlags(
   flags: FleetFlags,
   env: NodeJS.ProcessEnv,
@@ -135,9 +148,44 @@ export function parseFleetFlags(
   }
 }
 
-export function parseDeployFlags(flags: DeployFlags, env: NodeJS.ProcessEnv): DeployOptions {
+const ENVIRONMENT = new RegExp(ENVIRONMENT_NAME_PATTERN)
+
+/** `--environment`: required, because releases are kept per environment and service. */
+export function parseEnvironment(flag: string | undefined): string {
+  if (flag === undefined || flag === '') {
+    throw new UsageError(
+      'no environment: give --environment <name>, e.g. --environment prod; releases are kept per environment and service in /ecr-deploy/<environment>/<service>',
+    )
+  }
+  if (!ENVIRONMENT.test(flag)) {
+    throw new UsageError(
+      `--environment: "${flag}" is not an environment name: 1 to 32 lower-case letters, digits and "-", starting with a letter or digit, e.g. prod`,
+    )
+  }
+  return flag
+}
+
+export function parseReleaseFlags(
+  flags: FleetFlags & { readonly environment?: string },
+  env: NodeJS.ProcessEnv,
+  origin: ReleaseOrigin,
+  fallbackRegion?: string,
+): ReleaseOptions {
   assertServiceName(flags.service)
+  const environment = parseEnvironment(flags.environment)
+  return { ...parseFleetFlags(flags, env, fallbackRegion), environment, origin }
+}
+
+/** The deploy's flags, with the spec file already read and checked (spec-file.ts). */
+export function parseDeployFlags(
+  flags: DeployFlags,
+  env: NodeJS.ProcessEnv,
+  origin: ReleaseOrigin,
+  spec?: ReleaseSpecText,
+): DeployOptions {
+  assertServiceName(flags.service)
+  parseEnvironment(flags.environment)
   const image = parseImageRef(flags.image)
-  const fleet = parseFleetFlags(flags, env, image.region)
-  return Object.freeze({ ...fleet, image, rollbackOnFailure: flags.rollbackOnFailure === true })
+  const release = parseReleaseFlags(flags, env, origin, image.region)
+  return Object.freeze({ ...release, image, ...(spec === undefined ? {} : { spec }) })
 }

@@ -2,6 +2,7 @@ import { Command } from 'commander'
 import { VERSION } from '../shared/version.js'
 import { registerDeploy } from './commands/deploy.js'
 import type { SetExit } from './commands/fleet-command.js'
+import { registerHistory } from './commands/history.js'
 import { registerRollback } from './commands/rollback.js'
 import { registerSetupAgents } from './commands/setup-agents.js'
 import { registerSetupCloudFormation } from './commands/setup-cloudformation.js'
@@ -25,6 +26,7 @@ export function buildProgram(setExit: SetExit): Command {
     .configureOutput({ writeErr: () => {} })
   registerDeploy(program, setExit)
   registerRollback(program, setExit)
+  registerHistory(program)
   registerStatus(program, setExit)
 
   const setup = program

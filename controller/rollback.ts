@@ -1,49 +1,52 @@
-import { desiredParameterName } from '../shared/agent-contract.js'
-import { UsageError } from '../shared/errors.js'
-import { parseImageRef } from '../shared/image-ref.js'
-import { type DeployDeps, deployRelease } from './deploy.js'
-import type { FleetOptions } from './options.js'
+import { ReleaseInvalidError, UsageError } from '../shared/errors.js'
+import { type ReleaseVersion, releaseParameterName, stableVersionOf } from '../shared/release.js'
+import { type DeployDeps, newRelease } from './deploy.js'
+import type { ReleaseOptions } from './options.js'
+import { type HistoryEntry, releaseHistory } from './release-store.js'
 import type { DeployReport } from './report/fleet-report.js'
-import type { ParameterVersion } from './ssm/fleet-api.js'
+import { rollOut } from './rollout.js'
 
 /** Parameter Store keeps this many versions of a parameter and drops the oldest. */
 const KEPT_VERSIONS = 100
 
+function release(entry: HistoryEntry, name: string): ReleaseVersion {
+  if ('problem' in entry) {
+    throw new ReleaseInvalidError(`${name}:${entry.version} is not a release record: ${entry.problem}`)
+  }
+  return entry
+}
+
 /**
- * The release to return to, from the desired-release history (Parameter Store versions): `--to` as a version
- * number or a digest, else the newest version whose image differs from the current one.
+ * The release to re-apply, from the parameter's history: `--to` as a version number or a digest, else the
+ * stable release that the current stable one replaced.
  */
-export function rollbackTarget(history: readonly ParameterVersion[], to?: string): ParameterVersion {
+export function rollbackTarget(history: readonly HistoryEntry[], name: string, to?: string): ReleaseVersion {
   const byVersion = [...history].sort((a, b) => a.version - b.version)
   const current = byVersion.at(-1)
-  if (!current) throw new UsageError('no desired release is recorded for this service: deploy it first')
-  if (to === undefined) {
-    const earlier = byVersion.reverse().find((entry) => entry.value !== current.value)
-    if (!earlier)
-      throw new UsageError(
-        `every recorded release is ${current.value}: there is nothing earlier to roll back to`,
-      )
-    return earlier
-  }
+  if (!current) throw new UsageError(`no release is recorded in ${name}: deploy the service first`)
   const oldest = byVersion[0]?.version ?? current.version
   const range = `${oldest} to ${current.version}`
-  if (/^\d+$/.test(to)) {
-    const version = Number(to)
-    const found = byVersion.find((entry) => entry.version === version)
-    if (found) return found
-    // Parameter Store drops the oldest of 100 versions: a version below the oldest kept once existed.
-    if (version < oldest) {
+  const at = (version: number) => byVersion.find((entry) => entry.version === version)
+  if (to === undefined) {
+    const latest = release(current, name)
+    const stableVersion = stableVersionOf(latest)
+    const stable = stableVersion === undefined ? undefined : at(stableVersion)
+    if (stable === undefined) {
       throw new UsageError(
-        `--to ${to}: version ${to} is gone: Parameter Store keeps the last ${KEPT_VERSIONS} versions of a parameter, and this one now holds ${range}; ` +
-          `roll back to one of those, or deploy the image of version ${to} by digest if ECR still has it`,
+        `${name} has no stable release yet (version ${current.version} is ${latest.release.state}): there is nothing to roll back from`,
       )
     }
-    throw new UsageError(
-      `--to ${to}: no such release; give a version number (${range}) or a recorded sha256 digest`,
-    )
+    const previous = release(stable, name).release.replaces?.version
+    if (previous === undefined) {
+      throw new UsageError(
+        `version ${stable.version} of ${name} is the first stable release: there is nothing earlier to roll back to`,
+      )
+    }
+    return byVersionOrGone(previous, `the release version ${stable.version} replaced`)
   }
+  if (/^\d+$/.test(to)) return byVersionOrGone(Number(to), `--to ${to}`)
   const found = /^sha256:[a-f0-9]{64}$/.test(to)
-    ? byVersion.reverse().find((entry) => entry.value.endsWith(`@${to}`))
+    ? byVersion.reverse().find((entry) => 'release' in entry && entry.release.image.endsWith(`@${to}`))
     : undefined
   if (!found) {
     const aged =
@@ -56,16 +59,40 @@ export function rollbackTarget(history: readonly ParameterVersion[], to?: string
         : `--to ${to}: no such release; give a version number (${range}) or a recorded sha256 digest`,
     )
   }
-  return found
+  return release(found, name)
+
+  function byVersionOrGone(version: number, what: string): ReleaseVersion {
+    const found = at(version)
+    if (found) return release(found, name)
+    // Parameter Store drops the oldest of 100 versions: a version below the oldest kept once existed.
+    if (version < oldest) {
+      throw new UsageError(
+        `${what}: version ${version} is gone: Parameter Store keeps the last ${KEPT_VERSIONS} versions of a parameter, and this one now holds ${range}; ` +
+          `roll back to one of those, or deploy the image of version ${version} by digest if ECR still has it`,
+      )
+    }
+    throw new UsageError(
+      `${what}: no such release; give a version number (${range}) or a recorded sha256 digest`,
+    )
+  }
 }
 
-/** A fleet rollback is a deploy of an earlier desired release, so it records, sends and reports the same way. */
+/**
+ * A rollback is a deploy of an earlier release: version K's image and spec written again as a new rolling
+ * version with `restores: K`, sent, and marked stable or aborted the same way.
+ */
 export async function rollbackRelease(
   deps: DeployDeps,
-  options: FleetOptions,
+  options: ReleaseOptions,
   to?: string,
 ): Promise<DeployReport> {
-  const history = await deps.fleet.parameterHistory(desiredParameterName(options.service))
-  const target = rollbackTarget(history, to)
-  return deployRelease(deps, { ...options, image: parseImageRef(target.value), rollbackOnFailure: false })
+  const name = releaseParameterName(options.environment, options.service)
+  const history = await releaseHistory(deps.fleet, options.environment, options.service)
+  const target = rollbackTarget(history, name, to)
+  const [latest] = history
+  const stableVersion = latest === undefined ? undefined : stableVersionOf(release(latest, name))
+  const stableEntry = history.find((entry) => entry.version === stableVersion)
+  const stable = stableEntry === undefined ? undefined : release(stableEntry, name)
+  const content = { image: target.release.image, spec: target.release.spec, restores: target.version }
+  return rollOut(deps, options, newRelease(options, content, stable, deps.clock.now()), stable)
 }

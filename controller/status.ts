@@ -1,8 +1,9 @@
 import { desiredParameterName, type StatusAnswer } from '../shared/agent-contract.js'
+import { currentStable } from './deploy.js'
 import type { FleetOptions } from './options.js'
 import { shortDigest, shown } from './report/text.js'
 import { DEPLOY_STEP_NAME } from './ssm/document.js'
-import type { FleetApi } from './ssm/fleet-api.js'
+import type { FleetApi, ParameterVersion } from './ssm/fleet-api.js'
 import type { InstanceOutcome } from './ssm/outcome.js'
 import { runOnFleet } from './ssm/run-on-fleet.js'
 import type { WaitClock } from './ssm/waiter.js'
@@ -81,8 +82,9 @@ export async function fleetStatus(
   fleet: FleetApi,
   clock: WaitClock,
   options: FleetOptions,
+  environment?: string,
 ): Promise<FleetStatus> {
-  const desired = await fleet.getParameter(desiredParameterName(options.service))
+  const desired = await desiredOf(fleet, options.service, environment)
   const desiredDigest = desired?.value.split('@')[1]
   const result = await runOnFleet(fleet, clock, {
     documentName: options.documentName,
@@ -99,6 +101,20 @@ export async function fleetStatus(
     instances: result.outcomes.map((outcome) => releaseOf(outcome, options.service, desiredDigest)),
     timedOut: result.timedOut,
   }
+}
+
+/**
+ * What the fleet should run: the environment's stable release, or with no environment given, the bare image
+ * of the layout before releases were records.
+ */
+async function desiredOf(
+  fleet: FleetApi,
+  service: string,
+  environment: string | undefined,
+): Promise<ParameterVersion | undefined> {
+  if (environment === undefined) return fleet.getParameter(desiredParameterName(service))
+  const stable = await currentStable({ fleet }, environment, service)
+  return stable === undefined ? undefined : { value: stable.release.image, version: stable.version }
 }
 
 /** The status for a terminal or a CI log: what instances said is shown through the report's guards. */

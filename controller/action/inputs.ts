@@ -8,13 +8,12 @@ import type { DeployFlags } from '../options.js'
  */
 export interface ActionInputReader {
   getInput(name: string, options?: { required?: boolean }): string
-  getBooleanInput(name: string, options?: { required?: boolean }): boolean
   getMultilineInput(name: string, options?: { required?: boolean }): string[]
 }
 
 /**
  * The action's inputs as the flags `ecr-deploy deploy` takes, so that both go through the same
- * validation (parseDeployFlags) before any AWS call. An empty optional input means "not given".
+ * validation (loadDeployOptions) before any AWS call. An empty optional input means "not given".
  * `instance-ids` is read line by line and each line may hold several ids separated by spaces or
  * commas; the flag parser splits them.
  */
@@ -29,9 +28,13 @@ export function deployFlagsFromInputs(read: ActionInputReader): DeployFlags {
   const document = optional('document')
   const region = optional('region')
   const comment = optional('comment')
+  const environment = optional('environment')
+  const spec = optional('spec')
   return {
     service: text('service', true),
     image: text('image', true),
+    ...(environment === undefined ? {} : { environment }),
+    ...(spec === undefined ? {} : { spec }),
     ...(targets === undefined ? {} : { targets }),
     ...(instanceIds.length === 0 ? {} : { instanceIds }),
     maxConcurrency: text('max-concurrency'),
@@ -40,7 +43,6 @@ export function deployFlagsFromInputs(read: ActionInputReader): DeployFlags {
     ...(document === undefined ? {} : { document }),
     ...(region === undefined ? {} : { region }),
     ...(comment === undefined ? {} : { comment }),
-    rollbackOnFailure: reading('rollback-on-failure', () => read.getBooleanInput('rollback-on-failure')),
   }
 }
 

@@ -1,8 +1,7 @@
 import * as core from '@actions/core'
 import { formatError } from '../../shared/errors.js'
 import { deployRelease } from '../deploy.js'
-import { deployDeps } from '../deploy-deps.js'
-import { parseDeployFlags } from '../options.js'
+import { deployDeps, loadDeployOptions } from '../deploy-deps.js'
 import type { DeployReport } from '../report/fleet-report.js'
 import { annotations, jobSummary } from '../report/github.js'
 import { summaryText } from '../report/text.js'
@@ -17,7 +16,7 @@ import { outputValues } from './outputs.js'
  */
 async function run(): Promise<void> {
   try {
-    const options = parseDeployFlags(deployFlagsFromInputs(core), process.env)
+    const options = await loadDeployOptions(deployFlagsFromInputs(core), process.env)
     const report = await deployRelease(await deployDeps(options.region, false), options)
     await publish(report)
     const failure = verdictOf(report)

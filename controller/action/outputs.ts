@@ -1,7 +1,14 @@
 import { countsOf, type DeployReport } from '../report/fleet-report.js'
 
 /** The outputs action.yml declares; a test holds the two lists equal. */
-export const ACTION_OUTPUTS = ['digest', 'command-id', 'succeeded', 'failed', 'rolled-back'] as const
+export const ACTION_OUTPUTS = [
+  'digest',
+  'release-version',
+  'command-id',
+  'succeeded',
+  'failed',
+  'rolled-back',
+] as const
 
 export type ActionOutput = (typeof ACTION_OUTPUTS)[number]
 
@@ -13,6 +20,7 @@ export function outputValues(report: DeployReport): Readonly<Record<ActionOutput
   const counts = countsOf(report.deploy)
   return {
     digest: report.digest,
+    'release-version': String(report.parameterVersion),
     'command-id': report.deploy.commandIds.join(','),
     succeeded: String(counts.succeeded + counts.unchanged),
     failed: String(counts.failed),

@@ -1,19 +1,30 @@
 import type { Command } from 'commander'
-import { deployDeps } from '../deploy-deps.js'
-import { type DeployFlags, parseDeployFlags } from '../options.js'
+import { deployDeps, loadDeployOptions } from '../deploy-deps.js'
+import type { DeployFlags } from '../options.js'
 import { finishReport } from './deploy-report.js'
 import { fleetCommand, type SetExit } from './fleet-command.js'
 
 /** `ecr-deploy deploy`. */
 export function registerDeploy(program: Command, setExit: SetExit): void {
-  fleetCommand(program, 'deploy', 'resolve the tag to a digest, record the desired release, send it and wait')
+  fleetCommand(
+    program,
+    'deploy',
+    'resolve the tag to a digest, record the release as rolling, send it, wait, mark it stable or aborted',
+  )
+    .option(
+      '--environment <name>',
+      'environment whose release is written: /ecr-deploy/<environment>/<service>',
+    )
     .requiredOption(
       '--image <uri>',
       'ECR image: <account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag> or @sha256:...',
     )
-    .option('--rollback-on-failure', 'when an instance fails, put the previous release back everywhere')
+    .option(
+      '--spec <file>',
+      "the service's spec for this release, YAML or JSON (default: the stable release's spec)",
+    )
     .action(async (flags: DeployFlags & { json?: boolean }) => {
-      const options = parseDeployFlags(flags, process.env)
+      const options = await loadDeployOptions(flags, process.env)
       const { deployRelease } = await import('../deploy.js')
       const report = await deployRelease(await deployDeps(options.region, flags.json === true), options)
       setExit(await finishReport(report, flags.json === true))

@@ -1,7 +1,8 @@
 import type { Command } from 'commander'
 import { configFileRegion } from '../config-file-region.js'
-import { deployDeps } from '../deploy-deps.js'
-import { type FleetFlags, parseFleetFlags } from '../options.js'
+import { deployDeps, localUser } from '../deploy-deps.js'
+import { type FleetFlags, parseReleaseFlags } from '../options.js'
+import { releaseOrigin } from '../origin.js'
 import { finishReport } from './deploy-report.js'
 import { fleetCommand, type SetExit } from './fleet-command.js'
 
@@ -10,14 +11,20 @@ export function registerRollback(program: Command, setExit: SetExit): void {
   fleetCommand(
     program,
     'rollback',
-    'deploy an earlier desired release (Parameter Store history) to the fleet',
+    'apply an earlier release again (its image and spec) as a new rolling version, the same way as a deploy',
   )
+    .option('--environment <name>', 'environment whose release is rolled back')
     .option(
       '--to <version|digest>',
-      'Parameter Store version number or sha256 digest (default: the previous one)',
+      'release version number or sha256 digest (default: the release the current stable one replaced)',
     )
-    .action(async (flags: FleetFlags & { json?: boolean; to?: string }) => {
-      const options = parseFleetFlags(flags, process.env, await configFileRegion(flags.region, process.env))
+    .action(async (flags: FleetFlags & { environment?: string; json?: boolean; to?: string }) => {
+      const options = parseReleaseFlags(
+        flags,
+        process.env,
+        releaseOrigin(process.env, localUser()),
+        await configFileRegion(flags.region, process.env),
+      )
       const { rollbackRelease } = await import('../rollback.js')
       const report = await rollbackRelease(
         await deployDeps(options.region, flags.json === true),

@@ -1,14 +1,19 @@
 import type { Command } from 'commander'
 import { configFileRegion } from '../config-file-region.js'
 import { clock } from '../deploy-deps.js'
-import { type FleetFlags, parseFleetFlags } from '../options.js'
+import { type FleetFlags, parseEnvironment, parseFleetFlags } from '../options.js'
 import { guardedForCi } from '../report/ci-guard.js'
 import { fleetCommand, type SetExit } from './fleet-command.js'
 
 /** `ecr-deploy status`. */
 export function registerStatus(program: Command, setExit: SetExit): void {
-  fleetCommand(program, 'status', 'the release each instance runs, next to the desired release').action(
-    async (flags: FleetFlags & { json?: boolean }) => {
+  fleetCommand(program, 'status', 'the release each instance runs, next to the desired release')
+    .option(
+      '--environment <name>',
+      "environment whose stable release is the desired one (default: the bare-image layout's /ecr-deploy/<service>)",
+    )
+    .action(async (flags: FleetFlags & { environment?: string; json?: boolean }) => {
+      const environment = flags.environment === undefined ? undefined : parseEnvironment(flags.environment)
       const options = parseFleetFlags(flags, process.env, await configFileRegion(flags.region, process.env))
       const [{ SdkFleetApi }, { fleetStatus, statusText }, { statusExitCode }, { jsonLine }, guarded] =
         await Promise.all([
@@ -18,10 +23,9 @@ export function registerStatus(program: Command, setExit: SetExit): void {
           import('../report/json-text.js'),
           guardedForCi(),
         ])
-      const status = await fleetStatus(SdkFleetApi.forRegion(options.region), clock, options)
+      const status = await fleetStatus(SdkFleetApi.forRegion(options.region), clock, options, environment)
       // Agent status fields come from instances: guarded for the terminal, JSON and the runner alike.
       process.stdout.write(guarded(`${flags.json ? jsonLine(status) : statusText(status)}\n`))
       setExit(statusExitCode(status))
-    },
-  )
+    })
 }

@@ -3,6 +3,8 @@ import type { InstanceOutcome } from '../ssm/outcome.js'
 /** One fleet action (a deploy, or the rollback after it) as the reports show it. */
 export interface PhaseReport {
   readonly image: string
+  /** The release version the command named, `/ecr-deploy/<environment>/<service>:<version>`. */
+  readonly release: string
   readonly commandIds: readonly string[]
   readonly outcomes: readonly InstanceOutcome[]
   readonly targetCount: number
@@ -11,13 +13,22 @@ export interface PhaseReport {
 }
 
 export interface DeployReport {
+  readonly environment: string
   readonly service: string
   readonly digest: string
+  /** The version the command named: the release, written as `rolling`. */
   readonly parameterVersion: number
+  /** How the rollout ended, written as the parameter's next version. */
+  readonly state: 'stable' | 'aborted'
+  readonly stateVersion: number
+  /** The stable release this one replaced; after an abort, the one that stands. */
+  readonly replaces?: number
+  /** A rollback re-applies this earlier version. */
+  readonly restores?: number
   readonly deploy: PhaseReport
-  /** Present when --rollback-on-failure acted. */
+  /** After a failure: the stable release sent back to the instances that had taken the new one. */
   readonly rollback?: PhaseReport
-  /** Why no rollback was sent although one was asked for. */
+  /** Why no rollback was sent after a failure. */
   readonly rollbackSkipped?: string
 }
 

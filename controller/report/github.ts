@@ -2,7 +2,7 @@ import type { InstanceOutcome } from '../ssm/outcome.js'
 import { countsOf, type DeployReport, type PhaseReport } from './fleet-report.js'
 import { codeSpan, collapsedBlock } from './markdown-text.js'
 import { terminalLines } from './terminal-text.js'
-import { formatSeconds, shortDigest } from './text.js'
+import { formatSeconds, shortDigest, stateLine } from './text.js'
 import { escapeData, escapeProperty, neutraliseCommands } from './workflow-commands.js'
 
 export { commandsStopped, escapeData } from './workflow-commands.js'
@@ -42,7 +42,7 @@ export function jobSummary(report: DeployReport): string {
   const lines = [
     `## Deploy ${report.service}`,
     '',
-    `Image ${codeSpan(report.deploy.image)} (desired release version ${report.parameterVersion}), SSM command ${report.deploy.commandIds.map((id) => codeSpan(id)).join(', ')}: **${counts.succeeded} succeeded, ${counts.unchanged} unchanged, ${counts.failed} failed**.`,
+    `Image ${codeSpan(report.deploy.image)} (release ${codeSpan(report.deploy.release)}), SSM command ${report.deploy.commandIds.map((id) => codeSpan(id)).join(', ')}: **${counts.succeeded} succeeded, ${counts.unchanged} unchanged, ${counts.failed} failed**.`,
     '',
     ...table(report.deploy),
     ...tails(report.deploy),
@@ -60,6 +60,7 @@ export function jobSummary(report: DeployReport): string {
     )
   }
   if (report.rollbackSkipped) lines.push('', `Rollback not sent: ${report.rollbackSkipped}`)
+  lines.push('', `${stateLine(report)}.`)
   return `${lines.join('\n')}\n`
 }
 
@@ -79,6 +80,7 @@ export function outputs(report: DeployReport, delimiter: string): string {
   const counts = countsOf(report.deploy)
   const values: Record<string, string> = {
     digest: report.digest,
+    'release-version': String(report.parameterVersion),
     'command-id': report.deploy.commandIds.join(','),
     succeeded: String(counts.succeeded + counts.unchanged),
     failed: String(counts.failed),

@@ -29,7 +29,7 @@ export function outcomeLine(outcome: InstanceOutcome): string {
 function phaseLines(title: string, phase: PhaseReport): string[] {
   const counts = countsOf(phase)
   const lines = [
-    `${title}: ${shown(phase.image)}`,
+    `${title}: ${shown(phase.release)} = ${shown(phase.image)}`,
     `  command ${phase.commandIds.join(', ')}: ${counts.succeeded} succeeded, ${counts.unchanged} unchanged, ${counts.failed} failed` +
       (phase.timedOut ? `, ${phase.unfinished.length} unfinished (timed out)` : ''),
   ]
@@ -47,10 +47,23 @@ function phaseLines(title: string, phase: PhaseReport): string[] {
   return lines
 }
 
+/** What the parameter says now: the rollout's end, written as its newest version. */
+export function stateLine(report: DeployReport): string {
+  const of = `${report.environment}/${report.service} version ${report.parameterVersion}`
+  const restores = report.restores === undefined ? '' : ` (restores version ${report.restores})`
+  if (report.state === 'stable') return `release ${of}${restores} is stable (version ${report.stateVersion})`
+  const stands =
+    report.replaces === undefined
+      ? 'no stable release stands'
+      : `stable release version ${report.replaces} stands`
+  return `release ${of}${restores} is aborted (version ${report.stateVersion}): ${stands}`
+}
+
 /** The closing summary on the terminal. */
 export function summaryText(report: DeployReport): string {
   const lines = phaseLines(`deploy ${report.service}`, report.deploy)
   if (report.rollback) lines.push(...phaseLines(`rollback ${report.service}`, report.rollback))
   if (report.rollbackSkipped) lines.push(`rollback not sent: ${report.rollbackSkipped}`)
+  lines.push(stateLine(report))
   return lines.join('\n')
 }

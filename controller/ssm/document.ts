@@ -7,6 +7,7 @@ import {
   statusArgv,
 } from '../../shared/agent-contract.js'
 import { PINNED_IMAGE_PATTERN } from '../../shared/image-ref.js'
+import { RELEASE_SELECTOR_PATTERN } from '../../shared/release.js'
 import { SERVICE_NAME_PATTERN } from '../../shared/service-name.js'
 import { OLD_SSM_AGENT_MESSAGE } from '../../shared/ssm-agent.js'
 
@@ -34,7 +35,7 @@ const oldAgentResult = resultLineText({
 })
 
 /** A document parameter as one word of the agent's command line: quoted, never spliced. */
-const parameter = (name: 'service' | 'image' | 'to'): string => `"$SSM_${name}"`
+const parameter = (name: 'service' | 'image' | 'release' | 'to'): string => `"$SSM_${name}"`
 
 const PARAMETER_WORD = /^"\$SSM_[a-z]+"$/
 const PLAIN_WORD = /^[A-Za-z0-9_-]+$/
@@ -59,7 +60,11 @@ const script = [
   // The SSM agent's PATH is minimal; npm's global bin directory is usually /usr/local/bin.
   'export PATH="$PATH:/usr/local/bin:/usr/bin"',
   'case "$SSM_action" in',
-  `  deploy) ${execAgent(deployArgv({ service, image: parameter('image') }))} ;;`,
+  // A release names one version of the release parameter, which the agent reads with its instance role;
+  // the bare image is for hand use.
+  '  deploy)',
+  `    if [ -n "$SSM_release" ]; then ${execAgent(deployArgv({ service, release: parameter('release') }))}; fi`,
+  `    ${execAgent(deployArgv({ service, image: parameter('image') }))} ;;`,
   '  rollback)',
   `    if [ -n "$SSM_to" ]; then ${execAgent(rollbackArgv({ service, to: parameter('to') }))}; fi`,
   `    ${execAgent(rollbackArgv({ service }))} ;;`,
@@ -93,9 +98,17 @@ export function deployDocument() {
         allowedPattern: SERVICE_NAME_PATTERN,
         interpolationType: 'ENV_VAR',
       },
+      release: {
+        type: 'String',
+        description:
+          'Release to deploy: one version of its release parameter, /ecr-deploy/<environment>/<service>:<version> (deploy only; what ecr-deploy sends).',
+        allowedPattern: `^$|${RELEASE_SELECTOR_PATTERN}`,
+        default: '',
+        interpolationType: 'ENV_VAR',
+      },
       image: {
         type: 'String',
-        description: 'Digest-pinned ECR image (deploy only).',
+        description: 'Digest-pinned ECR image (deploy by hand, when release is empty).',
         allowedPattern: `^$|${PINNED_IMAGE_PATTERN}`,
         default: '',
         interpolationType: 'ENV_VAR',

@@ -63,7 +63,11 @@ export interface FleetApi {
   getCommand(commandId: string): Promise<CommandState | undefined>
   listInvocations(commandId: string, nextToken?: string): Promise<InvocationPage>
   getOutput(commandId: string, instanceId: string, stepName: string): Promise<FullOutput>
+  /** The newest version of a parameter; undefined when there is none. */
   getParameter(name: string): Promise<ParameterVersion | undefined>
+  /** One version (`GetParameter` with the selector `name:version`); undefined when it does not exist. */
+  getParameterVersion(name: string, version: number): Promise<ParameterVersion | undefined>
   putParameter(name: string, value: string): Promise<number>
+  /** Every version Parameter Store still keeps (it drops the oldest beyond 100), oldest first. */
   parameterHistory(name: string): Promise<readonly ParameterVersion[]>
 }

@@ -133,6 +133,21 @@ export class SdkFleetApi implements FleetApi {
       : { value: parameter.Value, version: parameter.Version ?? 0 }
   }
 
+  async getParameterVersion(name: string, version: number): Promise<ParameterVersion | undefined> {
+    const selector = `${name}:${version}`
+    const output = await this.#client
+      .send(new GetParameterCommand({ Name: selector }))
+      .catch((error: unknown) => {
+        if (error instanceof Error && ['ParameterNotFound', 'ParameterVersionNotFound'].includes(error.name))
+          return undefined
+        throw awsFailure('GetParameter', error, selector)
+      })
+    const parameter = output?.Parameter
+    return parameter?.Value === undefined
+      ? undefined
+      : { value: parameter.Value, version: parameter.Version ?? version }
+  }
+
   async putParameter(name: string, value: string): Promise<number> {
     const output = await this.#client
       .send(new PutParameterCommand({ Name: name, Value: value, Type: 'String', Overwrite: true }))

@@ -48,6 +48,7 @@ try {
   const options = parseDeployFlags(
     {
       service: 'web',
+      environment: 'bench',
       image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/web:v1',
       targets: 'tag:Role=web',
       maxConcurrency: '50',
@@ -55,6 +56,7 @@ try {
       timeout: '900',
     },
     { AWS_REGION: 'us-east-1' },
+    { actor: 'bench' },
   )
   const before = aws.calls.length
   let lastOutcomeAt = 0

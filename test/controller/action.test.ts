@@ -29,10 +29,6 @@ t.test('the action reads exactly the inputs action.yml declares, required ones a
       read.push({ name, required: options?.required === true })
       return action.inputs[name]?.default ?? 'x'
     },
-    getBooleanInput: (name, options) => {
-      read.push({ name, required: options?.required === true })
-      return false
-    },
     getMultilineInput: (name, options) => {
       read.push({ name, required: options?.required === true })
       return []

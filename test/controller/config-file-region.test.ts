@@ -78,7 +78,8 @@ t.test('status and the setup commands read the region from the config file', asy
   }
   const commands = [
     ['status', '--service', 'web', '--targets', 'tag:Role=web'],
-    ['rollback', '--service', 'web', '--targets', 'tag:Role=web'],
+    ['rollback', '--environment', 'prod', '--service', 'web', '--targets', 'tag:Role=web'],
+    ['history', '--environment', 'prod', '--service', 'web'],
     ['setup', 'document'],
     ['setup', 'lifecycle', '--repository', 'shop/web', '--dry-run'],
   ]

@@ -2,8 +2,6 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import { rollbackTarget } from '../../controller/rollback.js'
-import { UsageError } from '../../shared/errors.js'
 import { loadGround } from '../ground/ground.js'
 import { fleetStub, stubInstanceEnv } from '../support/fleet-stub.js'
 import { installDeployDocument, startFakeOnGround } from '../support/ground-aws.js'
@@ -27,32 +25,61 @@ async function setup(t: Test, digests: Record<string, string>) {
   return { aws, stub, cli }
 }
 
-const fleet = ['--service', 'web', '--targets', 'tag:Role=web', '--timeout', '60']
+const fleet = ['--environment', 'prod', '--service', 'web', '--targets', 'tag:Role=web', '--timeout', '60']
 
-t.test('rollback deploys the previous desired release and records it', async (t) => {
+const current = (aws: { ssm: { parameter(name: string): string | undefined } }) =>
+  JSON.parse(aws.ssm.parameter('/ecr-deploy/prod/web') ?? '{}') as Record<string, unknown>
+
+t.test('rollback applies the release the stable one replaced again, as a new version', async (t) => {
   const { aws, stub, cli } = await setup(t, { 'i-0000000000000000a': '', 'i-0000000000000000b': '' })
   t.equal((await cli('deploy', ...fleet, '--image', ground.images.v1.uri)).code, 0)
   t.equal((await cli('deploy', ...fleet, '--image', ground.images.v2.uri)).code, 0)
   const back = await cli('rollback', ...fleet)
   t.equal(back.code, 0, back.stderr)
-  t.equal(aws.ssm.parameter('/ecr-deploy/web'), pinned('v1'))
+  t.match(back.stdout, /release prod\/web version 5 \(restores version 2\) is stable \(version 6\)/)
+  t.match(current(aws), {
+    image: pinned('v1'),
+    state: 'stable',
+    restores: 2,
+    replaces: { version: 4, image: pinned('v2') },
+  })
   const calls = await stub.calls()
   t.strictSame(
     calls.slice(-2).map((line) => line.split(' ').slice(1).join(' ')),
     [
-      `deploy --service web --image ${pinned('v1')} --wait`,
-      `deploy --service web --image ${pinned('v1')} --wait`,
+      'deploy --service web --release /ecr-deploy/prod/web:5 --wait',
+      'deploy --service web --release /ecr-deploy/prod/web:5 --wait',
     ],
   )
-  const forward = await cli('rollback', ...fleet, '--to', '2')
+  const forward = await cli('rollback', ...fleet, '--to', '3')
   t.equal(forward.code, 0)
-  t.equal(aws.ssm.parameter('/ecr-deploy/web'), pinned('v2'), '--to picks a version from the history')
+  t.match(current(aws), { image: pinned('v2'), restores: 3 }, '--to picks a version from the history')
   const missing = await cli('rollback', ...fleet, '--to', '99')
   t.equal(missing.code, 2)
   t.match(
     missing.stderr,
-    /--to 99: no such release; give a version number \(1 to 4\) or a recorded sha256 digest/,
+    /--to 99: no such release; give a version number \(1 to 8\) or a recorded sha256 digest/,
   )
+  const history = await cli('history', '--environment', 'prod', '--service', 'web', '--json')
+  t.equal(history.code, 0, history.stderr)
+  const listed = JSON.parse(history.stdout) as {
+    versions: Array<{ version: number; release: { state: string } }>
+  }
+  t.strictSame(
+    listed.versions.map((v) => [v.version, v.release.state]),
+    [
+      [8, 'stable'],
+      [7, 'rolling'],
+      [6, 'stable'],
+      [5, 'rolling'],
+      [4, 'stable'],
+      [3, 'rolling'],
+      [2, 'stable'],
+      [1, 'rolling'],
+    ],
+  )
+  const text = await cli('history', '--environment', 'prod', '--service', 'web')
+  t.match(text.stdout, /^ {3}8 {2}stable {3}[0-9a-f]{12} {2}\S+ {2}\S+ {2}replaces 6, restores 3$/m)
 })
 
 t.test('status shows each instance next to the desired release, drift highlighted', async (t) => {
@@ -67,19 +94,4 @@ t.test('status shows each instance next to the desired release, drift highlighte
   t.match(status.stdout, `i-0000000000000000a  ${short('v1')}  running  healthy\n`)
   t.match(status.stdout, `i-0000000000000000b  ${short('v2')}  running  healthy  DRIFT`)
   t.match(status.stdout, /2 instance\(s\), 1 not on the desired release/)
-})
-
-t.test('rollbackTarget picks the newest different release, or the one asked for', async (t) => {
-  const history = [
-    { version: 1, value: `r@sha256:${'1'.repeat(64)}` },
-    { version: 2, value: `r@sha256:${'2'.repeat(64)}` },
-    { version: 3, value: `r@sha256:${'2'.repeat(64)}` },
-  ]
-  t.equal(rollbackTarget(history).version, 1)
-  t.equal(rollbackTarget(history, `sha256:${'2'.repeat(64)}`).version, 3)
-  t.throws(
-    () => rollbackTarget([]),
-    new UsageError('no desired release is recorded for this service: deploy it first'),
-  )
-  t.throws(() => rollbackTarget(history.slice(1)), /there is nothing earlier to roll back to/)
 })

@@ -20,6 +20,7 @@ export interface FleetAnswers {
   listInvocations?: (commandId: string, nextToken?: string) => Promise<InvocationPage>
   getOutput?: (commandId: string, instanceId: string, stepName: string) => Promise<FullOutput>
   getParameter?: (name: string) => Promise<ParameterVersion | undefined>
+  getParameterVersion?: (name: string, version: number) => Promise<ParameterVersion | undefined>
   putParameter?: (name: string, value: string) => Promise<number>
   parameterHistory?: (name: string) => Promise<readonly ParameterVersion[]>
 }
@@ -51,6 +52,7 @@ export function recordingFleetApi(answers: FleetAnswers): RecordingFleetApi {
     listInvocations: (...args) => call('listInvocations', answers.listInvocations, args),
     getOutput: (...args) => call('getOutput', answers.getOutput, args),
     getParameter: (...args) => call('getParameter', answers.getParameter, args),
+    getParameterVersion: (...args) => call('getParameterVersion', answers.getParameterVersion, args),
     putParameter: (...args) => call('putParameter', answers.putParameter, args),
     parameterHistory: (...args) => call('parameterHistory', answers.parameterHistory, args),
   }

@@ -12,7 +12,7 @@ import { inputVariable, runnerInputEnv } from '../../support/runner-env.js'
 const IMAGE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:v1'
 
 function withInputs<T>(t: Test, given: Record<string, string>, read: () => T): T {
-  const env = runnerInputEnv({ service: 'web', image: IMAGE, ...given })
+  const env = runnerInputEnv({ service: 'web', environment: 'prod', image: IMAGE, ...given })
   const before = Object.keys(process.env).filter((key) => key.startsWith('INPUT_'))
   for (const key of before) delete process.env[key]
   Object.assign(process.env, env)
@@ -23,7 +23,9 @@ function withInputs<T>(t: Test, given: Record<string, string>, read: () => T): T
 }
 
 const optionsOf = (t: Test, given: Record<string, string>) =>
-  withInputs(t, given, () => parseDeployFlags(deployFlagsFromInputs(core), { AWS_REGION: 'eu-west-1' }))
+  withInputs(t, given, () =>
+    parseDeployFlags(deployFlagsFromInputs(core), { AWS_REGION: 'eu-west-1' }, { actor: 'octocat' }),
+  )
 
 const idsOf = (t: Test, ids: string) => {
   const targeting = optionsOf(t, { 'instance-ids': ids }).targeting
@@ -36,17 +38,17 @@ t.test('the defaults from action.yml make a valid deploy', async (t) => {
     {
       service: 'web',
       image: IMAGE,
+      environment: 'prod',
       targets: 'tag:Role=web',
       maxConcurrency: '25%',
       maxErrors: '0',
       timeout: '900',
       document: 'ecr-ssm-deploy',
-      rollbackOnFailure: false,
     },
     'empty optional inputs are left out',
   )
-  const options = optionsOf(t, { targets: 'tag:Role=web', 'rollback-on-failure': 'true', comment: 'ship it' })
-  t.equal(options.rollbackOnFailure, true)
+  const options = optionsOf(t, { targets: 'tag:Role=web', comment: 'ship it' })
+  t.equal(options.environment, 'prod')
   t.equal(options.comment, 'ship it')
   t.equal(options.region, 'eu-west-1')
 })
@@ -74,13 +76,16 @@ t.test('targets and instance-ids together, or neither, are refused', async (t) =
   t.throws(() => optionsOf(t, {}), { message: /^no target: / })
 })
 
-t.test('toolkit refusals become usage errors that name the input', async (t) => {
+t.test('a workflow that names no environment is told to set it', async (t) => {
   t.throws(
-    () => withInputs(t, { 'rollback-on-failure': 'yes' }, () => deployFlagsFromInputs(core)),
+    () => optionsOf(t, { targets: 'tag:Role=web', environment: '' }),
     new UsageError(
-      'input rollback-on-failure: Input does not meet YAML 1.2 "Core Schema" specification: rollback-on-failure Support boolean input list: `true | True | TRUE | false | False | FALSE`',
+      'no environment: give --environment <name>, e.g. --environment prod; releases are kept per environment and service in /ecr-deploy/<environment>/<service>',
     ),
   )
+})
+
+t.test('toolkit refusals become usage errors that name the input', async (t) => {
   t.throws(
     () =>
       withInputs(t, {}, () => {

@@ -14,6 +14,7 @@ const outcome = (instanceId: string, result: InstanceOutcome['result']): Instanc
 })
 const phase = (commandIds: string[], outcomes: InstanceOutcome[]): PhaseReport => ({
   image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/web@${DIGEST}`,
+  release: '/ecr-deploy/prod/web:3',
   commandIds,
   outcomes,
   targetCount: outcomes.length,
@@ -22,20 +23,25 @@ const phase = (commandIds: string[], outcomes: InstanceOutcome[]): PhaseReport =
 })
 
 const deployed: DeployReport = {
+  environment: 'prod',
   service: 'web',
   digest: DIGEST,
   parameterVersion: 3,
+  state: 'stable',
+  stateVersion: 4,
   deploy: phase(['c-1'], [outcome('i-1', 'succeeded'), outcome('i-2', 'unchanged')]),
 }
 const rolledBack: DeployReport = {
   ...deployed,
+  state: 'aborted',
   deploy: phase(['c-1', 'c-2'], [outcome('i-1', 'succeeded'), outcome('i-2', 'failed')]),
   rollback: phase(['c-3'], [outcome('i-1', 'succeeded')]),
 }
 
-t.test('the five outputs, exactly', async (t) => {
+t.test('the six outputs, exactly', async (t) => {
   t.strictSame(outputValues(deployed), {
     digest: DIGEST,
+    'release-version': '3',
     'command-id': 'c-1',
     succeeded: '2',
     failed: '0',
@@ -43,6 +49,7 @@ t.test('the five outputs, exactly', async (t) => {
   })
   t.strictSame(outputValues(rolledBack), {
     digest: DIGEST,
+    'release-version': '3',
     'command-id': 'c-1,c-2',
     succeeded: '1',
     failed: '1',

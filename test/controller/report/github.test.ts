@@ -8,11 +8,16 @@ const A = `sha256:${'a'.repeat(64)}`
 const B = `sha256:${'b'.repeat(64)}`
 
 const report: DeployReport = {
+  environment: 'prod',
   service: 'web',
   digest: B,
   parameterVersion: 7,
+  state: 'aborted',
+  stateVersion: 8,
+  replaces: 5,
   deploy: {
     image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/web@${B}`,
+    release: '/ecr-deploy/prod/web:7',
     commandIds: ['c-1'],
     targetCount: 2,
     timedOut: false,
@@ -44,12 +49,14 @@ t.test('job summary is a markdown table sorted by instance, untrusted cells as c
     [
       '## Deploy web',
       '',
-      `Image \` 123456789012.dkr.ecr.us-east-1.amazonaws.com/web@${B} \` (desired release version 7), SSM command \` c-1 \`: **1 succeeded, 0 unchanged, 1 failed**.`,
+      `Image \` 123456789012.dkr.ecr.us-east-1.amazonaws.com/web@${B} \` (release \` /ecr-deploy/prod/web:7 \`), SSM command \` c-1 \`: **1 succeeded, 0 unchanged, 1 failed**.`,
       '',
       '| instance | status | previous → new | duration | message |',
       '| --- | --- | --- | --- | --- |',
       '| ` i-1 ` | succeeded | ` aaaaaaaaaaaa ` → ` bbbbbbbbbbbb ` | 12.3s | ` deployed r4 ` |',
       '| ` i-2 ` | failed | ` - ` → ` - ` | 31.0s | ` health: 500 \\| boom line 2 ` |',
+      '',
+      'release prod/web version 7 is aborted (version 8): stable release version 5 stands.',
       '',
     ].join('\n'),
   )
@@ -107,7 +114,7 @@ t.test('annotations escape the workflow-command characters', async (t) => {
 t.test('outputs use the delimiter form', async (t) => {
   t.equal(
     outputs(report, 'EOF_X'),
-    `digest<<EOF_X\n${B}\nEOF_X\ncommand-id<<EOF_X\nc-1\nEOF_X\nsucceeded<<EOF_X\n1\nEOF_X\nfailed<<EOF_X\n1\nEOF_X\nrolled-back<<EOF_X\nfalse\nEOF_X\n`,
+    `digest<<EOF_X\n${B}\nEOF_X\nrelease-version<<EOF_X\n7\nEOF_X\ncommand-id<<EOF_X\nc-1\nEOF_X\nsucceeded<<EOF_X\n1\nEOF_X\nfailed<<EOF_X\n1\nEOF_X\nrolled-back<<EOF_X\nfalse\nEOF_X\n`,
   )
 })
 

@@ -114,6 +114,9 @@ t.test('the real AWS CLI v2 accepts the fake SSM and ECR answers', async (t) => 
   await ssm.send(new PutParameterCommand({ Name: '/app/desired', Value: 'v1', Type: 'String' }))
   const param = await cli('ssm', 'get-parameter', '--name', '/app/desired')
   t.match(param.Parameter, { Name: '/app/desired', Value: 'v1', Version: 1, Type: 'String' })
+  await ssm.send(new PutParameterCommand({ Name: '/app/desired', Value: 'v2', Overwrite: true }))
+  const first = await cli('ssm', 'get-parameter', '--name', '/app/desired:1')
+  t.match(first.Parameter, { Name: '/app/desired', Selector: ':1', Value: 'v1', Version: 1 })
   t.ok(
     aws.calls.filter((c) => c.service !== 'sts').every((c) => c.accessKeyId !== undefined),
     'every call was signed',
@@ -121,10 +124,14 @@ t.test('the real AWS CLI v2 accepts the fake SSM and ECR answers', async (t) => 
 })
 
 t.test('the CLI shows service errors by their __type (exit 254)', async (t) => {
-  const { aws } = await fakeWithSsm(t)
+  const { aws, ssm } = await fakeWithSsm(t)
   const failure = await (await awsCli(t, aws.endpoint)).fail('ssm', 'get-parameter', '--name', '/missing')
   t.equal(failure?.code, 254)
   t.match(failure?.stderr, /\(ParameterNotFound\)/)
+  await ssm.send(new PutParameterCommand({ Name: '/one', Value: 'v1', Type: 'String' }))
+  const version = await (await awsCli(t, aws.endpoint)).fail('ssm', 'get-parameter', '--name', '/one:2')
+  t.equal(version?.code, 254)
+  t.match(version?.stderr, /\(ParameterVersionNotFound\).*could not find version 2 of \/one/)
 })
 
 t.test('the real AWS CLI v2 accepts the fake document update answers', async (t) => {

@@ -98,6 +98,25 @@ t.test('parameters have versions, Overwrite and history', async (t) => {
   t.equal(rest.NextToken, undefined)
 })
 
+t.test(
+  'GetParameter reads one version by its selector, and says when that version does not exist',
+  async (t) => {
+    const { ssm } = await fakeWithSsm(t)
+    for (const value of ['v1', 'v2', 'v3']) {
+      await ssm.send(
+        new PutParameterCommand({ Name: '/app/r', Value: value, Type: 'String', Overwrite: true }),
+      )
+    }
+    const second = await ssm.send(new GetParameterCommand({ Name: '/app/r:2' }))
+    t.match(second.Parameter, { Name: '/app/r', Selector: ':2', Value: 'v2', Version: 2 })
+    await t.rejects(ssm.send(new GetParameterCommand({ Name: '/app/r:9' })), {
+      name: 'ParameterVersionNotFound',
+      message: 'Systems Manager could not find version 9 of /app/r. Verify the version and try again.',
+    })
+    await t.rejects(ssm.send(new GetParameterCommand({ Name: '/other:1' })), { name: 'ParameterNotFound' })
+  },
+)
+
 t.test('DescribeInstanceInformation shows simulated instances and filters them', async (t) => {
   const { aws, ssm } = await fakeWithSsm(t)
   aws.ssm.addInstance({ id: 'i-0000000000000000a', tags: { Role: 'web' } })
@@ -145,6 +164,10 @@ t.test('Parameter Store keeps 100 versions and drops the oldest', async (t) => {
   )
   const current = await ssm.send(new GetParameterCommand({ Name: '/many' }))
   t.match(current.Parameter, { Value: 'v102', Version: 102 })
+  await t.rejects(ssm.send(new GetParameterCommand({ Name: '/many:2' })), {
+    name: 'ParameterVersionNotFound',
+  })
+  t.match((await ssm.send(new GetParameterCommand({ Name: '/many:3' }))).Parameter, { Value: 'v3' })
   await t.rejects(ssm.send(new GetParameterHistoryCommand({ Name: '/many', MaxResults: 51 })), {
     name: 'ValidationException',
   })

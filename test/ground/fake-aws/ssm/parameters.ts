@@ -74,10 +74,26 @@ export class Parameters {
       this.#history.set(name, history)
       return { Version: version, Tier: 'Standard' }
     },
+    // `name:version` selects one version; Parameter Store answers with the plain name and the selector.
     GetParameter: (input) => {
-      const name = requiredString(input, 'Name')
-      const current = this.#find(name).at(-1) as ParameterVersion
-      return { Parameter: this.#view(current, input.WithDecryption === true) }
+      const [name, selector] = splitSelector(requiredString(input, 'Name'))
+      const history = this.#find(name)
+      if (selector === undefined) {
+        return { Parameter: this.#view(history.at(-1) as ParameterVersion, input.WithDecryption === true) }
+      }
+      if (!/^[1-9][0-9]*$/.test(selector)) {
+        throw new AwsError('ParameterVersionLabelNotFound', `Label ${selector} not found for ${name}.`)
+      }
+      const found = history.find((entry) => entry.version === Number(selector))
+      if (found === undefined) {
+        throw new AwsError(
+          'ParameterVersionNotFound',
+          `Systems Manager could not find version ${selector} of ${name}. Verify the version and try again.`,
+        )
+      }
+      return {
+        Parameter: { ...this.#view(found, input.WithDecryption === true), Selector: `:${selector}` },
+      }
     },
     // Names that do not exist are listed in InvalidParameters, not an error.
     GetParameters: (input) => {
@@ -112,6 +128,7 @@ export class Parameters {
   }
 
   #find(name: string): ParameterVersion[] {
+    // A parameter name never holds ':'; a selector is only GetParameter's.
     const history = this.#history.get(name)
     if (history === undefined) throw new AwsError('ParameterNotFound', `Parameter ${name} not found.`)
     return history
@@ -130,4 +147,10 @@ export class Parameters {
       DataType: 'text',
     }
   }
+}
+
+/** `/a/b:7` -> ['/a/b', '7']; a name without a selector -> [name, undefined]. */
+function splitSelector(text: string): [string, string | undefined] {
+  const at = text.lastIndexOf(':')
+  return at < 0 ? [text, undefined] : [text.slice(0, at), text.slice(at + 1)]
 }

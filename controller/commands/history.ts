@@ -1,0 +1,33 @@
+import type { Command } from 'commander'
+import { assertServiceName } from '../../shared/service-name.js'
+import { configFileRegion } from '../config-file-region.js'
+import { parseEnvironment, resolveRegion } from '../options.js'
+import { guardedForCi } from '../report/ci-guard.js'
+
+/** `ecr-deploy history`. */
+export function registerHistory(program: Command): void {
+  program
+    .command('history')
+    .description("list a service's releases in an environment, newest first, with state and author")
+    .option('--environment <name>', 'environment whose releases are listed')
+    .requiredOption('--service <name>', "service name in the agents' configuration")
+    .option('--region <region>', 'AWS region (default: AWS_REGION, then the AWS config file)')
+    .option('--json', 'print the history as JSON')
+    .action(async (flags: { environment?: string; service: string; region?: string; json?: boolean }) => {
+      const environment = parseEnvironment(flags.environment)
+      const service = assertServiceName(flags.service)
+      const region = resolveRegion(
+        flags.region,
+        process.env,
+        await configFileRegion(flags.region, process.env),
+      )
+      const [{ SdkFleetApi }, { serviceHistory, historyText }, { jsonLine }, guarded] = await Promise.all([
+        import('../ssm/sdk-fleet-api.js'),
+        import('../history.js'),
+        import('../report/json-text.js'),
+        guardedForCi(),
+      ])
+      const history = await serviceHistory(SdkFleetApi.forRegion(region), environment, service)
+      process.stdout.write(guarded(`${flags.json ? jsonLine(history) : historyText(history)}\n`))
+    })
+}
