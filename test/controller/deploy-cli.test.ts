@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PutParameterCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm'
@@ -7,7 +7,7 @@ import { DEPLOY_DOCUMENT_NAME } from '../../controller/ssm/document.js'
 import type { FakeAws } from '../ground/fake-aws/index.js'
 import { testKeys } from '../ground/fake-aws/test-clients.js'
 import { loadGround } from '../ground/ground.js'
-import { type FleetStub, fleetStub, stubInstanceEnv } from '../support/fleet-stub.js'
+import { type FleetStub, fleetStub, STUB_RELEASE_DIGEST, stubInstanceEnv } from '../support/fleet-stub.js'
 import { installDeployDocument, startFakeOnGround } from '../support/ground-aws.js'
 import { runController } from '../support/run-controller.js'
 
@@ -42,8 +42,13 @@ function cli(f: Fleet, args: string[], extraEnv: Record<string, string> = {}) {
   return runController(f.aws, f.work, args, extraEnv)
 }
 
+const RELEASE = '/ecr-deploy/prod/web'
+const release = (f: Fleet) => JSON.parse(f.aws.ssm.parameter(RELEASE) ?? '{}') as Record<string, unknown>
+
 const deployArgs = [
   'deploy',
+  '--environment',
+  'prod',
   '--service',
   'web',
   '--image',
@@ -68,21 +73,26 @@ t.test('deploys by tag to every tagged instance and reports each', async (t) => 
     GITHUB_OUTPUT: output,
   })
   t.equal(result.code, 0, result.stderr)
-  t.equal(f.aws.ssm.parameter('/ecr-deploy/web'), pinnedV1, 'desired release recorded, pinned to the digest')
+  t.match(
+    release(f),
+    { environment: 'prod', service: 'web', image: pinnedV1, state: 'stable', spec: {} },
+    'the release is recorded pinned to the digest, and marked stable once every instance took it',
+  )
+  t.equal(f.aws.ssm.parameter('/ecr-deploy/web'), undefined, 'the bare-image layout is not written')
   const calls = await f.stub.calls()
   t.equal(calls.length, 3)
-  for (const call of calls) t.match(call, `deploy --service web --image ${pinnedV1} --wait`)
+  for (const call of calls) t.match(call, `deploy --service web --release ${RELEASE}:1 --wait`)
+  t.match(result.stdout, /release prod\/web version 1 is stable \(version 2\)/)
   t.match(result.stdout, /i-0000000000000000b {2}unchanged/)
   t.match(result.stdout, /2 succeeded, 1 unchanged, 0 failed/)
   const markdown = await readFile(summary, 'utf8')
   t.match(
     markdown,
-    `| \` i-0000000000000000a \` | succeeded | \` 111111111111 \` → \` ${v1.digest.slice(7, 19)} \``,
+    `| \` i-0000000000000000a \` | succeeded | \` 111111111111 \` → \` ${STUB_RELEASE_DIGEST.slice(7, 19)} \``,
   )
-  t.match(
-    await readFile(output, 'utf8'),
-    new RegExp(`^digest<<(ecr_deploy_[0-9a-f-]+)\\n${v1.digest}\\n\\1$`, 'm'),
-  )
+  const outputs = await readFile(output, 'utf8')
+  t.match(outputs, new RegExp(`^digest<<(ecr_deploy_[0-9a-f-]+)\\n${v1.digest}\\n\\1$`, 'm'))
+  t.match(outputs, /^release-version<<(ecr_deploy_[0-9a-f-]+)\n1\n\1$/m)
 })
 
 t.test('one unhealthy instance is a partial failure with its output tail and an annotation', async (t) => {
@@ -96,31 +106,67 @@ t.test('one unhealthy instance is a partial failure with its output tail and an 
 })
 
 t.test(
-  '--rollback-on-failure puts the previous release back on the instances that took the new one',
+  'a failed rollout is marked aborted and the stable version goes back to the instances that took it',
   async (t) => {
     const f = await fleet(t, { 'i-0000000000000000a': 'ok', 'i-0000000000000000b': 'unhealthy' })
-    const previous = `${ground.registryHost}/${v1.repository}@sha256:${'2'.repeat(64)}`
-    await f.ssm.send(new PutParameterCommand({ Name: '/ecr-deploy/web', Value: previous, Type: 'String' }))
-    const result = await cli(f, [...deployArgs, '--max-errors', '1', '--rollback-on-failure', '--json'])
+    const stable = {
+      format: 1,
+      environment: 'prod',
+      service: 'web',
+      image: `${ground.registryHost}/${v1.repository}@sha256:${'2'.repeat(64)}`,
+      spec: { env: { MODE: 'one' } },
+      state: 'stable',
+      origin: { actor: 'octocat', createdAt: '2026-03-01T12:00:00.000Z' },
+    }
+    await f.ssm.send(
+      new PutParameterCommand({ Name: RELEASE, Value: JSON.stringify(stable), Type: 'String' }),
+    )
+    const result = await cli(f, [...deployArgs, '--max-errors', '1', '--json'], { GITHUB_ACTOR: 'hubot' })
     t.equal(result.code, 10)
     const report = JSON.parse(result.stdout) as {
-      rollback: { image: string; outcomes: Array<{ instanceId: string }> }
+      state: string
+      rollback: { release: string; outcomes: Array<{ instanceId: string }> }
     }
-    t.equal(report.rollback.image, previous)
+    t.equal(report.state, 'aborted')
+    t.equal(report.rollback.release, `${RELEASE}:1`)
     t.strictSame(
       report.rollback.outcomes.map((o) => o.instanceId),
       ['i-0000000000000000a'],
     )
-    t.equal(f.aws.ssm.parameter('/ecr-deploy/web'), previous, 'desired release set back')
+    t.match(release(f), {
+      image: pinnedV1,
+      state: 'aborted',
+      spec: { env: { MODE: 'one' } },
+      replaces: { version: 1, image: stable.image },
+      origin: { actor: 'hubot' },
+    })
     const calls = await f.stub.calls()
-    t.match(calls.at(-1), `i-0000000000000000a deploy --service web --image ${previous}`)
+    t.match(calls.at(-1), `i-0000000000000000a deploy --service web --release ${RELEASE}:1 --wait`)
   },
 )
+
+t.test('--spec: checked before anything is sent, then carried in the release', async (t) => {
+  const f = await fleet(t, { 'i-0000000000000000a': 'ok' })
+  const bad = join(f.work, 'bad.yaml')
+  await writeFile(bad, 'env:\n  MODE: two\nprivileged: true\n')
+  const refused = await cli(f, [...deployArgs, '--spec', bad])
+  t.equal(refused.code, 2)
+  t.match(refused.stderr, `--spec ${bad}: unknown key "privileged": remove it or check its spelling`)
+  const changes = f.aws.calls.filter((call) => ['SendCommand', 'PutParameter'].includes(call.operation))
+  t.strictSame(changes, [], 'nothing written or sent')
+  const good = join(f.work, 'web.json')
+  await writeFile(good, JSON.stringify({ env: { MODE: 'two' }, memory: '256m' }))
+  const result = await cli(f, [...deployArgs, '--spec', good])
+  t.equal(result.code, 0, result.stderr)
+  t.match(release(f), { state: 'stable', spec: { env: { MODE: 'two' }, memory: '256m' } })
+})
 
 t.test('zero matched instances and an offline instance are failures', async (t) => {
   const f = await fleet(t, { 'i-0000000000000000a': 'ok' })
   const none = await cli(f, [
     'deploy',
+    '--environment',
+    'prod',
     '--service',
     'web',
     '--image',
@@ -132,6 +178,7 @@ t.test('zero matched instances and an offline instance are failures', async (t) 
   ])
   t.equal(none.code, 11)
   t.match(none.stderr, /no instance matched the targets/)
+  t.match(release(f), { state: 'aborted' }, 'a release that reached no instance is not stable')
   f.aws.faults.setInstanceOnline('i-0000000000000000a', false)
   const offline = await cli(f, deployArgs)
   t.equal(offline.code, 11)
@@ -140,18 +187,24 @@ t.test('zero matched instances and an offline instance are failures', async (t) 
 
 t.test('bad input stops before any call that changes something', async (t) => {
   const f = await fleet(t, { 'i-0000000000000000a': 'ok' })
+  const env = ['--environment', 'prod']
   const cases: Array<[string[], RegExp]> = [
     [
-      ['deploy', '--service', 'web', '--image', `${v1.uri};reboot`, '--targets', 'tag:Role=web'],
+      ['deploy', '--service', 'web', '--image', v1.uri, '--targets', 'tag:Role=web'],
+      /no environment: give --environment/,
+    ],
+    [
+      ['deploy', ...env, '--service', 'web', '--image', `${v1.uri};reboot`, '--targets', 'tag:Role=web'],
       /E_IMAGE_REF_INVALID/,
     ],
     [
-      ['deploy', '--service', 'web', '--image', v1.uri, '--targets', 'Role=web'],
+      ['deploy', ...env, '--service', 'web', '--image', v1.uri, '--targets', 'Role=web'],
       /--targets: "Role=web" is not a target/,
     ],
     [
       [
         'deploy',
+        ...env,
         '--service',
         'web',
         '--image',
@@ -164,10 +217,10 @@ t.test('bad input stops before any call that changes something', async (t) => {
       /--max-concurrency/,
     ],
     [
-      ['deploy', '--service', 'Web', '--image', v1.uri, '--targets', 'tag:Role=web'],
+      ['deploy', ...env, '--service', 'Web', '--image', v1.uri, '--targets', 'tag:Role=web'],
       /service name "Web" is invalid/,
     ],
-    [['deploy', '--service', 'web', '--image', v1.uri], /no target/],
+    [['deploy', ...env, '--service', 'web', '--image', v1.uri], /no target/],
   ]
   for (const [args, message] of cases) {
     const result = await cli(f, args)
@@ -176,6 +229,7 @@ t.test('bad input stops before any call that changes something', async (t) => {
   }
   const missingTag = await cli(f, [
     'deploy',
+    ...env,
     '--service',
     'web',
     '--image',
@@ -199,6 +253,16 @@ t.test('the document itself refuses an image that is not digest-pinned ECR', asy
     }),
   )
   await t.rejects(attempt, { name: 'InvalidParameters' })
+  for (const bad of ['/ecr-deploy/prod/web:7; reboot', '/ecr-deploy/prod/web', '/app/prod/web:7']) {
+    const refused = f.ssm.send(
+      new SendCommandCommand({
+        DocumentName: DEPLOY_DOCUMENT_NAME,
+        InstanceIds: ['i-0000000000000000a'],
+        Parameters: { action: ['deploy'], service: ['web'], release: [bad] },
+      }),
+    )
+    await t.rejects(refused, { name: 'InvalidParameters' }, bad)
+  }
   t.strictSame(await f.stub.calls(), [])
 })
 
@@ -208,6 +272,8 @@ t.test('more than 50 instance ids: two commands, waited on together, every insta
   const f = await fleet(t, Object.fromEntries(ids.map((id) => [id, id === unhealthy ? 'unhealthy' : 'ok'])))
   const result = await cli(f, [
     'deploy',
+    '--environment',
+    'prod',
     '--service',
     'web',
     '--image',

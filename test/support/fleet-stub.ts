@@ -13,6 +13,8 @@ import { type AgentResultLine, resultLineText, statusLineText } from '../../shar
  * parameter checks and the waiter are what is under test.
  */
 const PREVIOUS_DIGEST = `sha256:${'1'.repeat(64)}`
+/** What the stub reports as deployed for `deploy --release`, whatever the version names. */
+export const STUB_RELEASE_DIGEST = `sha256:${'c'.repeat(64)}`
 
 /**
  * A contract line as one shell word: the JSON is the contract's own text, and each `@NAME@` in it becomes the
@@ -56,6 +58,8 @@ if [ "$1" = status ]; then
 fi
 image="$5"
 digest="\${image##*@}"
+# A release names a parameter version the stub does not read: it reports one fixed digest as deployed.
+if [ "$4" = --release ]; then digest="${STUB_RELEASE_DIGEST}"; fi
 echo "[  0.1s] pull: $image"
 # noisy: more progress than the 2,500 characters ListCommandInvocations keeps, then the result line.
 if [ "\${STUB_MODE:-ok}" = noisy ]; then
