@@ -36,6 +36,8 @@ async function fleet(
   const deploy = (...extra: string[]) =>
     runController(aws, work, [
       'deploy',
+      '--environment',
+      'prod',
       '--service',
       'web',
       '--image',

@@ -49,7 +49,17 @@ async function hostileRun(t: Test, args: string[], env: Record<string, string> =
   await installDeployDocument(aws, ground.region)
   const work = await mkdtemp(join(tmpdir(), 'ecr-deploy-hostile-'))
   t.teardown(() => rm(work, { recursive: true, force: true }))
-  const deploy = ['deploy', '--service', 'web', '--image', ground.images.v1.uri, '--targets', 'tag:Role=web']
+  const deploy = [
+    'deploy',
+    '--environment',
+    'prod',
+    '--service',
+    'web',
+    '--image',
+    ground.images.v1.uri,
+    '--targets',
+    'tag:Role=web',
+  ]
   const run = await runController(aws, work, [...deploy, '--timeout', '60', ...args], {
     GITHUB_ACTIONS: 'true',
     GITHUB_STEP_SUMMARY: join(work, 'summary.md'),

@@ -26,7 +26,17 @@ t.test('an instance with an old SSM Agent fails with the version it needs', asyn
   await installDeployDocument(aws, ground.region)
   const work = await mkdtemp(join(tmpdir(), 'ecr-deploy-old-agent-'))
   t.teardown(() => rm(work, { recursive: true, force: true }))
-  const args = ['deploy', '--service', 'web', '--image', ground.images.v1.uri, '--instance-ids', id]
+  const args = [
+    'deploy',
+    '--environment',
+    'prod',
+    '--service',
+    'web',
+    '--image',
+    ground.images.v1.uri,
+    '--instance-ids',
+    id,
+  ]
   const result = await runController(aws, work, [...args, '--timeout', '60'])
   t.equal(result.code, 11, result.stderr)
   t.match(
