@@ -33,6 +33,8 @@ const home = await mkdtemp(join(tmpdir(), 'ecr-ssm-deploy-demo-'))
 const started: { aws: FakeAws; fleet?: SimFleet }[] = []
 const startedAt = Date.now()
 const targets = [
+  '--environment',
+  'prod',
   '--service',
   'web',
   '--targets',
@@ -115,18 +117,16 @@ try {
   say('A bad release whose /health never answers, under the same prober')
   note("the first instance's agent starts it beside v2; the health check fails, so the agent removes it by")
   note('itself and v2, which never stopped, keeps serving. SSM then stops sending the command (no error is')
-  note('allowed by default), so the other two never try it. --rollback-on-failure puts v2 back in Parameter')
+  note('allowed by default), so the other two never try it. The release is marked aborted in Parameter')
   note("Store, so that no agent's desired-state job picks the bad release up later.")
   const summary = join(home, 'summary.md')
-  const bad = await underProbe(blue.aws, blue.fleet, g.images.unhealthy.uri, summary, [
-    '--rollback-on-failure',
-  ])
+  const bad = await underProbe(blue.aws, blue.fleet, g.images.unhealthy.uri, summary)
 
   say('The job summary CI shows for that run')
   process.stdout.write(await readFile(summary, 'utf8'))
 
   say('What each instance runs, next to the desired release in Parameter Store')
-  await ci(blue.aws, ['status', ...targets.slice(0, 4), '--region', g.region])
+  await ci(blue.aws, ['status', ...targets.slice(0, 6), '--region', g.region])
 
   say('For contrast, fleet 2: the same three instances, strategy recreate (stop the old, start the new)')
   const plain = await fleetOf('recreate', 'r')

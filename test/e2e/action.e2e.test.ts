@@ -11,7 +11,7 @@ import { served, startSimFleet } from '../support/sim-fleet.js'
 /*
  * The committed bundle run as the runner runs it, against the fake AWS and three simulated instances
  * with real agents. Instance C cannot run v2 (see fleet.e2e.test.ts), so a v2 deploy one at a time with
- * rollback-on-failure fails there and returns A and B to v1.
+ * fails there, is marked aborted, and the stable v1 is sent back to A and B.
  */
 const ground = loadGround()
 const aws = await startFakeOnGround(ground)
@@ -36,7 +36,7 @@ t.teardown(async () => {
 })
 
 const deploy = (inputs: Record<string, string>) =>
-  runAction(aws, checkout, dir, { service: 'web', timeout: '300', ...inputs })
+  runAction(aws, checkout, dir, { environment: 'prod', service: 'web', timeout: '300', ...inputs })
 const sentCommands = () =>
   aws.calls.filter((c) => c.operation === 'SendCommand' && c.accessKeyId === CI_KEYS.AWS_ACCESS_KEY_ID)
 const noSecret = (t: Test, run: ActionRun) => {
@@ -59,6 +59,7 @@ t.test('v1 to every id of a newline-separated instance-ids list; five outputs an
   t.strictSame(aws.ssm.command(commandId)?.request.InstanceIds, ids, 'command-id names that command')
   t.strictSame(run.outputs, {
     digest: ground.images.v1.digest,
+    'release-version': '1',
     'command-id': commandId,
     succeeded: '3',
     failed: '0',
@@ -73,14 +74,13 @@ t.test('v1 to every id of a newline-separated instance-ids list; five outputs an
 })
 
 t.test(
-  'v2 fails on C: rollback-on-failure returns the fleet to v1, outputs say so, the step fails',
+  'v2 fails on C: the release is aborted and v1 sent back to the fleet, outputs say so, the step fails',
   async (t) => {
     const run = await deploy({
       image: `${fleet.repository}:v2`,
       targets: 'tag:Role=web',
       'max-concurrency': '1',
       'max-errors': '1',
-      'rollback-on-failure': 'true',
     })
     t.equal(run.code, 1, 'the toolkit fails the step with exit code 1')
     t.match(run.stdout, /^::error::error \[E_PARTIAL_FAILURE\]: the deploy failed on 1 of 3 instance\(s\)/m)
@@ -91,6 +91,7 @@ t.test(
     )
     t.strictSame(run.outputs, {
       digest: ground.images.v2.digest,
+      'release-version': '3',
       'command-id': run.outputs['command-id'],
       succeeded: '2',
       failed: '1',

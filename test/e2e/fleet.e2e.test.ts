@@ -13,7 +13,7 @@ import { served, startSimFleet } from '../support/sim-fleet.js'
  * instances, each running a real agent daemon against the real dockerd and the ECR-shaped registry, with
  * credentials from the fake IMDS. Instance C cannot run v2 (its configuration starts the app only when the
  * image is v1, as an instance-specific incompatibility would), so v2 with max-concurrency 1 fails there,
- * its agent restores v1 by itself, and --rollback-on-failure returns A and B to v1.
+ * its agent restores v1 by itself, the release is marked aborted and the stable v1 is sent back to A and B.
  */
 
 const ground = loadGround()
@@ -42,6 +42,8 @@ const deploy = (tag: string, ...extra: string[]) =>
     dir,
     [
       'deploy',
+      '--environment',
+      'prod',
       '--service',
       'web',
       '--image',
@@ -71,14 +73,18 @@ t.test('v1 reaches every instance', async (t) => {
   t.notOk(controllerCalls.includes('GetAuthorizationToken'), 'the controller never logs in to the registry')
 })
 
-t.test('v2 one at a time fails on C, and --rollback-on-failure returns the fleet to v1', async (t) => {
-  const result = await deploy('v2', '--max-concurrency', '1', '--max-errors', '1', '--rollback-on-failure')
+t.test('v2 one at a time fails on C: aborted, and the stable v1 goes back to the fleet', async (t) => {
+  const result = await deploy('v2', '--max-concurrency', '1', '--max-errors', '1')
   t.equal(result.code, 10, `${result.stdout}\n${result.stderr}`)
   t.match(result.stdout, /i-00000000000000c03 failed: Failed: \[E_HEALTH_FAILED\]/)
   for (const instance of fleet.instances)
     t.equal(await served(instance.port), 'v1', `${instance.name} is back on v1`)
   const pinnedV1 = `${fleet.repository}@${ground.images.v1.digest}`
-  t.equal(aws.ssm.parameter('/ecr-deploy/web'), pinnedV1, 'the desired release is v1 again')
+  t.match(
+    JSON.parse(aws.ssm.parameter('/ecr-deploy/prod/web') ?? '{}'),
+    { state: 'aborted', replaces: { version: 2, image: pinnedV1 } },
+    'the release is aborted, and the stable v1 stands',
+  )
   const summary = await readFile(join(dir, 'summary-v2.md'), 'utf8')
   t.match(summary, /\*\*2 succeeded, 0 unchanged, 1 failed\*\*/)
   t.match(summary, `### Rolled back to ${codeSpan(pinnedV1)}`)

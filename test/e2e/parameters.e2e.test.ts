@@ -31,6 +31,8 @@ const ssm = new SSMClient({ endpoint: aws.endpoint, region: ground.region, crede
 const deploy = (tag: string) =>
   runController(aws, dir, [
     'deploy',
+    '--environment',
+    'prod',
     '--service',
     'web',
     '--image',
