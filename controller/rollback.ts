@@ -45,9 +45,12 @@ export function rollbackTarget(history: readonly HistoryEntry[], name: string, t
     return byVersionOrGone(previous, `the release version ${stable.version} replaced`)
   }
   if (/^\d+$/.test(to)) return byVersionOrGone(Number(to), `--to ${to}`)
-  const found = /^sha256:[a-f0-9]{64}$/.test(to)
-    ? byVersion.reverse().find((entry) => 'release' in entry && entry.release.image.endsWith(`@${to}`))
-    : undefined
+  // The newest stable version with that digest; else the newest in any state.
+  const withDigest = /^sha256:[a-f0-9]{64}$/.test(to)
+    ? byVersion.reverse().filter((entry) => 'release' in entry && entry.release.image.endsWith(`@${to}`))
+    : []
+  const found =
+    withDigest.find((entry) => 'release' in entry && entry.release.state === 'stable') ?? withDigest[0]
   if (!found) {
     const aged =
       byVersion.length >= KEPT_VERSIONS

@@ -76,6 +76,12 @@ t.test(
       'while 5 rolls, 4 stands, and 4 replaced 2',
     )
     t.equal(rollbackTarget(history, NAME, digest(3)).version, 4, 'a digest picks its newest version')
+    const aborted = { version: 5, release: release(3, { state: 'aborted' as const }) }
+    t.equal(
+      rollbackTarget([...history, aborted], NAME, digest(3)).version,
+      4,
+      'a stable version of that digest before an aborted one',
+    )
     t.throws(
       () => rollbackTarget(history.slice(0, 2), NAME),
       /version 2 of \/ecr-deploy\/prod\/web is the first stable release/,
