@@ -66,19 +66,20 @@ export function parseIamFlags(flags: IamFlags, agentConfig?: AgentConfigSource):
     throw new UsageError(
       `--service: "${badService}" is not a service name (1 to 63 lowercase letters, digits or '-', starting with a letter or digit)`,
     )
+  const namespace = namespaceOf(flags)
   return {
     githubRepo: flags.githubRepo,
     ...(flags.environment === undefined
       ? { branch: flags.branch ?? 'main' }
       : { environment: flags.environment }),
-    namespace: namespaceOf(flags),
+    namespace,
     services,
     accountId: flags.account,
     region: flags.region,
     repositories: [...flags.repository],
     tag: { key: tag[1] ?? '', value: tag[2] ?? '' },
     documentName: flags.document ?? DEPLOY_DOCUMENT_NAME,
-    instance: parseInstanceGrants(flags, flags.region, agentConfig),
+    instance: parseInstanceGrants(flags, flags.region, namespace, agentConfig),
   }
 }
 
