@@ -12,11 +12,12 @@ import { DockerodeEngine } from '../../agent/docker/dockerode-engine.js'
 import { EcrRegistryAuth } from '../../agent/ecr/ecr-registry-auth.js'
 import { systemClock } from '../../agent/health/clock.js'
 import { ProxyClient } from '../../agent/proxy/proxy-client.js'
+import { ParameterStore } from '../../agent/ssm/parameter-store.js'
 import { FileStateStore } from '../../agent/state/file-state-store.js'
 import { parseConfig } from '../../shared/agent-config/parse.js'
 import { loadGround } from '../ground/ground.js'
 import { ownNetwork } from '../support/blue-green-harness.js'
-import { FakeParameters, removeAgentContainers } from '../support/deploy-harness.js'
+import { removeAgentContainers } from '../support/deploy-harness.js'
 import { freePort } from '../support/free-port.js'
 import { startFakeOnGround } from '../support/ground-aws.js'
 import { type LoadResult, startLoad } from '../support/http-load.js'
@@ -73,7 +74,7 @@ services:
     config: () => config,
     docker,
     registryAuth: new EcrRegistryAuth(),
-    parameters: new FakeParameters(),
+    parameters: new ParameterStore(),
     state: new FileStateStore(join(dir, `state-${strategy}`)),
     clock: systemClock,
     logger: pino({ level: 'silent' }),
