@@ -20,6 +20,7 @@ import { freePort } from '../support/free-port.js'
 import { startFakeOnGround } from '../support/ground-aws.js'
 import { type LoadResult, startLoad } from '../support/http-load.js'
 import { startProxy } from '../support/proxy-process.js'
+import { median } from './agent/figures.js'
 import { createOutsideClient } from './blue-green/outside-client.js'
 
 /*
@@ -151,12 +152,6 @@ async function measure(host: string, port: number): Promise<PathFigures> {
     machineUs: perRequestUs(after.machine - before.machine),
     proxyUs: perRequestUs(after.proxy - before.proxy),
   }
-}
-
-const median = (xs: readonly number[]): number => {
-  const sorted = [...xs].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
 }
 
 /** Busy jiffies (10 ms each) of all CPUs since boot: user, nice, system, irq, softirq, steal. */
