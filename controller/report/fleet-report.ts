@@ -10,6 +10,8 @@ export interface PhaseReport {
   readonly targetCount: number
   readonly timedOut: boolean
   readonly unfinished: readonly string[]
+  /** Targets SSM counted but never listed by the end of the wait. */
+  readonly unlisted: number
 }
 
 export interface DeployReport {
