@@ -74,10 +74,21 @@ export class Parameters {
       this.#history.set(name, history)
       return { Version: version, Tier: 'Standard' }
     },
+    // `name:7` selects a version, as AWS does; the answer names the parameter without it and adds Selector.
     GetParameter: (input) => {
-      const name = requiredString(input, 'Name')
-      const current = this.#find(name).at(-1) as ParameterVersion
-      return { Parameter: this.#view(current, input.WithDecryption === true) }
+      const [name, selector] = splitSelector(requiredString(input, 'Name'))
+      const history = this.#find(name)
+      if (selector === undefined) {
+        return { Parameter: this.#view(history.at(-1) as ParameterVersion, input.WithDecryption === true) }
+      }
+      const found = history.find((entry) => String(entry.version) === selector)
+      if (found === undefined) {
+        throw new AwsError(
+          'ParameterVersionNotFound',
+          `Systems Manager could not find version ${selector} of ${name}. Verify the version and try again.`,
+        )
+      }
+      return { Parameter: { ...this.#view(found, input.WithDecryption === true), Selector: `:${selector}` } }
     },
     // Names that do not exist are listed in InvalidParameters, not an error.
     GetParameters: (input) => {
@@ -130,4 +141,10 @@ export class Parameters {
       DataType: 'text',
     }
   }
+}
+
+/** `/a/b:7` -> ['/a/b', '7']; a name without a version selector -> [name, undefined]. */
+function splitSelector(text: string): [string, string | undefined] {
+  const match = /^(.+):([1-9][0-9]*)$/.exec(text)
+  return match ? [match[1] as string, match[2] as string] : [text, undefined]
 }
