@@ -5,6 +5,7 @@ import type { AgentConfig } from '../shared/agent-config/types.js'
 import { ConfigError } from '../shared/errors.js'
 import { parseImageRef } from '../shared/image-ref.js'
 import { createLogger } from '../shared/log.js'
+import type { ReleaseSelector } from '../shared/release.js'
 import { VERSION as AGENT_VERSION } from '../shared/version.js'
 import { trackInFlight } from './api/in-flight.js'
 import { listenOnSocket } from './api/listen.js'
@@ -12,6 +13,7 @@ import { buildServer, type ReloadOutcome } from './api/server.js'
 import { loadConfig } from './config/load.js'
 import { settingsFromEnv } from './config/settings.js'
 import { createDeployer } from './deploy/create-deployer.js'
+import { releaseDeploy } from './deploy/release-request.js'
 import { DockerodeEngine } from './docker/dockerode-engine.js'
 import { EcrRegistryAuth } from './ecr/ecr-registry-auth.js'
 import { systemClock } from './health/clock.js'
@@ -101,7 +103,9 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     ),
   }
 
-  const app = buildServer({ deployer, reload, logger, version: AGENT_VERSION })
+  const releases = (service: string, selector: ReleaseSelector) =>
+    releaseDeploy(parameters, config, service, selector)
+  const app = buildServer({ deployer, releases, reload, logger, version: AGENT_VERSION })
   await listenOnSocket(app, options.socketPath)
   logger.info({ socket: options.socketPath, config: configPath, services: services() }, 'agent listening')
 

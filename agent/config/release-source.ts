@@ -29,29 +29,43 @@ export function releaseOf(selector: ReleaseSelector, text: string): ReleaseVersi
   return { version: selector.version, release: parsed.release }
 }
 
+interface Expected {
+  readonly environment: string | undefined
+  readonly service: string
+  readonly file: string
+}
+
+/** The instance's environment; a file that names none (the old layout) cannot take releases. */
+export function environmentFor(selector: ReleaseSelector, expected: Expected): string {
+  if (expected.environment === undefined) {
+    throw new ReleaseInvalidError(
+      `release ${releaseSelectorText(selector)}: ${expected.file} names no environment; add \`environment: ${selector.environment}\` to it (and reload the agent) before deploying releases`,
+    )
+  }
+  return expected.environment
+}
+
 /**
  * The release must be for the environment and service it is applied to: a record copied into the wrong
  * parameter must not deploy. Throws ReleaseInvalidError naming both.
  */
-export function checkReleaseFor(
-  found: ReleaseVersion,
-  selector: ReleaseSelector,
-  expected: { readonly environment: string | undefined; readonly service: string; readonly file: string },
-): void {
+export function checkReleaseFor(found: ReleaseVersion, selector: ReleaseSelector, expected: Expected): void {
   const where = `release ${releaseSelectorText(selector)}`
-  if (expected.environment === undefined) {
+  const environment = environmentFor(selector, expected)
+  if (selector.environment !== environment) {
     throw new ReleaseInvalidError(
-      `${where}: ${expected.file} names no environment; add \`environment: ${selector.environment}\` to it (and reload the agent) before deploying releases`,
+      `${where} is for environment "${selector.environment}", but ${expected.file} says this instance is in "${environment}"; nothing was changed`,
     )
   }
-  if (selector.environment !== expected.environment || found.release.environment !== expected.environment) {
+  if (selector.service !== expected.service) {
     throw new ReleaseInvalidError(
-      `${where} is for environment "${found.release.environment}", but ${expected.file} says this instance is in "${expected.environment}"; nothing was changed`,
+      `${where} is for service "${selector.service}", not "${expected.service}"; nothing was changed`,
     )
   }
-  if (selector.service !== expected.service || found.release.service !== expected.service) {
+  const { release } = found
+  if (release.environment !== selector.environment || release.service !== selector.service) {
     throw new ReleaseInvalidError(
-      `${where} is for service "${found.release.service}", not "${expected.service}"; nothing was changed`,
+      `${where} holds a release of service "${release.service}" in environment "${release.environment}"; a release lives only in its own parameter; nothing was changed`,
     )
   }
 }
