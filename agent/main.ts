@@ -92,7 +92,15 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     reconcile: exclusive('reconcile', () => deployer.reconcile(), logger),
     'desired-state': exclusive(
       'desired-state',
-      desiredStateJob({ deployer, source: parameters, holds, services, warn }),
+      desiredStateJob({
+        deployer,
+        releases: parameters,
+        source: parameters,
+        holds,
+        services,
+        environment: () => config.environment,
+        warn,
+      }),
       logger,
     ),
     prune: exclusive('prune', () => deployer.prune(), logger),

@@ -184,3 +184,20 @@ export interface ReleaseVersion {
 export function stableVersionOf(latest: ReleaseVersion): number | undefined {
   return latest.release.state === 'stable' ? latest.version : latest.release.replaces?.version
 }
+
+/**
+ * Two specs ask for the same thing whatever their key order; none is `{}`. The same digest with another
+ * spec is another release.
+ */
+export function sameSpec(a: ReleaseSpecText | undefined, b: ReleaseSpecText | undefined): boolean {
+  return canonical(a ?? {}) === canonical(b ?? {})
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    return `{${entries.map(([key, inner]) => `${JSON.stringify(key)}:${canonical(inner)}`).join(',')}}`
+  }
+  return JSON.stringify(value)
+}

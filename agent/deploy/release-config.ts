@@ -2,7 +2,7 @@ import type { Logger } from 'pino'
 import { effectiveService } from '../../shared/agent-config/policy.js'
 import type { ServiceConfig } from '../../shared/agent-config/types.js'
 import { DeployToolError } from '../../shared/errors.js'
-import { type ReleaseSpecText, releaseSpecSchema } from '../../shared/release.js'
+import { releaseSpecSchema } from '../../shared/release.js'
 import type { ReleaseRecord } from '../state/ledger.js'
 import type { ReleaseRef } from './deployer.js'
 
@@ -60,18 +60,4 @@ export function recordedService(
 /** The fields a ledger record keeps of the release it came from. */
 export function recordedRef(release: ReleaseRef | undefined): Pick<ReleaseRecord, 'release' | 'spec'> {
   return release === undefined ? {} : { release: release.selector, spec: release.spec }
-}
-
-/** Two specs ask for the same thing: compared by content, whatever the key order; none is `{}`. */
-export function sameSpec(a: ReleaseSpecText | undefined, b: ReleaseSpecText | undefined): boolean {
-  return canonical(a ?? {}) === canonical(b ?? {})
-}
-
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    return `{${entries.map(([key, inner]) => `${JSON.stringify(key)}:${canonical(inner)}`).join(',')}}`
-  }
-  return JSON.stringify(value)
 }
