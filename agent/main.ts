@@ -21,7 +21,7 @@ import { scheduleJobs } from './jobs/cron.js'
 import { holdDesiredOnRollback } from './jobs/desired-hold.js'
 import { desiredStateJob } from './jobs/desired-state.js'
 import { exclusive } from './jobs/exclusive.js'
-import { schedulesFromEnv } from './jobs/schedules.js'
+import { OFFSET_JOBS, schedulesFromEnv } from './jobs/schedules.js'
 import { tokenRefreshJob } from './jobs/token-refresh.js'
 import { ProxyClient } from './proxy/proxy-client.js'
 import { ParameterStore } from './ssm/parameter-store.js'
@@ -119,7 +119,9 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
 
   // Finish or undo what a crash interrupted before taking desired state from Parameter Store.
   const startup = jobs.reconcile().then(() => jobs['desired-state']())
-  const scheduled = scheduleJobs(schedules, jobs)
+  // Each instance takes its own place in the interval, kept for this daemon run.
+  const offsets = Object.fromEntries(OFFSET_JOBS.map((job) => [job, Math.random()]))
+  const scheduled = scheduleJobs(schedules, jobs, { offsets })
 
   onHangup = () => {
     reload().catch((error: unknown) => {
