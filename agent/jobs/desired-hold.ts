@@ -4,7 +4,7 @@ import { parseImageRef } from '../../shared/image-ref.js'
 import { sameSpec } from '../../shared/release.js'
 import type { Deployer, DeployOutcome, DeployRequest, RollbackRequest } from '../deploy/deployer.js'
 import type { HoldStore } from '../state/hold-store.js'
-import type { DesiredStateSource } from './desired-state.js'
+import type { DesiredStateSource } from './desired-deps.js'
 
 export interface DesiredHoldDeps {
   readonly holds: HoldStore

@@ -1,33 +1,13 @@
 import { desiredParameterName } from '../../shared/agent-contract.js'
 import { BusyError, DeployToolError } from '../../shared/errors.js'
 import { type ReleaseVersion, releaseParameterName, releaseSelectorText } from '../../shared/release.js'
-import { checkReleaseFor, type ReleaseSource } from '../config/release-source.js'
-import type { Deployer, UpkeepReport } from '../deploy/deployer.js'
-import type { HoldStore } from '../state/hold-store.js'
+import { checkReleaseFor } from '../config/release-source.js'
+import type { UpkeepReport } from '../deploy/deployer.js'
 import { decideDesired, needsReplaced, type RunningRelease } from './desired-decision.js'
+import type { DesiredStateDeps } from './desired-deps.js'
 import { convergeLegacy } from './desired-legacy.js'
 
-/** Where the old layout's desired images are read; the SSM adapter fits. */
-export interface DesiredStateSource {
-  /** The parameter's value, or undefined when it does not exist. */
-  find(name: string): Promise<string | undefined>
-}
-
-export interface DesiredStateDeps {
-  readonly deployer: Deployer
-  /** Releases, `/ecr-deploy/<environment>/<service>`. */
-  readonly releases: ReleaseSource
-  /** The old layout, `/ecr-deploy/<service>`, read while instances migrate. */
-  readonly source: DesiredStateSource
-  /** Releases not to deploy until the release changes (rolled back from, or failed); kept on disk. */
-  readonly holds: HoldStore
-  /** The configured services and environment; read at each run, so a reload takes effect. */
-  readonly services: () => readonly string[]
-  readonly environment: () => string | undefined
-  /** Told once per hold (or fallback) and daemon run why a parameter is not acted on. */
-  readonly warn: (message: string) => void
-  readonly now?: () => Date
-}
+export type { DesiredStateDeps, DesiredStateSource } from './desired-deps.js'
 
 /**
  * Brings each service to the release its parameter stands on, following the rollout (see
