@@ -261,20 +261,24 @@ export const agentFileSchema = z
         taken.push({ host, port: port.hostPort, where: `services.${name}.ports[${index}]` })
       }
     }
-    // A port a release may bind must not be one another service already binds.
+    // A port a release may bind must not be one another service binds, or may be allowed to bind.
+    const allowed: { port: number; where: string }[] = []
     for (const [name, service] of Object.entries(file.services)) {
       for (const [index, port] of (service.allow?.hostPorts ?? []).entries()) {
-        const clash = taken.find(
-          (other) => other.port === port && !other.where.startsWith(`services.${name}.`),
-        )
-        if (clash) {
+        const other = (where: string) => !where.startsWith(`services.${name}.`)
+        const bound = taken.find((entry) => entry.port === port && other(entry.where))
+        const shared = allowed.find((entry) => entry.port === port && other(entry.where))
+        if (bound || shared) {
           ctx.addIssue({
             code: 'custom',
             path: ['services', name, 'allow', 'hostPorts', index],
-            message: `expected a host port no other service binds (${clash.where} binds ${clash.host}:${clash.port})`,
+            message: bound
+              ? `expected a host port no other service binds (${bound.where} binds ${bound.host}:${bound.port})`
+              : `expected a host port no other service may bind (${shared?.where} allows ${port})`,
             input: port,
           })
         }
+        allowed.push({ port, where: `services.${name}.allow.hostPorts[${index}]` })
       }
     }
   })

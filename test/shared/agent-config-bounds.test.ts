@@ -185,6 +185,20 @@ t.test('allow: what a release may ask for beyond the entry', async (t) => {
     refusal(text),
     `${FILE}: services.api.allow.hostPorts[1]: expected a host port no other service binds (services.web.ports[0] binds 0.0.0.0:80), found 80`,
   )
+  const twice = [
+    'services:',
+    '  web:',
+    `    repository: ${REPO}`,
+    '    allow: { hostPorts: [8081] }',
+    '  api:',
+    `    repository: ${REPO}`,
+    '    allow: { hostPorts: [8081] }',
+    '',
+  ].join('\n')
+  t.equal(
+    refusal(twice),
+    `${FILE}: services.api.allow.hostPorts[0]: expected a host port no other service may bind (services.web.allow.hostPorts[0] allows 8081), found 8081`,
+  )
   const allowed = parseConfig(
     service(
       'allow: { hostPorts: [8081], volumeRoots: [/srv/web], parameterPaths: [/app/prod/web/], maxMemory: 1g, maxCpus: 2 }',
