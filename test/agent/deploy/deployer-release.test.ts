@@ -107,3 +107,18 @@ t.test('a spec outside the file is refused with nothing changed', async (t) => {
   t.equal(JSON.stringify(await h.state.read('web')), ledger, 'the ledger is unchanged')
   t.strictSame(await get(h.port), { status: 200, body: 'v1' })
 })
+
+t.test('reconcile re-creates a lost container as its release was deployed, spec included', async (t) => {
+  const h = await startHarness(t)
+  await h.deployer.deploy({
+    service: 'web',
+    image: h.ground.images.v1.uri,
+    release: ref(1, { env: { MODE: 'one' } }),
+  })
+  const [container] = await h.docker.listContainers({ 'ecr-deploy.agent': h.agentId })
+  await h.docker.remove(container?.id ?? '')
+  const report = await h.deployer.reconcile()
+  t.match(report.actions, [/^web: re-created release r1 \(its container was missing\)$/])
+  t.same(lastEnv(h), { MODE: 'one', GREETING: 'hello from ssm' })
+  t.strictSame(await get(h.port), { status: 200, body: 'v1' })
+})
