@@ -72,24 +72,11 @@ export function buildServer(deps: ApiDeps): FastifyInstance {
   })
 
   app.post<{ Body: DeployBody }>('/deploy', { schema: { body: deployBodySchema } }, (request, reply) => {
-    const { service, image, release, wait } = request.body
-    if ((image === undefined) === (release === undefined)) {
-      throw new UsageError('POST /deploy: give exactly one of "image" and "release"')
-    }
-    // Validated here to name the bad part; the deployer receives the reference as the user wrote it.
-    if (image !== undefined) parseImageRef(image)
-    const selector = release === undefined ? undefined : selectorOf(release)
-    const { releases } = deps
-    if (selector !== undefined && releases === undefined) {
-      throw new UsageError('POST /deploy: this agent was started without a release source')
-    }
-    return streamOperation(reply, async (onProgress) => {
-      const what =
-        selector === undefined || releases === undefined
-          ? { image: image ?? '' }
-          : await releases(service, selector)
-      return deployer.deploy({ service, ...what, onProgress, ...(wait ? { wait } : {}) })
-    })
+    const { service, wait } = request.body
+    const what = deployTarget(request.body, deps.releases)
+    return streamOperation(reply, async (onProgress) =>
+      deployer.deploy({ service, ...(await what()), onProgress, ...(wait ? { wait } : {}) }),
+    )
   })
 
   app.post<{ Body: RollbackBody }>(
@@ -132,4 +119,26 @@ export function buildServer(deps: ApiDeps): FastifyInstance {
   }))
 
   return app
+}
+
+/**
+ * What a deploy body names, checked before anything streams: an image (validated here to name the bad
+ * part; the deployer receives the reference as the user wrote it), or a release, read once the deploy runs.
+ */
+function deployTarget(
+  body: DeployBody,
+  releases: ApiDeps['releases'],
+): () => Promise<{ readonly image: string; readonly release?: ReleaseDeploy['release'] }> {
+  const { service, image, release } = body
+  if (image !== undefined && release === undefined) {
+    parseImageRef(image)
+    return async () => ({ image })
+  }
+  if (image !== undefined || release === undefined) {
+    throw new UsageError('POST /deploy: give exactly one of "image" and "release"')
+  }
+  const selector = selectorOf(release)
+  if (releases === undefined)
+    throw new UsageError('POST /deploy: this agent was started without a release source')
+  return () => releases(service, selector)
 }
