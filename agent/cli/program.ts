@@ -63,13 +63,19 @@ export function buildProgram(): Command {
 
   program
     .command('deploy')
-    .description('deploy an ECR image to a service; prints progress, then one JSON result line')
+    .description(
+      'deploy a release (or, by hand, an ECR image) to a service; prints progress, then one JSON result line',
+    )
     .requiredOption('--service <name>', 'service name from the agent configuration')
-    .requiredOption('--image <uri>', 'ECR image, by tag or @sha256 digest')
+    .option('--release <selector>', 'release parameter version, such as /ecr-deploy/prod/web:7')
+    .option('--image <uri>', 'ECR image, by tag or @sha256 digest, run with the file entry alone')
     .option('--wait', 'wait for a running deploy of the service instead of failing as busy', false)
     .option('--json', 'print only the JSON result line on stdout', false)
-    .action((options: { service: string; image: string; wait: boolean; json: boolean }, command: Command) =>
-      deployCommand(client(command), io, options),
+    .action(
+      (
+        options: { service: string; image?: string; release?: string; wait: boolean; json: boolean },
+        command: Command,
+      ) => deployCommand(client(command), io, options),
     )
 
   program

@@ -5,6 +5,7 @@ import type { DeployerDeps } from './deps.js'
 import { healthOf } from './health-gate.js'
 import { planRestore, type ServiceContainer } from './plan.js'
 import { resolveEnv } from './prepare.js'
+import { recordedService } from './release-config.js'
 import { serviceContainers } from './service-containers.js'
 import { StepRunner, type StepRunnerInput, UnhealthyReleaseError } from './step-runner.js'
 import { strategyOf } from './strategy/select.js'
@@ -17,12 +18,15 @@ import { strategyOf } from './strategy/select.js'
 export async function reconcileService(
   deps: DeployerDeps,
   agentId: string,
-  service: ServiceConfig,
+  entry: ServiceConfig,
 ): Promise<string[]> {
   const actions: string[] = []
-  const containers = await serviceContainers(deps, agentId, service.name)
-  let ledger = await deps.state.read(service.name)
-  const strategy = strategyOf(service)
+  const containers = await serviceContainers(deps, agentId, entry.name)
+  let ledger = await deps.state.read(entry.name)
+  // Each release is re-created as it was deployed: the file's entry with the release's own spec on top.
+  const file = deps.config().file
+  const pendingService = recordedService(entry, file, ledger.pending, deps.logger)
+  let service = recordedService(entry, file, ledger.current, deps.logger)
   // Parameter Store is read only when a container has to be created, not on every periodic run.
   const runner = (env: StepRunnerInput['env'] = () => resolveEnv(deps.parameters, service)) =>
     new StepRunner({ deps, agentId, service, env, ledger, progress: () => {} })
@@ -40,7 +44,7 @@ export async function reconcileService(
   const pending = ledger.pending
   if (pending) {
     const up = containers.find((c) => c.releaseId === pending.id && c.running)
-    if (up && (await passesHealth(deps, service, up.id))) {
+    if (up && (await passesHealth(deps, pendingService, up.id))) {
       ledger = commitRelease(
         ledger,
         finish(pending, 'deployed', 'finished by reconcile after an interruption'),
@@ -48,6 +52,7 @@ export async function reconcileService(
       actions.push(`${service.name}: finished the interrupted deploy of release ${pending.id}`)
     } else if (!ledger.current) {
       // A first deploy cut short: the release it was installing is the only one there is to run.
+      service = pendingService
       const failure = await recreate(deps, runner, agentId, service, pending, containers)
       ledger =
         failure === null
@@ -57,7 +62,7 @@ export async function reconcileService(
               finish(pending, 'failed', `interrupted, and could not be completed: ${failure}`),
             )
       await deps.state.write(ledger)
-      if (failure === null) await runner().run(strategy.afterRecreate(pending.id))
+      if (failure === null) await runner().run(strategyOf(service).afterRecreate(pending.id))
       actions.push(
         failure === null
           ? `${service.name}: completed the interrupted first deploy of release ${pending.id}`
@@ -73,6 +78,9 @@ export async function reconcileService(
 
   const current = ledger.current
   if (!current) return actions
+  // The pending release may just have become current.
+  service = current.id === pending?.id ? pendingService : service
+  const strategy = strategyOf(service)
   const serving = containers.find((c) => c.releaseId === current.id && c.running)
   if (serving) {
     await runner().run(await strategy.repair(deps, service, { current, serving, containers }))

@@ -119,7 +119,22 @@ t.test('bad flags are refused with exit 2 before the daemon is asked', async (t)
   t.match(badImage.stderr, /^error \[E_IMAGE_REF_INVALID\]: image "nginx:latest" has no registry/)
   const missing = await runCli(['--socket', socket, 'deploy', '--service', 'web'])
   t.equal(missing.code, 2)
-  t.equal(missing.stderr.split('\n')[0], "error [E_USAGE]: required option '--image <uri>' not specified")
+  t.equal(
+    missing.stderr.split('\n')[0],
+    'error [E_USAGE]: deploy takes exactly one of --release <selector> (such as /ecr-deploy/prod/web:7) and --image <uri>',
+  )
+  const both = await runCli([
+    '--socket',
+    socket,
+    'deploy',
+    '--service',
+    'web',
+    '--image',
+    IMAGE,
+    '--release',
+    '/ecr-deploy/prod/web:7',
+  ])
+  t.equal(both.code, 2, 'an image and a release at once')
   const badTo = await runCli(['--socket', socket, 'rollback', '--service', 'web', '--to', 'r1;reboot'])
   t.equal(badTo.code, 2)
   t.match(badTo.stderr, /^error \[E_USAGE\]: --to "r1;reboot" is not a release id/)

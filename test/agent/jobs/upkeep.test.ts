@@ -89,7 +89,7 @@ t.test('schedules: defaults, overrides, off, and a message naming the bad variab
   t.throws(() => schedulesFromEnv({ ECR_DEPLOY_AGENT_CRON_RECONCILE: 'every 5 minutes' }), {
     code: 'E_CONFIG_INVALID',
     message:
-      'ECR_DEPLOY_AGENT_CRON_RECONCILE="every 5 minutes" is not a cron expression: expected five fields such as "*/5 * * * *", or "off"',
+      'ECR_DEPLOY_AGENT_CRON_RECONCILE="every 5 minutes" is not a cron expression: expected five fields such as "*/5 * * * *" (or six, seconds first), or "off"',
   })
 })
 
