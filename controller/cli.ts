@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { CommanderError } from 'commander'
-import { ExitCode, exitCodeOf, formatError, InterruptedError, UsageError } from '../shared/errors.js'
-import { runInterruptCleanups } from './interrupt.js'
+import { ExitCode, exitCodeOf, formatError, UsageError } from '../shared/errors.js'
+import { exitOnInterrupt } from './interrupt.js'
 import { buildProgram } from './program.js'
 
 // The SDK warns on every run that its releases after January 2027 need Node 22; CI logs are no place for
@@ -39,21 +39,10 @@ function report(error: unknown, verbose: boolean): number {
   return exitCodeOf(error)
 }
 
-/**
- * SIGINT (Ctrl-C, a cancelled workflow's first signal) and SIGTERM: what the run holds is released (the
- * deploy lock), then the process ends with E_INTERRUPTED's code. A second signal while that runs is ignored;
- * SIGKILL cannot be caught, and leaves the lock to its TTL.
- */
-let stopping = false
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return
-    stopping = true
-    void runInterruptCleanups().then((failures) => {
-      for (const failure of failures) process.stderr.write(`${formatError(failure)}\n`)
-      process.exit(report(new InterruptedError(`stopped by ${signal}`), false))
-    })
-  })
-}
+// SIGINT (Ctrl-C, a cancelled workflow) and SIGTERM: the deploy lock is released first, then E_INTERRUPTED.
+exitOnInterrupt((error, failures) => {
+  for (const failure of failures) process.stderr.write(`${formatError(failure)}\n`)
+  return report(error, false)
+})
 
 process.exitCode = await main(process.argv)

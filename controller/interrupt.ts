@@ -1,3 +1,5 @@
+import { InterruptedError } from '../shared/errors.js'
+
 /*
  * What must happen before the process ends on SIGINT or SIGTERM (a cancelled workflow, Ctrl-C): today,
  * releasing the deploy lock. The entry points (cli.ts, the Action's main.ts) catch the signal, run these,
@@ -20,4 +22,24 @@ export async function runInterruptCleanups(): Promise<readonly unknown[]> {
   cleanups.clear()
   const results = await Promise.allSettled(running.map((cleanup) => cleanup()))
   return results.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []))
+}
+
+/**
+ * For an entry point: on SIGINT or SIGTERM, run the cleanups, then exit with what `stopped` returns for the
+ * InterruptedError it is handed (it prints it its own way). A second signal while they run is ignored;
+ * SIGKILL cannot be caught, and leaves the lock to its TTL.
+ */
+export function exitOnInterrupt(
+  stopped: (error: InterruptedError, failures: readonly unknown[]) => number,
+): void {
+  let stopping = false
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) return
+      stopping = true
+      void runInterruptCleanups().then((failures) => {
+        process.exit(stopped(new InterruptedError(`stopped by ${signal}`), failures))
+      })
+    })
+  }
 }
