@@ -47,6 +47,7 @@ export async function runAction(
   checkout: string,
   workspace: string,
   inputs: Readonly<Record<string, string>>,
+  extraEnv: Readonly<Record<string, string>> = {},
 ): Promise<ActionRun> {
   const outputFile = join(workspace, `output-${Date.now().toString(36)}-${Math.random()}`)
   const summaryFile = join(workspace, `summary-${Date.now().toString(36)}-${Math.random()}`)
@@ -63,6 +64,7 @@ export async function runAction(
     GITHUB_OUTPUT: outputFile,
     GITHUB_STEP_SUMMARY: summaryFile,
     ...runnerInputEnv(inputs),
+    ...extraEnv,
   }
   const result = await run(process.execPath, [join(checkout, 'action/index.js')], {
     env,
