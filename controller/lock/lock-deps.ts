@@ -9,11 +9,13 @@ export async function warningLine(text: string, env: NodeJS.ProcessEnv): Promise
   return `::warning::${escapeData(text)}\n`
 }
 
-/** The real lock: the SDK's Parameter Store in `region`, the real clock, warnings on stderr. */
+/** The real lock: the SDK's Parameter Store in `region`, the real clock, warnings where CI shows them. */
 export async function lockDeps(region: string): Promise<LockDeps> {
   const { SdkLockParameterStore } = await import('../ssm/sdk-lock-parameter.js')
+  // The runner reads workflow commands from stdout, where the report's annotations go too.
+  const out = process.env.GITHUB_ACTIONS === 'true' ? process.stdout : process.stderr
   const print = (text: string) => {
-    void warningLine(text, process.env).then((line) => process.stderr.write(line))
+    void warningLine(text, process.env).then((line) => out.write(line))
   }
   return {
     store: SdkLockParameterStore.forRegion(region),

@@ -1,12 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { loadGround } from '../ground/ground.js'
+import { until } from '../ground/until.js'
 import { startFakeGithub } from '../support/fake-github.js'
 import { fleetStub, stubInstanceEnv } from '../support/fleet-stub.js'
 import { installDeployDocument, startFakeOnGround } from '../support/ground-aws.js'
-import { actionCheckout, runAction } from '../support/run-action.js'
+import { actionCheckout, runAction, startAction } from '../support/run-action.js'
 
 // The committed bundle as the runner runs it, with github-deployment: true, against the fake AWS (a
 // stand-in agent on two simulated instances) and a local fake of GitHub's deployments endpoints.
@@ -14,46 +15,54 @@ const ground = loadGround()
 const TOKEN = 'ghs_abcdefghijklmnopqrstuvwxyz0123456789'
 const SHA = 'c'.repeat(40)
 
-async function setUp(t: Test, modes: readonly ('ok' | 'unhealthy')[]) {
+async function setUp(t: Test, modes: readonly ('ok' | 'unhealthy')[], gated = false) {
   const aws = await startFakeOnGround(ground, { ssm: { deliveryTimeoutMs: 500 } })
   const dir = await mkdtemp(join(tmpdir(), 'action-github-'))
+  const gate = gated ? join(dir, 'gate') : ''
   t.teardown(async () => {
+    if (gated) await writeFile(gate, '')
+    await aws.ssm.settled()
     await aws.close()
     await rm(dir, { recursive: true, force: true })
   })
   const stub = await fleetStub(t)
   modes.forEach((mode, n) => {
     const id = `i-000000000000000${n}a`
-    aws.ssm.addInstance({ id, tags: { Role: 'web' }, env: stubInstanceEnv(stub, id, mode) })
+    aws.ssm.addInstance({
+      id,
+      tags: { Role: 'web' },
+      env: stubInstanceEnv(stub, id, mode, '', undefined, gate),
+    })
   })
   await installDeployDocument(aws, ground.region)
   const github = await startFakeGithub(t)
   const checkout = await actionCheckout(dir)
-  const deploy = () =>
-    runAction(
-      aws,
-      checkout,
-      dir,
-      {
-        environment: 'prod',
-        service: 'web',
-        image: ground.images.v1.uri,
-        targets: 'tag:Role=web',
-        timeout: '60',
-        'github-deployment': 'true',
-        'github-token': TOKEN,
-        'environment-url': 'https://shop.example.com',
-      },
-      {
-        GITHUB_API_URL: github.url,
-        GITHUB_SERVER_URL: 'https://github.com',
-        GITHUB_REPOSITORY: 'acme/shop',
-        GITHUB_RUN_ID: '42',
-        GITHUB_SHA: SHA,
-        GITHUB_ACTOR: 'octocat',
-      },
-    )
-  return { aws, github, deploy }
+  const args: Parameters<typeof runAction> = [
+    aws,
+    checkout,
+    dir,
+    {
+      environment: 'prod',
+      service: 'web',
+      image: ground.images.v1.uri,
+      targets: 'tag:Role=web',
+      timeout: '60',
+      'github-deployment': 'true',
+      'github-token': TOKEN,
+      'environment-url': 'https://shop.example.com',
+    },
+    {
+      GITHUB_API_URL: github.url,
+      GITHUB_SERVER_URL: 'https://github.com',
+      GITHUB_REPOSITORY: 'acme/shop',
+      GITHUB_RUN_ID: '42',
+      GITHUB_SHA: SHA,
+      GITHUB_ACTOR: 'octocat',
+    },
+  ]
+  const deploy = () => runAction(...args)
+  const start = () => startAction(...args)
+  return { aws, github, stub, deploy, start }
 }
 
 t.test('a deploy shows in GitHub: created for the commit, in_progress, then success', async (t) => {
@@ -101,4 +110,22 @@ t.test('a token without deployments: write is a warning and the deploy succeeds'
   )
   const printed = [run.stdout, run.stderr, run.summary].join('\n')
   t.equal(printed.split(TOKEN).length - 1, 1, 'the token appears only in the ::add-mask:: line')
+})
+
+t.test('a cancelled run (SIGTERM) releases the lock and marks nothing success', async (t) => {
+  const { aws, github, stub, start } = await setUp(t, ['ok'], true)
+  const started = await start()
+  await until('the deploy on the instance', async () =>
+    (await stub.calls()).length === 1 ? true : undefined,
+  )
+  t.match(JSON.parse(aws.ssm.parameter('/ecr-deploy-lock/prod/web') ?? '{}'), { actor: 'octocat' })
+  started.child.kill('SIGTERM')
+  const run = await started.done
+  t.equal(run.code, 130)
+  t.match(run.stdout, /^::error::error \[E_INTERRUPTED\]: stopped by SIGTERM/m)
+  t.equal(aws.ssm.parameter('/ecr-deploy-lock/prod/web'), undefined, 'released before the step ended')
+  t.strictSame(
+    github.calls.map((c) => c.body.state),
+    [undefined, 'in_progress'],
+  )
 })
