@@ -1,3 +1,4 @@
+import { onInterrupt } from '../interrupt.js'
 import { countsOf, type DeployReport } from '../report/fleet-report.js'
 import { verdictOf } from '../report/verdict.js'
 import { type DeploymentStatus, type DeploymentsApi, describedWithin } from './deployments.js'
@@ -76,6 +77,15 @@ export async function withGithubDeployment(
     state: 'in_progress',
     description: describedWithin(`rolling out ${request.environment}/${request.service}`),
   })
+  // A cancelled run (SIGINT/SIGTERM) is not left in_progress on the environment's page.
+  const unregister = onInterrupt(() =>
+    post({
+      state: 'failure',
+      description: describedWithin(
+        `${request.environment}/${request.service}: the run was cancelled while rolling out; the release stays rolling`,
+      ),
+    }),
+  )
   let report: DeployReport
   try {
     report = await work()
@@ -86,6 +96,8 @@ export async function withGithubDeployment(
       description: describedWithin(`${request.environment}/${request.service}: ${why}`),
     })
     throw error
+  } finally {
+    unregister()
   }
   await post(finalStatus(report))
   return report

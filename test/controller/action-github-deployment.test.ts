@@ -112,7 +112,7 @@ t.test('a token without deployments: write is a warning and the deploy succeeds'
   t.equal(printed.split(TOKEN).length - 1, 1, 'the token appears only in the ::add-mask:: line')
 })
 
-t.test('a cancelled run (SIGTERM) releases the lock and marks nothing success', async (t) => {
+t.test('a cancelled run (SIGTERM) releases the lock and marks the deployment failure', async (t) => {
   const { aws, github, stub, start } = await setUp(t, ['ok'], true)
   const started = await start()
   await until('the deploy on the instance', async () =>
@@ -126,6 +126,10 @@ t.test('a cancelled run (SIGTERM) releases the lock and marks nothing success', 
   t.equal(aws.ssm.parameter('/ecr-deploy-lock/prod/web'), undefined, 'released before the step ended')
   t.strictSame(
     github.calls.map((c) => c.body.state),
-    [undefined, 'in_progress'],
+    [undefined, 'in_progress', 'failure'],
+  )
+  t.equal(
+    github.calls[2]?.body.description,
+    'prod/web: the run was cancelled while rolling out; the release stays rolling',
   )
 })
