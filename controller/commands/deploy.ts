@@ -1,12 +1,13 @@
 import type { Command } from 'commander'
 import { deployDeps, loadDeployOptions } from '../deploy-deps.js'
+import { type LockFlags, withLockFlags } from '../lock/lock-options.js'
 import type { DeployFlags } from '../options.js'
 import { finishReport } from './deploy-report.js'
 import { fleetCommand, type SetExit } from './fleet-command.js'
 
 /** `ecr-deploy deploy`. */
 export function registerDeploy(program: Command, setExit: SetExit): void {
-  fleetCommand(
+  const command = fleetCommand(
     program,
     'deploy',
     'resolve the tag to a digest, record the release as rolling, send it, wait, mark it stable or aborted',
@@ -23,10 +24,14 @@ export function registerDeploy(program: Command, setExit: SetExit): void {
       '--spec <file>',
       "the service's spec for this release, YAML or JSON (default: the stable release's spec)",
     )
-    .action(async (flags: DeployFlags & { json?: boolean }) => {
-      const options = await loadDeployOptions(flags, process.env)
-      const { deployRelease } = await import('../deploy.js')
-      const report = await deployRelease(await deployDeps(options.region, flags.json === true), options)
-      setExit(await finishReport(report, flags.json === true))
-    })
+  withLockFlags(command).action(async (flags: DeployFlags & LockFlags & { json?: boolean }) => {
+    const options = await loadDeployOptions(flags, process.env)
+    const [{ deployRelease }, { runLocked }] = await Promise.all([
+      import('../deploy.js'),
+      import('../lock/while-locked.js'),
+    ])
+    const deps = await deployDeps(options.region, flags.json === true)
+    const report = await runLocked(options, flags, () => deployRelease(deps, options))
+    setExit(await finishReport(report, flags.json === true))
+  })
 }
