@@ -13,6 +13,7 @@ export const ExitCode = Object.freeze({
   healthFailedRolledBack: 5,
   rollbackFailed: 6,
   daemonUnavailable: 7,
+  scanRefused: 8,
   partialFailure: 10,
   totalFailure: 11,
   timeout: 12,
@@ -104,6 +105,14 @@ export const catalogue = Object.freeze({
     hint: 'Check the AWS credentials (OIDC role, instance role or environment) and their permissions.',
   },
   E_AWS: { exitCode: ExitCode.aws, hint: 'An AWS call failed; retry, or check the named resource.' },
+  E_IMAGE_UNAVAILABLE: {
+    exitCode: ExitCode.usage,
+    hint: 'Restore an archived image in ECR (about 20 minutes) and run the command again, or roll back to a release whose image ECR still holds.',
+  },
+  E_SCAN_REFUSED: {
+    exitCode: ExitCode.scanRefused,
+    hint: 'Fix the listed findings and push a new image; give --allow-unscanned only for an image that cannot be scanned, or raise --scan-timeout for a slow scan.',
+  },
   E_PROXY: {
     exitCode: ExitCode.internal,
     hint: 'Check that ecr-deploy-proxy runs (systemctl status ecr-deploy-proxy) and its socket path.',
@@ -194,6 +203,14 @@ export class AwsAuthError extends DeployToolError {
 }
 export class AwsError extends DeployToolError {
   readonly code = 'E_AWS'
+}
+/** The release's image is gone from ECR or archived: instances could not pull it. */
+export class ImageUnavailableError extends DeployToolError {
+  readonly code = 'E_IMAGE_UNAVAILABLE'
+}
+/** The scan gate refused the image: findings at or above --max-severity, no usable scan, or a scan too slow. */
+export class ScanRefusedError extends DeployToolError {
+  readonly code = 'E_SCAN_REFUSED'
 }
 export class ProxyError extends DeployToolError {
   readonly code = 'E_PROXY'

@@ -18,19 +18,27 @@ export function registerRollback(program: Command, setExit: SetExit): void {
       '--to <version|digest>',
       'release version number or sha256 digest (default: the release the current stable one replaced)',
     )
-    .action(async (flags: FleetFlags & { environment?: string; json?: boolean; to?: string }) => {
-      const options = parseReleaseFlags(
-        flags,
-        process.env,
-        releaseOrigin(process.env, localUser()),
-        await configFileRegion(flags.region, process.env),
-      )
-      const { rollbackRelease } = await import('../rollback.js')
-      const report = await rollbackRelease(
-        await deployDeps(options.region, flags.json === true),
-        options,
-        flags.to,
-      )
-      setExit(await finishReport(report, flags.json === true))
-    })
+    .option(
+      '--keep-deployed <count>',
+      'deployed-<environment>.<service>.<version> tags kept in ECR, which the lifecycle policy never expires (default 10)',
+    )
+    .action(
+      async (
+        flags: FleetFlags & { environment?: string; json?: boolean; to?: string; keepDeployed?: string },
+      ) => {
+        const options = parseReleaseFlags(
+          flags,
+          process.env,
+          releaseOrigin(process.env, localUser()),
+          await configFileRegion(flags.region, process.env),
+        )
+        const { rollbackRelease } = await import('../rollback.js')
+        const report = await rollbackRelease(
+          await deployDeps(options.region, flags.json === true),
+          options,
+          flags.to,
+        )
+        setExit(await finishReport(report, flags.json === true))
+      },
+    )
 }
