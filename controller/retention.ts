@@ -88,7 +88,7 @@ export async function tagDeployed(
 }
 
 const UNAVAILABLE: Readonly<Record<Exclude<ImageAvailability, 'active'>, string>> = {
-  gone: 'is no longer in ECR (deleted or expired by a lifecycle policy)',
+  gone: 'is not in ECR as an image that can be pulled: deleted, expired by a lifecycle policy, or archived',
   archived: 'is archived in ECR: instances cannot pull it until it is restored (about 20 minutes)',
   activating: 'is being restored from the ECR archive and cannot be pulled yet',
 }

@@ -4,11 +4,13 @@ import t from 'tap'
 import { EcrRegistryAuth } from '../../../agent/ecr/ecr-registry-auth.js'
 import { ParameterStore } from '../../../agent/ssm/parameter-store.js'
 import { EcrImageRegistry } from '../../../controller/ecr/images.js'
+import { EcrImageRetention } from '../../../controller/ecr/retention.js'
+import { EcrScanFindings } from '../../../controller/ecr/scan-findings.js'
 import { ciRolePolicy, type IamInput, type PolicyDocument } from '../../../controller/setup/iam.js'
 import { instanceRolePolicy } from '../../../controller/setup/instance-policy.js'
 import { SdkFleetApi } from '../../../controller/ssm/sdk-fleet-api.js'
 import { parseImageRef } from '../../../shared/image-ref.js'
-import type { FakeAws } from '../../ground/fake-aws/index.js'
+import { type FakeAws, MemoryRegistryContents } from '../../ground/fake-aws/index.js'
 import { fakeWithSsm, shellDocument, testKeys } from '../../ground/fake-aws/test-clients.js'
 import { type CallScope, iamRequestsOf } from '../../support/iam-requests.js'
 import { allows, type PolicyRequest } from '../../support/policy-evaluator.js'
@@ -58,19 +60,26 @@ const describe = (r: PolicyRequest) =>
 const ignore = () => undefined
 
 /**
- * The policy's actions that this code calls through the SDK: Systems Manager, KMS (through SSM) and, for
- * the instance role, ECR's token. The other ECR actions are what the registry checks when Docker pulls (or
- * the workflow's `docker push` pushes) with that token, which no SDK call here shows.
+ * The policy's actions that this code calls through the SDK: Systems Manager, KMS (through SSM), for the
+ * CI role the ECR calls of the scan gate and the deployed tags, and for the instance role ECR's token. The
+ * other ECR actions are what the registry checks when Docker pulls (or the workflow's `docker push`
+ * pushes) with that token, which no SDK call here shows.
  */
+const CONTROLLER_ECR =
+  /^ecr:(DescribeImages|DescribeImageScanFindings|BatchGetImage|PutImage|BatchDeleteImage)$/
 function grantedActions(policy: PolicyDocument, withToken: boolean): string[] {
   const ours = withToken ? /^(ssm:|kms:|ecr:GetAuthorizationToken$)/ : /^(ssm|kms):/
-  return policy.Statement.flatMap((s) => s.Action).filter((a) => ours.test(a))
+  return policy.Statement.flatMap((s) => s.Action).filter(
+    (a) => ours.test(a) || (!withToken && CONTROLLER_ECR.test(a)),
+  )
 }
 
 t.test(
   'the CI role allows every call the controller makes, and grants no call it does not make',
   async (t) => {
-    const { aws, ssm } = await fakeWithSsm(t)
+    const contents = new MemoryRegistryContents()
+    const digest = contents.push('shop/web', 'v1', '{"schemaVersion":2,"layers":[]}')
+    const { aws, ssm } = await fakeWithSsm(t, { contents })
     aws.ssm.addInstance({ id: INSTANCE, tags: { Role: 'web' } })
     await ssm.send(
       new CreateDocumentCommand({
@@ -80,9 +89,11 @@ t.test(
       }),
     )
     const api = new SdkFleetApi(ssm)
-    const ecr = new EcrImageRegistry(
-      new ECRClient({ endpoint: aws.endpoint, region: 'us-east-1', credentials: testKeys() }),
-    )
+    const ecrClient = new ECRClient({ endpoint: aws.endpoint, region: 'us-east-1', credentials: testKeys() })
+    const ecr = new EcrImageRegistry(ecrClient)
+    const scans = new EcrScanFindings(ecrClient)
+    const retention = new EcrImageRetention(ecrClient)
+    const image = parseImageRef(`123456789012.dkr.ecr.us-east-1.amazonaws.com/shop/web@${digest}`)
     const release = '/ecr-deploy/prod/web'
     const made = await requestsOf(aws, async () => {
       const version = await api.putParameter(release, '{"format":1}')
@@ -103,6 +114,13 @@ t.test(
       await ecr
         .resolve(parseImageRef('123456789012.dkr.ecr.us-east-1.amazonaws.com/shop/web:v1'))
         .catch(ignore)
+      await scans.report(image)
+      await retention.availability(image)
+      await retention.tag(image, 'deployed-prod.web.2')
+      await retention.untag(
+        image,
+        (await retention.tagged(image, 'deployed-')).map((d) => d.tag),
+      )
     })
     const ci = ciRolePolicy(input)
     for (const request of made) t.ok(allows(ci, request), `allowed: ${describe(request)}`)
@@ -117,7 +135,15 @@ t.test(
       await api.parameterHistory('/app/prod/web/database-url')
       await api.getParameter('/app/prod/web/database-url')
     })
-    t.equal(elsewhere.length, 5)
+    const otherRepository = parseImageRef(`123456789012.dkr.ecr.us-east-1.amazonaws.com/shop/admin@${digest}`)
+    elsewhere.push(
+      ...(await requestsOf(aws, async () => {
+        await retention.untag(otherRepository, ['deployed-prod.web.1']).catch(ignore)
+        await retention.tag(otherRepository, 'deployed-prod.web.1').catch(ignore)
+        await scans.report(otherRepository).catch(ignore)
+      })),
+    )
+    t.equal(elsewhere.length, 8)
     for (const request of elsewhere) t.notOk(allows(ci, request), `refused: ${describe(request)}`)
   },
 )
