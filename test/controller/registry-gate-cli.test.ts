@@ -60,6 +60,17 @@ t.test('each stable release tags its digest; the oldest beyond --keep-deployed l
     'version 2 went, version 6 came',
   )
   t.strictSame(await tagsOf(ground.images.v2.digest), ['deployed-prod.web.4'])
+  const dry = await cli('setup', 'lifecycle', '--repository', repo, '--keep', '1', '--dry-run')
+  t.equal(dry.code, 0, dry.stderr)
+  const protects = dry.stdout.split('\n').filter((line) => line.includes('deployed-prod.web.'))
+  t.strictSame(
+    protects.map((line) => line.trim()).sort(),
+    [
+      `${ground.images.v1.digest}  deployed-prod.web.6`,
+      `${ground.images.v2.digest}  deployed-prod.web.4`,
+    ].sort(),
+  )
+  t.match(dry.stdout, 'protects 2 deployed image(s) from every other rule:')
 })
 
 t.test('rollback to an archived image is refused with exit 2, nothing written or sent', async (t) => {
