@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { DeployDeps } from './deploy.js'
 import type { DeployFlags, DeployOptions } from './options.js'
 import { releaseOrigin } from './origin.js'
+import type { RegistryDeps } from './registry-deps.js'
 import { guardedForCi } from './report/ci-guard.js'
 import type { WaitClock } from './ssm/waiter.js'
 
@@ -13,9 +14,19 @@ export const clock: WaitClock = { now: Date.now, sleep: (ms) => sleep(ms), rando
  * The real implementations a deploy or rollback runs with, shared by the CLI and the GitHub Action.
  * The SDK is loaded only once the caller's input is known to be good.
  */
-export async function deployDeps(region: string, json: boolean): Promise<DeployDeps> {
-  const [{ EcrImageRegistry }, { SdkFleetApi }, { outcomeLine }, { LiveLine }, guarded] = await Promise.all([
+export async function deployDeps(region: string, json: boolean): Promise<DeployDeps & RegistryDeps> {
+  const [
+    { EcrImageRegistry },
+    { EcrScanFindings },
+    { EcrImageRetention },
+    { SdkFleetApi },
+    { outcomeLine },
+    { LiveLine },
+    guarded,
+  ] = await Promise.all([
     import('./ecr/images.js'),
+    import('./ecr/scan-findings.js'),
+    import('./ecr/retention.js'),
     import('./ssm/sdk-fleet-api.js'),
     import('./report/text.js'),
     import('./report/live-line.js'),
@@ -24,6 +35,9 @@ export async function deployDeps(region: string, json: boolean): Promise<DeployD
   const live = new LiveLine(process.stdout, json, guarded)
   return {
     registry: EcrImageRegistry.forRegion(region),
+    scans: EcrScanFindings.forRegion(region),
+    retention: EcrImageRetention.forRegion(region),
+    note: (text) => process.stderr.write(`${text}\n`),
     fleet: SdkFleetApi.forRegion(region),
     clock,
     onOutcome: (outcome, phase) =>

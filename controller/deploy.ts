@@ -1,8 +1,11 @@
+import { InternalError } from '../shared/errors.js'
 import { formatImageRef } from '../shared/image-ref.js'
 import { type DesiredRelease, RELEASE_FORMAT, stableVersionOf } from '../shared/release.js'
 import type { DeployOptions, ReleaseOptions } from './options.js'
+import type { RegistryDeps } from './registry-deps.js'
 import { latestRelease, releaseAt } from './release-store.js'
 import type { DeployReport } from './report/fleet-report.js'
+import { requireAvailable, tagDeployed, unavailable } from './retention.js'
 import { type DeployDeps, rollOut } from './rollout.js'
 
 export type { DeployDeps } from './rollout.js'
@@ -41,10 +44,49 @@ export function newRelease(
  * is carried over, so an image-only deploy keeps the configuration. Returns the report; the CLI turns it
  * into an exit code.
  */
-export async function deployRelease(deps: DeployDeps, options: DeployOptions): Promise<DeployReport> {
-  const image = formatImageRef(await deps.registry.resolve(options.image))
+export async function deployRelease(
+  deps: DeployDeps & RegistryDeps,
+  options: DeployOptions,
+): Promise<DeployReport> {
+  const resolved = await deps.registry.resolve(options.image)
+  await requireAvailable(deps, resolved, 'deploy')
+  await scanGate(deps, options, resolved)
+  const image = formatImageRef(resolved)
   const stable = await currentStable(deps, options.environment, options.service)
+  if (stable !== undefined) {
+    // A failed deploy sends the stable release back: say so now when its image could not be pulled.
+    const why = await unavailable(deps, stable.release.image)
+    if (why !== undefined) {
+      deps.note?.(`warning: if this deploy fails, version ${stable.version} cannot be restored: ${why}`)
+    }
+  }
   const spec = options.spec ?? stable?.release.spec ?? {}
   const release = newRelease(options, { image, spec }, stable, deps.clock.now())
-  return rollOut(deps, options, release, stable)
+  return afterStable(deps, options, await rollOut(deps, options, release, stable), image)
+}
+
+/** The step after a stable mark: tag the digest `deployed-...` so that no lifecycle rule expires it. */
+export async function afterStable(
+  deps: DeployDeps & RegistryDeps,
+  options: ReleaseOptions,
+  report: DeployReport,
+  image: string,
+): Promise<DeployReport> {
+  if (report.state !== 'stable') return report
+  const note = await tagDeployed(deps, options, image, report.stateVersion)
+  if (note !== undefined) deps.note?.(note)
+  return report
+}
+
+/** The scan gate, when --max-severity asks for it: before anything is written. */
+async function scanGate(
+  deps: DeployDeps & RegistryDeps,
+  options: DeployOptions,
+  resolved: Parameters<NonNullable<RegistryDeps['scans']>['report']>[0],
+): Promise<void> {
+  if (options.scanGate === undefined) return
+  if (deps.scans === undefined)
+    throw new InternalError('--max-severity was given but no scan reader was set up')
+  const { passScanGate } = await import('./scan-gate.js')
+  deps.note?.(await passScanGate(deps.scans, deps.clock, resolved, options.scanGate))
 }

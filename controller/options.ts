@@ -3,6 +3,8 @@ import { type ImageRef, parseImageRef } from '../shared/image-ref.js'
 import { ENVIRONMENT_NAME_PATTERN, type ReleaseSpecText } from '../shared/release.js'
 import { assertServiceName } from '../shared/service-name.js'
 import type { ReleaseOrigin } from './origin.js'
+import { parseKeepDeployed } from './retention.js'
+import type { ScanGateOptions } from './scan-gate.js'
 import { DEPLOY_DOCUMENT_NAME } from './ssm/document.js'
 import type { Targeting } from './ssm/send-command.js'
 
@@ -22,6 +24,8 @@ export interface FleetOptions {
 export interface ReleaseOptions extends FleetOptions {
   readonly environment: string
   readonly origin: ReleaseOrigin
+  /** `deployed-` tags kept in ECR for this environment and service (--keep-deployed; default 10). */
+  readonly keepDeployed?: number
 }
 
 /** Validated `ecr-deploy deploy` options. */
@@ -29,6 +33,8 @@ export interface DeployOptions extends ReleaseOptions {
   readonly image: ImageRef
   /** From --spec; without it the stable release's spec is carried over. */
   readonly spec?: ReleaseSpecText
+  /** From --max-severity, --scan-timeout and --allow-unscanned; without --max-severity no gate. */
+  readonly scanGate?: ScanGateOptions
 }
 
 /** The flags as commander hands them over. */
@@ -37,6 +43,10 @@ export interface DeployFlags extends FleetFlags {
   readonly environment?: string
   /** The spec file's path. */
   readonly spec?: string
+  readonly maxSeverity?: string
+  readonly scanTimeout?: string
+  readonly allowUnscanned?: boolean
+  readonly keepDeployed?: string
 }
 
 const TARGET = /^(tag:[\w.:/=+@-]{1,128}|tag-key)=([\w.:/=+@ -]{1,256})$/
@@ -166,14 +176,15 @@ export function parseEnvironment(flag: string | undefined): string {
 }
 
 export function parseReleaseFlags(
-  flags: FleetFlags & { readonly environment?: string },
+  flags: FleetFlags & { readonly environment?: string; readonly keepDeployed?: string },
   env: NodeJS.ProcessEnv,
   origin: ReleaseOrigin,
   fallbackRegion?: string,
 ): ReleaseOptions {
   assertServiceName(flags.service)
   const environment = parseEnvironment(flags.environment)
-  return { ...parseFleetFlags(flags, env, fallbackRegion), environment, origin }
+  const keepDeployed = parseKeepDeployed(flags.keepDeployed)
+  return { ...parseFleetFlags(flags, env, fallbackRegion), environment, origin, keepDeployed }
 }
 
 /** The deploy's flags, with the spec file already read and checked (spec-file.ts). */
@@ -187,5 +198,36 @@ export function parseDeployFlags(
   parseEnvironment(flags.environment)
   const image = parseImageRef(flags.image)
   const release = parseReleaseFlags(flags, env, origin, image.region)
-  return Object.freeze({ ...release, image, ...(spec === undefined ? {} : { spec }) })
+  const scanGate = parseScanGateFlags(flags)
+  return Object.freeze({
+    ...release,
+    image,
+    ...(spec === undefined ? {} : { spec }),
+    ...(scanGate === undefined ? {} : { scanGate }),
+  })
+}
+
+/** `--max-severity HIGH|CRITICAL` turns the scan gate on; the other two flags only shape it. */
+export function parseScanGateFlags(
+  flags: Pick<DeployFlags, 'maxSeverity' | 'scanTimeout' | 'allowUnscanned'>,
+): ScanGateOptions | undefined {
+  const { maxSeverity } = flags
+  if (maxSeverity === undefined) {
+    if (flags.allowUnscanned === true || flags.scanTimeout !== undefined) {
+      throw new UsageError(
+        '--allow-unscanned and --scan-timeout shape the scan gate: give --max-severity HIGH or CRITICAL too',
+      )
+    }
+    return undefined
+  }
+  if (maxSeverity !== 'HIGH' && maxSeverity !== 'CRITICAL') {
+    throw new UsageError(`--max-severity: "${maxSeverity}" is not a level: give HIGH or CRITICAL`)
+  }
+  const timeoutSeconds = Number(flags.scanTimeout ?? '300')
+  if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 0 || timeoutSeconds > 3600) {
+    throw new UsageError(
+      `--scan-timeout: "${flags.scanTimeout}" is not a whole number of seconds from 0 to 3600`,
+    )
+  }
+  return { maxSeverity, timeoutSeconds, allowUnscanned: flags.allowUnscanned === true }
 }

@@ -1,9 +1,11 @@
 import { ReleaseInvalidError, UsageError } from '../shared/errors.js'
 import { type ReleaseVersion, releaseParameterName, stableVersionOf } from '../shared/release.js'
-import { type DeployDeps, newRelease } from './deploy.js'
+import { afterStable, type DeployDeps, newRelease } from './deploy.js'
 import type { ReleaseOptions } from './options.js'
+import type { RegistryDeps } from './registry-deps.js'
 import { type HistoryEntry, releaseHistory } from './release-store.js'
 import type { DeployReport } from './report/fleet-report.js'
+import { requireAvailable } from './retention.js'
 import { rollOut } from './rollout.js'
 
 /** Parameter Store keeps this many versions of a parameter and drops the oldest. */
@@ -85,17 +87,19 @@ export function rollbackTarget(history: readonly HistoryEntry[], name: string, t
  * version with `restores: K`, sent, and marked stable or aborted the same way.
  */
 export async function rollbackRelease(
-  deps: DeployDeps,
+  deps: DeployDeps & RegistryDeps,
   options: ReleaseOptions,
   to?: string,
 ): Promise<DeployReport> {
   const name = releaseParameterName(options.environment, options.service)
   const history = await releaseHistory(deps.fleet, options.environment, options.service)
   const target = rollbackTarget(history, name, to)
+  await requireAvailable(deps, target.release.image, `rollback to version ${target.version} of ${name}`)
   const [latest] = history
   const stableVersion = latest === undefined ? undefined : stableVersionOf(release(latest, name))
   const stableEntry = history.find((entry) => entry.version === stableVersion)
   const stable = stableEntry === undefined ? undefined : release(stableEntry, name)
   const content = { image: target.release.image, spec: target.release.spec, restores: target.version }
-  return rollOut(deps, options, newRelease(options, content, stable, deps.clock.now()), stable)
+  const again = newRelease(options, content, stable, deps.clock.now())
+  return afterStable(deps, options, await rollOut(deps, options, again, stable), again.image)
 }

@@ -13,6 +13,7 @@ export const ExitCode = Object.freeze({
   healthFailedRolledBack: 5,
   rollbackFailed: 6,
   daemonUnavailable: 7,
+  scanRefused: 8,
   partialFailure: 10,
   totalFailure: 11,
   timeout: 12,
@@ -110,6 +111,14 @@ export const catalogue = Object.freeze({
     exitCode: ExitCode.interrupted,
     hint: 'The run was stopped (SIGINT or SIGTERM) and released its deploy lock; the release it was rolling out stays rolling: deploy or roll back again.',
   },
+  E_IMAGE_UNAVAILABLE: {
+    exitCode: ExitCode.usage,
+    hint: 'Restore an archived image in ECR (about 20 minutes) and run the command again, or roll back to a release whose image ECR still holds.',
+  },
+  E_SCAN_REFUSED: {
+    exitCode: ExitCode.scanRefused,
+    hint: 'Fix the listed findings and push a new image; give --allow-unscanned only for an image that cannot be scanned, or raise --scan-timeout for a slow scan.',
+  },
   E_PROXY: {
     exitCode: ExitCode.internal,
     hint: 'Check that ecr-deploy-proxy runs (systemctl status ecr-deploy-proxy) and its socket path.',
@@ -204,6 +213,14 @@ export class AwsError extends DeployToolError {
 /** The controller was stopped by SIGINT or SIGTERM; it released what it held first. */
 export class InterruptedError extends DeployToolError {
   readonly code = 'E_INTERRUPTED'
+}
+/** The release's image is gone from ECR or archived: instances could not pull it. */
+export class ImageUnavailableError extends DeployToolError {
+  readonly code = 'E_IMAGE_UNAVAILABLE'
+}
+/** The scan gate refused the image: findings at or above --max-severity, no usable scan, or a scan too slow. */
+export class ScanRefusedError extends DeployToolError {
+  readonly code = 'E_SCAN_REFUSED'
 }
 export class ProxyError extends DeployToolError {
   readonly code = 'E_PROXY'

@@ -31,6 +31,13 @@ export function deployFlagsFromInputs(read: ActionInputReader): DeployFlags & Lo
   const comment = optional('comment')
   const environment = optional('environment')
   const spec = optional('spec')
+  const maxSeverity = optional('max-severity')
+  const scanTimeout = optional('scan-timeout')
+  const keepDeployed = optional('keep-deployed')
+  const allowUnscanned = optional('allow-unscanned')
+  if (allowUnscanned !== undefined && allowUnscanned !== 'true' && allowUnscanned !== 'false') {
+    throw new UsageError(`input allow-unscanned: "${allowUnscanned}" is not true or false`)
+  }
   return {
     service: text('service', true),
     image: text('image', true),
@@ -46,6 +53,10 @@ export function deployFlagsFromInputs(read: ActionInputReader): DeployFlags & Lo
     ...(document === undefined ? {} : { document }),
     ...(region === undefined ? {} : { region }),
     ...(comment === undefined ? {} : { comment }),
+    ...(maxSeverity === undefined ? {} : { maxSeverity }),
+    ...(scanTimeout === undefined ? {} : { scanTimeout }),
+    ...(allowUnscanned === 'true' ? { allowUnscanned: true } : {}),
+    ...(keepDeployed === undefined ? {} : { keepDeployed }),
   }
 }
 

@@ -24,6 +24,16 @@ export function registerDeploy(program: Command, setExit: SetExit): void {
       '--spec <file>',
       "the service's spec for this release, YAML or JSON (default: the stable release's spec)",
     )
+    .option(
+      '--max-severity <level>',
+      'scan gate: refuse the image when its ECR scan has a finding at or above HIGH or CRITICAL',
+    )
+    .option('--scan-timeout <seconds>', 'scan gate: how long to wait for a scan still running (default 300)')
+    .option('--allow-unscanned', 'scan gate: deploy an image that has no usable scan, with a warning')
+    .option(
+      '--keep-deployed <count>',
+      'deployed-<environment>.<service>.<version> tags kept in ECR, which the lifecycle policy never expires (default 10)',
+    )
   withLockFlags(command).action(async (flags: DeployFlags & LockFlags & { json?: boolean }) => {
     const options = await loadDeployOptions(flags, process.env)
     const [{ deployRelease }, { runLocked }] = await Promise.all([

@@ -19,8 +19,15 @@ export function registerRollback(program: Command, setExit: SetExit): void {
       '--to <version|digest>',
       'release version number or sha256 digest (default: the release the current stable one replaced)',
     )
+    .option(
+      '--keep-deployed <count>',
+      'deployed-<environment>.<service>.<version> tags kept in ECR, which the lifecycle policy never expires (default 10)',
+    )
   withLockFlags(command).action(
-    async (flags: FleetFlags & LockFlags & { environment?: string; json?: boolean; to?: string }) => {
+    async (
+      flags: FleetFlags &
+        LockFlags & { environment?: string; json?: boolean; to?: string; keepDeployed?: string },
+    ) => {
       const options = parseReleaseFlags(
         flags,
         process.env,

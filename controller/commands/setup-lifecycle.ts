@@ -28,17 +28,27 @@ export function registerSetupLifecycle(setup: Command): void {
         process.env,
         await configFileRegion(flags.region, process.env),
       )
-      const [{ parseLifecycleFlags }, { lifecyclePolicy, previewExpiry }, { EcrLifecycleStore }] =
-        await Promise.all([
-          import('../setup/flags.js'),
-          import('../setup/lifecycle.js'),
-          import('../ecr/lifecycle-store.js'),
-        ])
+      const [
+        { parseLifecycleFlags },
+        { lifecyclePolicy, previewExpiry, protectedImages },
+        { EcrLifecycleStore },
+      ] = await Promise.all([
+        import('../setup/flags.js'),
+        import('../setup/lifecycle.js'),
+        import('../ecr/lifecycle-store.js'),
+      ])
       const policy = lifecyclePolicy(parseLifecycleFlags(flags))
       const store = EcrLifecycleStore.forRegion(region)
       const current = await store.current(flags.repository)
       process.stdout.write(`current policy: ${current ?? '(none)'}\n`)
-      const expired = previewExpiry(policy, await store.images(flags.repository), new Date())
+      const images = await store.images(flags.repository)
+      const kept = protectedImages(policy, images)
+      process.stdout.write(`protects ${kept.length} deployed image(s) from every other rule:\n`)
+      for (const image of kept) {
+        const deployed = image.tags.filter((tag) => tag.startsWith('deployed-'))
+        process.stdout.write(`  ${image.digest}  ${deployed.join(',')}\n`)
+      }
+      const expired = previewExpiry(policy, images, new Date())
       const bytes = expired.reduce((sum, image) => sum + image.sizeBytes, 0)
       process.stdout.write(
         `would expire ${expired.length} image(s), ${(bytes / 1024 / 1024).toFixed(1)} MiB:\n`,
@@ -54,7 +64,7 @@ export function registerSetupLifecycle(setup: Command): void {
       }
       await store.put(flags.repository, JSON.stringify(policy))
       process.stdout.write(
-        `put lifecycle policy on ${flags.repository}: keep ${policy.rules[1]?.selection.countNumber} images, untagged expire after ${policy.rules[0]?.selection.countNumber} days\n`,
+        `put lifecycle policy on ${flags.repository}: deployed images protected, keep ${policy.rules[2]?.selection.countNumber} images, untagged expire after ${policy.rules[1]?.selection.countNumber} days\n`,
       )
     })
 }

@@ -116,10 +116,16 @@ export function ciRolePolicy(input: IamInput): PolicyDocument {
       {
         Sid: 'EcrPushAndResolve',
         Effect: 'Allow',
+        // BatchGetImage + PutImage also add the `deployed-` tag to a stable release's manifest, and
+        // BatchDeleteImage removes the ones beyond --keep-deployed; IAM has no condition key for an image
+        // tag, so the repository is the narrowest resource. DescribeImageScanFindings is the scan gate's: it
+        // is granted whether or not a workflow gives --max-severity, which is a deploy-time flag.
         Action: [
           'ecr:BatchCheckLayerAvailability',
+          'ecr:BatchDeleteImage',
           'ecr:BatchGetImage',
           'ecr:CompleteLayerUpload',
+          'ecr:DescribeImageScanFindings',
           'ecr:DescribeImages',
           'ecr:DescribeRepositories',
           'ecr:GetDownloadUrlForLayer',

@@ -2,10 +2,22 @@ import { UsageError } from '../../shared/errors.js'
 import type { StoredImage } from '../ecr/lifecycle-store.js'
 
 /**
- * ECR lifecycle policy that bounds storage cost: untagged images (left behind when a tag moves) expire after
- * some days, and only the newest tagged images are kept. Pure: `setup lifecycle` puts the JSON text with
- * PutLifecyclePolicy and previews it with {@link previewExpiry} over DescribeImages results.
+ * ECR lifecycle policy that bounds storage cost without breaking a rollback. Rule 1 selects the images that
+ * carry a `deployed-` tag (the controller tags each stable release, see ecr/retention.ts): ECR evaluates rules
+ * from the lowest rulePriority, and an image that matches the tag selection of a rule can never be expired by
+ * a rule with a higher priority number, so the rules below cannot touch a deployed image; rule 1 itself only
+ * expires beyond {@link DEPLOYED_CEILING} of them, far above what the controller keeps. Then untagged images
+ * (left behind when a tag moves) expire after some days, and only the newest tagged images are kept. Pure:
+ * `setup lifecycle` puts the JSON text with PutLifecyclePolicy and previews it with {@link previewExpiry}.
  */
+
+/** The tag prefix of deployed images; the controller writes `deployed-<environment>.<service>.<version>`. */
+export const DEPLOYED_TAG_PREFIX = 'deployed-'
+/**
+ * Rule 1's count: the controller keeps --keep-deployed tags per environment and service and removes the
+ * older ones itself, so this bound is only a backstop and is never the one that decides.
+ */
+export const DEPLOYED_CEILING = 1000
 
 export interface LifecycleInput {
   /** Tagged images to keep, newest by push time. */
@@ -18,6 +30,12 @@ export interface LifecycleRule {
   readonly rulePriority: number
   readonly description: string
   readonly selection:
+    | {
+        readonly tagStatus: 'tagged'
+        readonly tagPrefixList: readonly string[]
+        readonly countType: 'imageCountMoreThan'
+        readonly countNumber: number
+      }
     | {
         readonly tagStatus: 'untagged'
         readonly countType: 'sinceImagePushed'
@@ -43,6 +61,17 @@ export function lifecyclePolicy(input: LifecycleInput): LifecyclePolicy {
     rules: [
       {
         rulePriority: 1,
+        description: `Protect deployed images (${DEPLOYED_TAG_PREFIX}*): lower rules never expire them`,
+        selection: {
+          tagStatus: 'tagged',
+          tagPrefixList: [DEPLOYED_TAG_PREFIX],
+          countType: 'imageCountMoreThan',
+          countNumber: DEPLOYED_CEILING,
+        },
+        action: { type: 'expire' },
+      },
+      {
+        rulePriority: 2,
         description: `Expire untagged images ${input.untaggedDays} days after push`,
         selection: {
           tagStatus: 'untagged',
@@ -54,7 +83,7 @@ export function lifecyclePolicy(input: LifecycleInput): LifecyclePolicy {
       },
       {
         // ECR requires the tagStatus "any" rule to have the highest priority number.
-        rulePriority: 2,
+        rulePriority: 3,
         description: `Keep the ${input.keep} most recent images`,
         selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: input.keep },
         action: { type: 'expire' },
@@ -63,9 +92,25 @@ export function lifecyclePolicy(input: LifecycleInput): LifecyclePolicy {
   }
 }
 
+/** True when one of the image's tags starts with one of the prefixes (ECR's tagPrefixList match). */
+function hasPrefix(image: StoredImage, prefixes: readonly string[]): boolean {
+  return prefixes.every((prefix) => image.tags.some((tag) => tag.startsWith(prefix)))
+}
+
+/** The images a `tagged` prefix rule of the policy selects, so that no lower rule may expire them. */
+export function protectedImages(policy: LifecyclePolicy, images: readonly StoredImage[]): StoredImage[] {
+  const prefixes = policy.rules.flatMap((rule) =>
+    rule.selection.tagStatus === 'tagged' ? [rule.selection.tagPrefixList] : [],
+  )
+  return images.filter((image) => prefixes.some((list) => hasPrefix(image, list)))
+}
+
 /**
  * The images the policy would expire now. ECR lets an image be expired only by the first rule whose tag
- * status selects it, so untagged images are judged by age alone and only tagged ones count towards `keep`.
+ * selection matches it: deployed images are judged by the protecting rule alone (expired only beyond its
+ * count), untagged images by age alone, and the other tagged ones by the count. The count rule still sees
+ * the protected images when it counts (ECR identifies them as if they were not protected), so they take
+ * places among the newest N without ever being expired by it.
  */
 export function previewExpiry(
   policy: LifecyclePolicy,
@@ -73,6 +118,16 @@ export function previewExpiry(
   now: Date,
 ): StoredImage[] {
   const expired: StoredImage[] = []
+  const newestFirst = (list: readonly StoredImage[]) =>
+    [...list].sort((a, b) => b.pushedAt.getTime() - a.pushedAt.getTime())
+  const kept = new Set(protectedImages(policy, images))
+  for (const rule of policy.rules) {
+    if (rule.selection.tagStatus !== 'tagged') continue
+    const list = rule.selection.tagPrefixList
+    expired.push(
+      ...newestFirst(images.filter((image) => hasPrefix(image, list))).slice(rule.selection.countNumber),
+    )
+  }
   const untaggedRule = policy.rules.find((rule) => rule.selection.tagStatus === 'untagged')
   const countRule = policy.rules.find((rule) => rule.selection.tagStatus === 'any')
   const untagged = images.filter((image) => image.tags.length === 0)
@@ -82,8 +137,8 @@ export function previewExpiry(
     expired.push(...untagged.filter((image) => now.getTime() - image.pushedAt.getTime() > maxAgeMs))
   }
   if (countRule) {
-    const newestFirst = [...tagged].sort((a, b) => b.pushedAt.getTime() - a.pushedAt.getTime())
-    expired.push(...newestFirst.slice(countRule.selection.countNumber))
+    const beyond = newestFirst(tagged).slice(countRule.selection.countNumber)
+    expired.push(...beyond.filter((image) => !kept.has(image)))
   }
   return expired
 }

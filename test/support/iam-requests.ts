@@ -69,6 +69,10 @@ export function iamRequestsOf(call: RecordedCall, scope: CallScope): PolicyReque
     case 'ecr:GetAuthorizationToken':
       return [{ action, resource: '*' }]
     case 'ecr:DescribeImages':
+    case 'ecr:DescribeImageScanFindings':
+    case 'ecr:BatchGetImage':
+    case 'ecr:PutImage':
+    case 'ecr:BatchDeleteImage':
       return [{ action, resource: arn('ecr', `repository/${String(input.repositoryName)}`) }]
     default:
       throw new Error(`no IAM mapping for ${action}: add it to test/support/iam-requests.ts`)

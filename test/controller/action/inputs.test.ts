@@ -97,3 +97,24 @@ t.test('toolkit refusals become usage errors that name the input', async (t) => 
     new UsageError('input image: Input required and not supplied: image'),
   )
 })
+
+t.test('the scan gate and the deployed tags from inputs', async (t) => {
+  const options = optionsOf(t, {
+    targets: 'tag:Role=web',
+    'max-severity': 'CRITICAL',
+    'scan-timeout': '120',
+    'allow-unscanned': 'true',
+    'keep-deployed': '5',
+  })
+  t.strictSame(options.scanGate, { maxSeverity: 'CRITICAL', timeoutSeconds: 120, allowUnscanned: true })
+  t.equal(options.keepDeployed, 5)
+  t.equal(optionsOf(t, { targets: 'tag:Role=web' }).scanGate, undefined, 'no gate by default')
+  t.throws(
+    () => optionsOf(t, { targets: 'tag:Role=web', 'max-severity': 'MEDIUM' }),
+    new UsageError('--max-severity: "MEDIUM" is not a level: give HIGH or CRITICAL'),
+  )
+  t.throws(
+    () => optionsOf(t, { targets: 'tag:Role=web', 'allow-unscanned': 'yes' }),
+    new UsageError('input allow-unscanned: "yes" is not true or false'),
+  )
+})

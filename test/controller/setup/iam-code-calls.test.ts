@@ -4,13 +4,15 @@ import t from 'tap'
 import { EcrRegistryAuth } from '../../../agent/ecr/ecr-registry-auth.js'
 import { ParameterStore } from '../../../agent/ssm/parameter-store.js'
 import { EcrImageRegistry } from '../../../controller/ecr/images.js'
+import { EcrImageRetention } from '../../../controller/ecr/retention.js'
+import { EcrScanFindings } from '../../../controller/ecr/scan-findings.js'
 import { lockParameterName } from '../../../controller/lock/lock-record.js'
 import { ciRolePolicy, type IamInput, type PolicyDocument } from '../../../controller/setup/iam.js'
 import { instanceRolePolicy } from '../../../controller/setup/instance-policy.js'
 import { SdkFleetApi } from '../../../controller/ssm/sdk-fleet-api.js'
 import { SdkLockParameterStore } from '../../../controller/ssm/sdk-lock-parameter.js'
 import { parseImageRef } from '../../../shared/image-ref.js'
-import type { FakeAws } from '../../ground/fake-aws/index.js'
+import { type FakeAws, MemoryRegistryContents } from '../../ground/fake-aws/index.js'
 import { fakeWithSsm, shellDocument, testKeys } from '../../ground/fake-aws/test-clients.js'
 import { type CallScope, iamRequestsOf } from '../../support/iam-requests.js'
 import { allows, type PolicyRequest } from '../../support/policy-evaluator.js'
@@ -60,19 +62,26 @@ const describe = (r: PolicyRequest) =>
 const ignore = () => undefined
 
 /**
- * The policy's actions that this code calls through the SDK: Systems Manager, KMS (through SSM) and, for
- * the instance role, ECR's token. The other ECR actions are what the registry checks when Docker pulls (or
- * the workflow's `docker push` pushes) with that token, which no SDK call here shows.
+ * The policy's actions that this code calls through the SDK: Systems Manager, KMS (through SSM), for the
+ * CI role the ECR calls of the scan gate and the deployed tags, and for the instance role ECR's token. The
+ * other ECR actions are what the registry checks when Docker pulls (or the workflow's `docker push`
+ * pushes) with that token, which no SDK call here shows.
  */
+const CONTROLLER_ECR =
+  /^ecr:(DescribeImages|DescribeImageScanFindings|BatchGetImage|PutImage|BatchDeleteImage)$/
 function grantedActions(policy: PolicyDocument, withToken: boolean): string[] {
   const ours = withToken ? /^(ssm:|kms:|ecr:GetAuthorizationToken$)/ : /^(ssm|kms):/
-  return policy.Statement.flatMap((s) => s.Action).filter((a) => ours.test(a))
+  return policy.Statement.flatMap((s) => s.Action).filter(
+    (a) => ours.test(a) || (!withToken && CONTROLLER_ECR.test(a)),
+  )
 }
 
 t.test(
   'the CI role allows every call the controller makes, and grants no call it does not make',
   async (t) => {
-    const { aws, ssm } = await fakeWithSsm(t)
+    const contents = new MemoryRegistryContents()
+    const digest = contents.push('shop/web', 'v1', '{"schemaVersion":2,"layers":[]}')
+    const { aws, ssm } = await fakeWithSsm(t, { contents })
     aws.ssm.addInstance({ id: INSTANCE, tags: { Role: 'web' } })
     await ssm.send(
       new CreateDocumentCommand({
@@ -82,9 +91,11 @@ t.test(
       }),
     )
     const api = new SdkFleetApi(ssm)
-    const ecr = new EcrImageRegistry(
-      new ECRClient({ endpoint: aws.endpoint, region: 'us-east-1', credentials: testKeys() }),
-    )
+    const ecrClient = new ECRClient({ endpoint: aws.endpoint, region: 'us-east-1', credentials: testKeys() })
+    const ecr = new EcrImageRegistry(ecrClient)
+    const scans = new EcrScanFindings(ecrClient)
+    const retention = new EcrImageRetention(ecrClient)
+    const image = parseImageRef(`123456789012.dkr.ecr.us-east-1.amazonaws.com/shop/web@${digest}`)
     const release = '/ecr-deploy/prod/web'
     const made = await requestsOf(aws, async () => {
       const version = await api.putParameter(release, '{"format":1}')
@@ -113,6 +124,13 @@ t.test(
       const taken = await locks.overwrite(lock, '{}')
       await locks.readVersion(lock, taken)
       await locks.remove(lock)
+      await scans.report(image)
+      await retention.availability(image)
+      await retention.tag(image, 'deployed-prod.web.2')
+      await retention.untag(
+        image,
+        (await retention.tagged(image, 'deployed-')).map((d) => d.tag),
+      )
     })
     const ci = ciRolePolicy(input)
     for (const request of made) t.ok(allows(ci, request), `allowed: ${describe(request)}`)
@@ -129,6 +147,15 @@ t.test(
       await new SdkLockParameterStore(ssm).remove(lockParameterName('staging', 'web'))
     })
     t.equal(elsewhere.length, 6)
+    const otherRepository = parseImageRef(`123456789012.dkr.ecr.us-east-1.amazonaws.com/shop/admin@${digest}`)
+    elsewhere.push(
+      ...(await requestsOf(aws, async () => {
+        await retention.untag(otherRepository, ['deployed-prod.web.1']).catch(ignore)
+        await retention.tag(otherRepository, 'deployed-prod.web.1').catch(ignore)
+        await scans.report(otherRepository).catch(ignore)
+      })),
+    )
+    t.equal(elsewhere.length, 9)
     for (const request of elsewhere) t.notOk(allows(ci, request), `refused: ${describe(request)}`)
   },
 )

@@ -1,6 +1,6 @@
 import t from 'tap'
 import type { StoredImage } from '../../../controller/ecr/lifecycle-store.js'
-import { lifecyclePolicy, previewExpiry } from '../../../controller/setup/lifecycle.js'
+import { lifecyclePolicy, previewExpiry, protectedImages } from '../../../controller/setup/lifecycle.js'
 import { UsageError } from '../../../shared/errors.js'
 
 const now = new Date('2026-06-30T00:00:00Z')
@@ -11,10 +11,10 @@ const image = (digest: string, tags: string[], daysAgo: number): StoredImage => 
   sizeBytes: 1000,
 })
 
-t.test('builds the two-rule policy ECR accepts, as exact JSON', async (t) => {
+t.test('builds the three-rule policy ECR accepts, deployed images first, as exact JSON', async (t) => {
   t.equal(
     JSON.stringify(lifecyclePolicy({ keep: 30, untaggedDays: 7 })),
-    '{"rules":[{"rulePriority":1,"description":"Expire untagged images 7 days after push","selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":7},"action":{"type":"expire"}},{"rulePriority":2,"description":"Keep the 30 most recent images","selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":30},"action":{"type":"expire"}}]}',
+    '{"rules":[{"rulePriority":1,"description":"Protect deployed images (deployed-*): lower rules never expire them","selection":{"tagStatus":"tagged","tagPrefixList":["deployed-"],"countType":"imageCountMoreThan","countNumber":1000},"action":{"type":"expire"}},{"rulePriority":2,"description":"Expire untagged images 7 days after push","selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":7},"action":{"type":"expire"}},{"rulePriority":3,"description":"Keep the 30 most recent images","selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":30},"action":{"type":"expire"}}]}',
   )
 })
 
@@ -40,3 +40,24 @@ t.test('preview expires old untagged images and tagged ones beyond the newest N'
     ['sha256:d', 'sha256:a'],
   )
 })
+
+t.test(
+  'a deployed image is never expired by the count rule, though it takes a place among the newest',
+  async (t) => {
+    const images = [
+      image('sha256:a', ['v1', 'deployed-prod.web.3'], 40),
+      image('sha256:b', ['v2'], 30),
+      image('sha256:c', ['v3', 'deployed-prod.web.7'], 20),
+      image('sha256:d', ['v4'], 10),
+    ]
+    const policy = lifecyclePolicy({ keep: 1, untaggedDays: 7 })
+    t.strictSame(
+      protectedImages(policy, images).map((i) => i.digest),
+      ['sha256:a', 'sha256:c'],
+    )
+    t.strictSame(
+      previewExpiry(policy, images, now).map((i) => i.digest),
+      ['sha256:b'],
+    )
+  },
+)

@@ -61,7 +61,10 @@ t.test('setup lifecycle previews, then puts a policy the fake ECR validates', as
     ground.region,
   )
   t.equal(dry.code, 0, dry.stderr)
-  t.match(dry.stdout, /^current policy: \(none\)\nwould expire \d+ image\(s\)/)
+  t.match(
+    dry.stdout,
+    /^current policy: \(none\)\nprotects 0 deployed image\(s\) from every other rule:\nwould expire \d+ image\(s\)/,
+  )
   t.match(dry.stdout, /dry run: policy not put/)
   const put = await cli(
     'setup',
@@ -74,7 +77,10 @@ t.test('setup lifecycle previews, then puts a policy the fake ECR validates', as
     ground.region,
   )
   t.equal(put.code, 0, put.stderr)
-  t.match(put.stdout, `put lifecycle policy on ${repository}: keep 2 images, untagged expire after 7 days`)
+  t.match(
+    put.stdout,
+    `put lifecycle policy on ${repository}: deployed images protected, keep 2 images, untagged expire after 7 days`,
+  )
   const shown = await cli(
     'setup',
     'lifecycle',

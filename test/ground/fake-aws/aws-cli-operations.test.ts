@@ -18,6 +18,10 @@ const CHECKED_ELSEWHERE = [
   'GetAuthorizationToken',
   'DescribeImages',
   'PutLifecyclePolicy',
+  // aws-cli-ecr-scan-tags.test.ts
+  'PutImage',
+  'BatchDeleteImage',
+  'DescribeImageScanFindings',
 ]
 
 const POLICY = JSON.stringify({

@@ -1,5 +1,8 @@
 import { ImageCatalog, type ImageId } from './ecr-images.js'
 import { validateLifecyclePolicy } from './ecr-lifecycle.js'
+import { type ScanAnswer, ScanAnswers } from './ecr-scans.js'
+import { TagChanges } from './ecr-tags.js'
+import { writeOperations } from './ecr-writes.js'
 import { paginate } from './pagination.js'
 import {
   AwsError,
@@ -27,6 +30,10 @@ export interface EcrOptions {
 export interface EcrControls {
   /** The lifecycle policy text stored for a repository, if any. */
   lifecyclePolicy(repository: string): string | undefined
+  /** Sets what DescribeImageScanFindings answers for an image; undefined: no scan (ScanNotFoundException). */
+  setScan(repository: string, digest: string, answer: ScanAnswer | undefined): void
+  /** Moves an image to ECR's archive (ARCHIVED), mid-restore (ACTIVATING) or back (ACTIVE). */
+  setImageStatus(repository: string, digest: string, status: 'ACTIVE' | 'ARCHIVED' | 'ACTIVATING'): void
 }
 
 const TOKEN_LIFETIME_MS = 12 * 60 * 60 * 1000
@@ -34,8 +41,16 @@ const TOKEN_LIFETIME_MS = 12 * 60 * 60 * 1000
 /** ECR's awsJson1_1 operations, answered from a real (or in-memory) registry's contents. */
 export function createEcr(options: EcrOptions): { operations: JsonOperations; controls: EcrControls } {
   const policies = new Map<string, { text: string; at: number }>()
-  const { accountId, contents } = options
+  const { accountId } = options
+  const contents = new TagChanges(options.contents)
   const catalog = new ImageCatalog(contents, accountId, options.now)
+  const scans = new ScanAnswers(contents, catalog, accountId)
+  const statuses = new Map<string, 'ACTIVE' | 'ARCHIVED' | 'ACTIVATING'>()
+  const statusOf = (name: string, digest: string) => statuses.get(`${name}@${digest}`) ?? 'ACTIVE'
+  const detail = (name: string, manifest: Parameters<ImageCatalog['detail']>[1], tags: string[]) => ({
+    ...catalog.detail(name, manifest, tags),
+    imageStatus: statusOf(name, manifest.digest),
+  })
   const repoNotFound = (name: string): AwsError => catalog.repositoryNotFound(name)
   const requireTags = (name: string): Promise<string[]> => catalog.requireTags(name)
   const imageIds = (input: JsonInput): ImageId[] | undefined => {
@@ -80,13 +95,17 @@ export function createEcr(options: EcrOptions): { operations: JsonOperations; co
       const name = requiredString(input, 'repositoryName')
       const images = await catalog.taggedImages(name)
       const ids = imageIds(input)
-      let details: ReturnType<ImageCatalog['detail']>[]
+      let details: ReturnType<typeof detail>[]
       if (ids === undefined) {
-        const tagStatus = (input.filter as { tagStatus?: string } | undefined)?.tagStatus ?? 'ANY'
+        const filter = input.filter as { tagStatus?: string; imageStatus?: string } | undefined
+        // Without an imageStatus filter ECR lists only ACTIVE images.
+        const wanted = filter?.imageStatus ?? 'ACTIVE'
         details =
-          tagStatus === 'UNTAGGED'
+          filter?.tagStatus === 'UNTAGGED'
             ? []
-            : [...images.values()].map((i) => catalog.detail(name, i.manifest, i.tags))
+            : [...images.values()]
+                .map((i) => detail(name, i.manifest, i.tags))
+                .filter((d) => wanted === 'ANY' || d.imageStatus === wanted)
       } else {
         details = []
         for (const id of ids) {
@@ -97,7 +116,7 @@ export function createEcr(options: EcrOptions): { operations: JsonOperations; co
           ) {
             throw catalog.imageNotFound(name, id)
           }
-          details.push(catalog.detail(name, manifest, images.get(manifest.digest)?.tags ?? []))
+          details.push(detail(name, manifest, images.get(manifest.digest)?.tags ?? []))
         }
       }
       const page = paginate(
@@ -148,6 +167,8 @@ export function createEcr(options: EcrOptions): { operations: JsonOperations; co
       }
       return { images, failures }
     },
+    ...writeOperations(contents, catalog, accountId),
+    DescribeImageScanFindings: (input) => scans.describe(input),
     PutLifecyclePolicy: async (input) => {
       const name = requiredString(input, 'repositoryName')
       const text = requiredString(input, 'lifecyclePolicyText')
@@ -174,5 +195,12 @@ export function createEcr(options: EcrOptions): { operations: JsonOperations; co
       }
     },
   }
-  return { operations, controls: { lifecyclePolicy: (repository) => policies.get(repository)?.text } }
+  return {
+    operations,
+    controls: {
+      lifecyclePolicy: (repository) => policies.get(repository)?.text,
+      setScan: (repository, digest, answer) => scans.set(repository, digest, answer),
+      setImageStatus: (repository, digest, status) => statuses.set(`${repository}@${digest}`, status),
+    },
+  }
 }
