@@ -165,8 +165,14 @@ t.test('at --max-concurrency 1 no instance outside the current wave deploys the 
 })
 
 t.test('a failing release stops after the first instance; the other four never run it', async (t) => {
+  const start = Date.now()
   const result = await deploy('unhealthy', '--max-concurrency', '1')
   t.not(result.code, 0, 'the deploy fails')
+  t.strictSame(
+    [...dispatched(newestCommand(start))],
+    [fleet.instances[0]?.id],
+    'SSM dispatched it to one instance',
+  )
   t.equal(result.report.state, 'aborted')
   const abortedAt = Date.now()
   // Each job has now seen the aborted release three times (and it names the stable v2 it replaces).
