@@ -23,6 +23,20 @@ export interface DesiredHoldDeps {
  */
 export function holdDesiredOnRollback(deployer: Deployer, deps: DesiredHoldDeps): Deployer {
   const now = deps.now ?? (() => new Date())
+  // The service lock ends with the rollback, before its hold is written (after a Parameter Store read, in
+  // the old layout). Until then the service reads as deploying, so that the desired-state job, which reads
+  // the status before the hold, cannot see the rolled-back release without its hold and deploy it again.
+  const settling = new Map<string, number>()
+  const settle = async <T>(service: string, work: () => Promise<T>): Promise<T> => {
+    settling.set(service, (settling.get(service) ?? 0) + 1)
+    try {
+      return await work()
+    } finally {
+      const left = (settling.get(service) ?? 1) - 1
+      if (left === 0) settling.delete(service)
+      else settling.set(service, left)
+    }
+  }
 
   const guarded = async (service: string, change: () => Promise<void>): Promise<void> => {
     try {
@@ -101,12 +115,16 @@ export function holdDesiredOnRollback(deployer: Deployer, deps: DesiredHoldDeps)
         throw error
       }
     },
-    rollback: async (request) => {
-      const outcome = await deployer.rollback(request)
-      await afterRollback(request, outcome)
-      return outcome
-    },
-    status: (service) => deployer.status(service),
+    rollback: (request) =>
+      settle(request.service, async () => {
+        const outcome = await deployer.rollback(request)
+        await afterRollback(request, outcome)
+        return outcome
+      }),
+    status: async (service) =>
+      (await deployer.status(service)).map((status) =>
+        settling.has(status.service) ? { ...status, state: 'deploying', healthy: null } : status,
+      ),
     history: (service) => deployer.history(service),
     reconcile: () => deployer.reconcile(),
     prune: () => deployer.prune(),

@@ -26,6 +26,9 @@ export async function convergeLegacy(
     return `${service}: ignored ${parameter}: ${(error as Error).message}`
   }
   if (digest === undefined) return `${service}: ignored ${parameter}: "${image}" is not pinned to a digest`
+  // The status first, then the hold: a rollback reads as deploying until its hold is written.
+  const [status] = await deps.deployer.status(service)
+  if (status?.state === 'deploying') return undefined
   const hold = await deps.holds.read(service)
   // The parameter moved on: whoever changed it wants that image, so the hold has done its job.
   if (hold !== undefined && hold.digest !== digest) await deps.holds.release(service)
@@ -40,8 +43,7 @@ export async function convergeLegacy(
     }
     return undefined
   }
-  const [status] = await deps.deployer.status(service)
-  if (status?.state === 'deploying' || status?.current?.digest === digest) return undefined
+  if (status?.current?.digest === digest) return undefined
   try {
     const outcome = await deps.deployer.deploy({ service, image })
     return `${service}: ${outcome.result} ${image} from ${parameter}`

@@ -65,7 +65,7 @@ async function fleetOf(
     name,
     serviceLines: strategy === 'blue-green' ? drain : [],
   }))
-  entry.fleet = await startSimFleet(entry.aws, g, specs, { strategy, desiredStateJob: true })
+  entry.fleet = await startSimFleet(entry.aws, g, specs, { strategy })
   return { aws: entry.aws, fleet: entry.fleet }
 }
 
@@ -107,8 +107,9 @@ try {
   say(`Deploying v1 from "CI" with the controller (${g.images.v1.uri})`)
   await ci(blue.aws, ['deploy', ...targets, '--image', g.images.v1.uri])
   note(`now served: ${await servedBy(blue.fleet)}`)
-  note('("unchanged" on an instance means its desired-state job, which reads Parameter Store every two')
-  note('minutes, deployed the new release by itself before the command reached it)')
+  note("each agent's desired-state job reads Parameter Store here every 2 s, at its own offset (every two")
+  note('minutes on an instance). It deploys only a stable release, so no instance runs v1 before the command')
+  note('reaches it; SSM alone paces the rollout')
 
   say('Blue-green deploy of v2, one instance at a time, while a prober requests every instance')
   note('each agent starts v2 beside v1, waits for its health check, then switches the proxy over')
@@ -118,7 +119,7 @@ try {
   note("the first instance's agent starts it beside v2; the health check fails, so the agent removes it by")
   note('itself and v2, which never stopped, keeps serving. SSM then stops sending the command (no error is')
   note('allowed by default), so the other two never try it. The release is marked aborted in Parameter')
-  note("Store, so that no agent's desired-state job picks the bad release up later.")
+  note("Store, naming v2 as the stable release it replaced: every agent's desired-state job keeps v2.")
   const summary = join(home, 'summary.md')
   const bad = await underProbe(blue.aws, blue.fleet, g.images.unhealthy.uri, summary)
 

@@ -16,12 +16,20 @@ export interface SimInstance {
   readonly name: string
   /** The service's public port on 127.0.0.1. */
   readonly port: number
+  /** The agent's socket, for `ecr-deploy-agent --socket <it> history`. */
+  readonly socket: string
   readonly agent: AgentProcess
 }
 
 export interface SimFleet {
   readonly instances: readonly SimInstance[]
   readonly repository: string
+  /** Starts one more instance and its agent (as Auto Scaling would launch one), tagged Role=web. */
+  add(spec: SimInstanceSpec): Promise<SimInstance>
+  /** Takes an instance offline: its agent stops (SIGTERM, as systemd stops it) and SSM cannot reach it. */
+  takeOffline(instance: SimInstance): Promise<void>
+  /** Brings it back: its agent starts again with the same files, and SSM reaches it. */
+  bringOnline(instance: SimInstance): Promise<void>
   stop(): Promise<void>
 }
 
@@ -38,12 +46,15 @@ export interface SimFleetOptions {
    * installed units do, and deploys with it. Default `recreate`.
    */
   readonly strategy?: 'recreate' | 'blue-green'
-  /**
-   * Keep the agents' desired-state job on its default schedule, as an installed agent runs it. Off by
-   * default, so that an end-to-end test never sees a deploy it did not send.
-   */
-  readonly desiredStateJob?: boolean
+  /** The `environment:` each agent.yaml names, as the controller's `--environment`. Default `prod`. */
+  readonly environment?: string
 }
+
+/**
+ * The desired-state job runs as an installed agent runs it (each agent at its own offset inside the
+ * interval), only at a two-second interval instead of two minutes so that a test sees several runs.
+ */
+export const DESIRED_STATE_SCHEDULE = '*/2 * * * * *'
 
 /**
  * Starts one agent daemon per instance against the real dockerd and registry (credentials from the fake
@@ -64,6 +75,7 @@ export async function startSimFleet(
   const network = await docker.createNetwork({ Name: `${run}-net`, Driver: 'bridge' })
   const instances: SimInstance[] = []
   const proxies: ProxyProcess[] = []
+  const restarts = new Map<SimInstance, () => Promise<void>>()
   const stop = async () => {
     for (const instance of instances) instance.agent.child.kill('SIGKILL')
     await Promise.all(proxies.map((proxy) => proxy.stop()))
@@ -76,60 +88,92 @@ export async function startSimFleet(
     await network.remove().catch(() => undefined)
     await rm(dir, { recursive: true, force: true })
   }
+  const bin = join(dir, 'bin')
+  const add = async (spec: SimInstanceSpec): Promise<SimInstance> => {
+    const home = join(dir, spec.name)
+    await mkdir(join(home, 'home'), { recursive: true })
+    const port = await freePort()
+    const config = join(home, 'agent.yaml')
+    await writeFile(
+      config,
+      [
+        `agentId: ${run}-${spec.name}`,
+        `environment: ${options.environment ?? 'prod'}`,
+        'services:',
+        '  web:',
+        `    repository: ${repository}`,
+        `    ports: ["127.0.0.1:${port}:8080"]`,
+        `    network: ${run}-net`,
+        ...(blueGreen ? ['    strategy: blue-green'] : []),
+        ...(spec.serviceLines ?? []),
+        '    stopTimeout: 2',
+        '    healthCheck:',
+        '      http: { path: /health, port: 8080 }',
+        '      interval: 0.2',
+        '      startPeriod: 1',
+        '      retries: 2',
+        '',
+      ].join('\n'),
+    )
+    const socket = join(home, 'agent.sock')
+    const proxySocket = join(home, 'proxy.sock')
+    if (blueGreen) proxies.push(await startProxy(proxySocket, join(home, 'routes.json')))
+    const env = {
+      ...aws.env(),
+      HOME: join(home, 'home'),
+      ECR_DEPLOY_AGENT_CONFIG: config,
+      ECR_DEPLOY_AGENT_STATE_DIR: join(home, 'state'),
+      ECR_DEPLOY_AGENT_CRON_DESIRED_STATE: DESIRED_STATE_SCHEDULE,
+      // Each agent's AWS calls carry its instance name (the fake records it as `appId`).
+      AWS_SDK_UA_APP_ID: simAppId(spec.name),
+      ...(blueGreen ? { ECR_DEPLOY_PROXY_SOCKET: proxySocket } : {}),
+    }
+    let agent = await startAgent(socket, env)
+    const instance = {
+      id: spec.id,
+      name: spec.name,
+      port,
+      socket,
+      get agent() {
+        return agent
+      },
+    }
+    restarts.set(instance, async () => {
+      agent = await startAgent(socket, env)
+    })
+    instances.push(instance)
+    aws.ssm.addInstance({
+      id: spec.id,
+      tags: { Role: 'web' },
+      env: { PATH: `${bin}:${process.env.PATH ?? ''}`, ECR_DEPLOY_AGENT_SOCKET: socket, NODE_OPTIONS: '' },
+    })
+    return instance
+  }
   try {
-    const bin = join(dir, 'bin')
     await mkdir(bin)
     // The shipped executable, found on PATH by the document as on an instance.
     await symlink(agentExecutable(), join(bin, 'ecr-deploy-agent'))
-    for (const spec of specs) {
-      const home = join(dir, spec.name)
-      await mkdir(join(home, 'home'), { recursive: true })
-      const port = await freePort()
-      const config = join(home, 'agent.yaml')
-      await writeFile(
-        config,
-        [
-          `agentId: ${run}-${spec.name}`,
-          'services:',
-          '  web:',
-          `    repository: ${repository}`,
-          `    ports: ["127.0.0.1:${port}:8080"]`,
-          `    network: ${run}-net`,
-          ...(blueGreen ? ['    strategy: blue-green'] : []),
-          ...(spec.serviceLines ?? []),
-          '    stopTimeout: 2',
-          '    healthCheck:',
-          '      http: { path: /health, port: 8080 }',
-          '      interval: 0.2',
-          '      startPeriod: 1',
-          '      retries: 2',
-          '',
-        ].join('\n'),
-      )
-      const socket = join(home, 'agent.sock')
-      const proxySocket = join(home, 'proxy.sock')
-      if (blueGreen) proxies.push(await startProxy(proxySocket, join(home, 'routes.json')))
-      const agent = await startAgent(socket, {
-        ...aws.env(),
-        HOME: join(home, 'home'),
-        ECR_DEPLOY_AGENT_CONFIG: config,
-        ECR_DEPLOY_AGENT_STATE_DIR: join(home, 'state'),
-        ...(blueGreen ? { ECR_DEPLOY_PROXY_SOCKET: proxySocket } : {}),
-        ...(options.desiredStateJob ? {} : { ECR_DEPLOY_AGENT_CRON_DESIRED_STATE: 'off' }),
-      })
-      instances.push({ id: spec.id, name: spec.name, port, agent })
-      aws.ssm.addInstance({
-        id: spec.id,
-        tags: { Role: 'web' },
-        env: { PATH: `${bin}:${process.env.PATH ?? ''}`, ECR_DEPLOY_AGENT_SOCKET: socket, NODE_OPTIONS: '' },
-      })
-    }
+    for (const spec of specs) await add(spec)
     await installDeployDocument(aws, ground.region)
   } catch (error) {
     await stop()
     throw error
   }
-  return { instances, repository, stop }
+  const takeOffline = async (instance: SimInstance) => {
+    aws.ssm.setOnline(instance.id, false)
+    instance.agent.child.kill('SIGTERM')
+    await instance.agent.exited
+  }
+  const bringOnline = async (instance: SimInstance) => {
+    await restarts.get(instance)?.()
+    aws.ssm.setOnline(instance.id, true)
+  }
+  return { instances, repository, add, takeOffline, bringOnline, stop }
+}
+
+/** The `appId` the fake records for the AWS calls of an instance's agent. */
+export function simAppId(name: string): string {
+  return `sim-${name}`
 }
 
 /** What the service answers on `/`, or "nothing". */

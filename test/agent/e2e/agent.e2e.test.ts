@@ -270,8 +270,11 @@ t.test('a manual rollback holds the Parameter Store digest until the parameter c
     digest: ground.images.v2.digest,
     reason: /^manual rollback to r\d+$/,
   })
-  await eventually('the desired-state job to report the hold', 20_000, async () =>
-    onHold() > 0 ? true : undefined,
+  await eventually(
+    'the desired-state job to report the hold',
+    20_000,
+    async () => (onHold() > 0 ? true : undefined),
+    agent,
   )
   // Each run of the job reads the parameter: three more reads are three more runs that saw the hold.
   const readsAtWarning = parameterReads()

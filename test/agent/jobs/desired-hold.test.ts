@@ -146,3 +146,24 @@ t.test('a release that failed its health check is held with its spec', async (t)
     release: '/ecr-deploy/prod/web:5',
   })
 })
+
+t.test('the service reads as deploying until the hold of a rollback is written', async (t) => {
+  let found: (image: string) => void = () => undefined
+  const { deployer, holds } = setup(
+    t,
+    () =>
+      new Promise<string>((resolve) => {
+        found = resolve
+      }),
+  )
+  const rollback = deployer.rollback({ service: 'web' })
+  // The rollback itself is over (the fake returns at once); its hold is not written yet.
+  await new Promise((resolve) => setImmediate(resolve))
+  const [during] = await deployer.status('web')
+  t.equal(during?.state, 'deploying', 'the desired-state job must not act before the hold is on disk')
+  found(PINNED_2)
+  await rollback
+  t.match(await holds.read('web'), { digest: DIGEST_2 })
+  const [after] = await deployer.status('web')
+  t.not(after?.state, 'deploying', 'and reads as usual once it is')
+})

@@ -141,7 +141,7 @@ t.test('a hold placed by a rollback keeps the job from re-deploying the paramete
   const { deployer, warnings, holds, run } = setup(t, { '/ecr-deploy/web': PINNED_1 })
   await holds.write({ service: 'web', digest: DIGEST_1, reason: 'manual rollback to r2', since: 'then' })
   t.strictSame((await run()).actions, [])
-  t.strictSame(deployer.calls, [], 'not even a status')
+  t.strictSame(deployer.calls, [{ method: 'status', service: 'web' }], 'the status is read first; no deploy')
   t.match(warnings, [
     LEGACY('web'),
     /on hold since then \(manual rollback to r2\)\. Put another image in \/ecr-deploy\/web/,

@@ -21,6 +21,17 @@ export interface RecordedCall {
   readonly accessKeyId: string | undefined
   readonly input: JsonInput
   readonly at: number
+  /**
+   * The `app/<id>` of the caller's User-Agent (`AWS_SDK_UA_APP_ID` in an SDK's environment): how a test
+   * tells apart processes that sign with the same keys, such as agents sharing the fake IMDS role.
+   */
+  readonly appId?: string
+}
+
+function appIdOf(req: http.IncomingMessage): { appId?: string } {
+  const agent = [req.headers['user-agent'], req.headers['x-amz-user-agent']].join(' ')
+  const id = /(?:^|\s)app\/(\S+)/.exec(agent)?.[1]
+  return id === undefined ? {} : { appId: id }
 }
 
 /** Everything the server routes to. */
@@ -116,7 +127,7 @@ async function handleJson(
       throw new AwsError('SerializationException', 'The request body is not valid JSON')
     }
     const accessKeyId = signingAccessKeyId(req.headers.authorization)
-    routes.calls.push({ service, operation, accessKeyId, input, at: routes.now() })
+    routes.calls.push({ service, operation, accessKeyId, input, at: routes.now(), ...appIdOf(req) })
     if (routes.expiredKey(accessKeyId)) {
       // What SSM and ECR answer for a session key past its expiry; the SDK does not retry it.
       throw new AwsError('ExpiredTokenException', 'The security token included in the request is expired')

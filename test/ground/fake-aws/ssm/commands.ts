@@ -36,6 +36,11 @@ export class Commands {
     this.#commands.unshift(command)
   }
 
+  /** Every command sent so far, newest first. */
+  list(): readonly CommandState[] {
+    return this.#commands
+  }
+
   get(id: string): CommandState | undefined {
     return this.#commands.find((command) => command.id === id)
   }

@@ -35,6 +35,8 @@ export interface SsmControls {
   setOnline(id: string, online: boolean): void
   /** The stored command with this id (status, invocations, plugin output) for assertions. */
   command(id: string): CommandState | undefined
+  /** Every command sent so far, newest first, as stored (each plugin's `startedAt` says when it ran). */
+  commands(): readonly CommandState[]
   /** Waits until every command sent so far has finished and its invocations are visible. */
   settled(): Promise<void>
   /** The current value of a Parameter Store parameter. */
@@ -81,6 +83,7 @@ export function createSsm(options: SsmOptions) {
     addInstance: (spec) => instances.add(spec),
     setOnline: (id, online) => instances.setOnline(id, online),
     command: (id) => commands.get(id),
+    commands: () => commands.list(),
     settled: () => commands.settled(),
     parameter: (name) => parameters.value(name),
     setInvocationLag: (ms) => commands.setLag(ms),
