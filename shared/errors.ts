@@ -18,6 +18,7 @@ export const ExitCode = Object.freeze({
   timeout: 12,
   awsAuth: 13,
   aws: 14,
+  abortedRolledBack: 15,
 })
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
@@ -102,6 +103,10 @@ export const catalogue = Object.freeze({
   E_AWS_AUTH: {
     exitCode: ExitCode.awsAuth,
     hint: 'Check the AWS credentials (OIDC role, instance role or environment) and their permissions.',
+  },
+  E_ROLLOUT_ABORTED: {
+    exitCode: ExitCode.abortedRolledBack,
+    hint: 'The rollout stopped between waves and the stable release was sent back to the instances that had taken the new one; see the report for the alarm or the failures.',
   },
   E_AWS: { exitCode: ExitCode.aws, hint: 'An AWS call failed; retry, or check the named resource.' },
   E_PROXY: {
@@ -188,6 +193,10 @@ export class TotalFailureError extends DeployToolError {
 }
 export class TimeoutError extends DeployToolError {
   readonly code = 'E_TIMEOUT'
+}
+/** A rollout stopped (alarm, failures beyond --max-errors, timeout) and was rolled back. */
+export class RolloutAbortedError extends DeployToolError {
+  readonly code = 'E_ROLLOUT_ABORTED'
 }
 export class AwsAuthError extends DeployToolError {
   readonly code = 'E_AWS_AUTH'

@@ -23,10 +23,27 @@ export function registerDeploy(program: Command, setExit: SetExit): void {
       '--spec <file>',
       "the service's spec for this release, YAML or JSON (default: the stable release's spec)",
     )
+    .option(
+      '--canary <n|%>',
+      'send the release to this many instances first, then the rest (= --waves <n>,100%)',
+    )
+    .option(
+      '--waves <list>',
+      'cumulative wave sizes, e.g. 1,10%,100%: one SSM command per wave, each at --max-concurrency',
+    )
+    .option(
+      '--bake <seconds>',
+      'wait this long after each wave, watching --alarm, before the next (default 0)',
+    )
+    .option(
+      '--alarm <name>',
+      'CloudWatch alarm (one; a composite alarm watches several): SSM stops a command while it is in ALARM, and the rollout is aborted and rolled back',
+    )
     .action(async (flags: DeployFlags & { json?: boolean }) => {
       const options = await loadDeployOptions(flags, process.env)
       const { deployRelease } = await import('../deploy.js')
-      const report = await deployRelease(await deployDeps(options.region, flags.json === true), options)
+      const deps = await deployDeps(options.region, flags.json === true, options.rollout?.alarm !== undefined)
+      const report = await deployRelease(deps, options)
       setExit(await finishReport(report, flags.json === true))
     })
 }

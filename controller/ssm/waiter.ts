@@ -27,6 +27,8 @@ export interface WaitResult {
   readonly timedOut: boolean
   /** Instances SSM listed that had not finished by the deadline. */
   readonly unfinished: readonly string[]
+  /** Alarms SSM reported in ALARM on a command (AlarmConfiguration): it stopped sending for them. */
+  readonly triggeredAlarms?: readonly string[]
 }
 
 const TERMINAL = new Set(['Success', 'Failed', 'TimedOut', 'Cancelled'])
@@ -49,6 +51,7 @@ export async function waitForCommands(
   const unfinished = new Set<string>()
   const targets = new Map<string, number>()
   const done = new Set<string>()
+  const alarms = new Set<string>()
   let interval = options.firstIntervalMs ?? 1_000
   const maxInterval = options.maxIntervalMs ?? 5_000
   let throttled = 0
@@ -58,6 +61,7 @@ export async function waitForCommands(
       for (const commandId of options.commandIds) {
         if (done.has(commandId)) continue
         const command = await api.getCommand(commandId)
+        for (const alarm of command?.triggeredAlarms ?? []) alarms.add(alarm)
         const invocations = await listAll(api, commandId)
         for (const invocation of invocations) {
           if (seen.has(invocation.instanceId)) continue
@@ -104,6 +108,7 @@ export async function waitForCommands(
     targetCount: [...targets.values()].reduce((sum, count) => sum + count, 0),
     timedOut,
     unfinished: [...unfinished],
+    ...(alarms.size === 0 ? {} : { triggeredAlarms: [...alarms] }),
   }
 }
 
