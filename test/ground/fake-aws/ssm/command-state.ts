@@ -40,6 +40,10 @@ export interface CommandState {
    * InvocationDoesNotExist and ListCommandInvocations leaves them out, as right after SendCommand in AWS.
    */
   dispatched: boolean
+  /** AlarmConfiguration's one alarm: the command stops once it is in ALARM. */
+  readonly alarm?: string
+  /** Set when the alarm stopped the command (ListCommands' TriggeredAlarms). */
+  triggeredAlarm?: string
   /** Settles when every invocation reached a terminal state. */
   done?: Promise<void>
 }

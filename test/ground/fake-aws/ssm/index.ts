@@ -14,6 +14,8 @@ export interface SsmOptions {
   /** Delivery timeout for offline instances; default: the command's TimeoutSeconds. Keep it short in tests. */
   readonly deliveryTimeoutMs?: number
   readonly now: () => number
+  /** A CloudWatch alarm's state, for SendCommand's AlarmConfiguration; undefined when it does not exist. */
+  readonly alarmState?: (name: string) => string | undefined
 }
 
 /** Test controls of the fake SSM. */
@@ -48,6 +50,7 @@ export function createSsm(options: SsmOptions) {
     instances,
     region: options.region,
     now: options.now,
+    alarmState: options.alarmState ?? (() => undefined),
     deliveryTimeoutMs: (command: CommandState) => options.deliveryTimeoutMs ?? command.timeoutSeconds * 1000,
   }
   const operations: JsonOperations = {
