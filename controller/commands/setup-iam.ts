@@ -13,6 +13,7 @@ export function iamCommand(setup: Command, name: string): Command {
     .requiredOption('--tag <Key=Value>', 'instance tag that SendCommand is limited to')
     .requiredOption('--repository <names...>', 'ECR repositories the CI role pushes to')
     .option('--document <name>', 'SSM document name', 'ecr-ssm-deploy')
+    .option('--alarm <names...>', 'CloudWatch alarms deploy --alarm watches: the CI role may read only these')
 }
 
 /** `ecr-deploy setup iam`. */

@@ -12,6 +12,7 @@ export interface IamFlags {
   readonly tag: string
   readonly repository: readonly string[]
   readonly document?: string
+  readonly alarm?: readonly string[]
 }
 
 const REPO = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/
@@ -19,6 +20,8 @@ const ACCOUNT = /^\d{12}$/
 const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d$/
 const TAG = /^([\w.:/+@-]{1,128})=([\w.:/+@ -]{1,256})$/
 const REF = /^[A-Za-z0-9_./-]{1,255}$/
+/** A CloudWatch alarm name that is also a literal ARN: no IAM wildcards, no control characters. */
+const ALARM = /^(?!\s*$)[^*?\p{Cc}]{1,255}$/u
 const ECR_REPOSITORY = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/
 
 export function parseIamFlags(flags: IamFlags): IamInput {
@@ -47,6 +50,12 @@ export function parseIamFlags(flags: IamFlags): IamInput {
   const bad = flags.repository.find((name) => !ECR_REPOSITORY.test(name))
   if (bad !== undefined)
     throw new UsageError(`--repository: "${bad}" is not an ECR repository name (lowercase, digits, . _ - /)`)
+  const badAlarm = (flags.alarm ?? []).find((name) => !ALARM.test(name))
+  if (badAlarm !== undefined) {
+    throw new UsageError(
+      `--alarm: "${badAlarm}" is not a CloudWatch alarm name IAM can name exactly (1 to 255 characters, no * or ?)`,
+    )
+  }
   return {
     githubRepo: flags.githubRepo,
     ...(flags.environment === undefined
@@ -57,6 +66,7 @@ export function parseIamFlags(flags: IamFlags): IamInput {
     repositories: [...flags.repository],
     tag: { key: tag[1] ?? '', value: tag[2] ?? '' },
     documentName: flags.document ?? DEPLOY_DOCUMENT_NAME,
+    ...(flags.alarm === undefined ? {} : { alarms: [...new Set(flags.alarm)] }),
   }
 }
 

@@ -19,6 +19,8 @@ export interface IamInput {
   /** Instance tag that SendCommand is limited to, e.g. `{ key: 'Role', value: 'web' }`. */
   readonly tag: { readonly key: string; readonly value: string }
   readonly documentName: string
+  /** CloudWatch alarms a rollout watches (`deploy --alarm`); none: no CloudWatch access at all. */
+  readonly alarms?: readonly string[]
 }
 
 export interface PolicyStatement {
@@ -88,6 +90,7 @@ function arns(input: IamInput) {
     document: arnIn(region, 'ssm', accountId, `document/${input.documentName}`),
     instances: arnIn(region, 'ec2', accountId, 'instance/*'),
     parameters: arnIn(region, 'ssm', accountId, `parameter${DESIRED_PARAMETER_PREFIX}*`),
+    alarms: (input.alarms ?? []).map((name) => arnIn(region, 'cloudwatch', accountId, `alarm:${name}`)),
   }
 }
 
@@ -136,6 +139,25 @@ export function ciRolePolicy(input: IamInput): PolicyDocument {
         Action: ['ssm:GetParameter', 'ssm:GetParameterHistory', 'ssm:PutParameter'],
         Resource: [arn.parameters],
       },
+      // A rollout in waves resolves tag targets to instance ids; IAM takes no narrower resource for it.
+      {
+        Sid: 'ResolveTargetsForWaves',
+        Effect: 'Allow',
+        Action: ['ssm:DescribeInstanceInformation'],
+        Resource: ['*'],
+      },
+      // deploy --alarm reads the alarm between waves, and SendCommand's AlarmConfiguration has SSM read it
+      // as the caller: DescribeAlarms on the named alarms only.
+      ...(arn.alarms.length === 0
+        ? []
+        : [
+            {
+              Sid: 'WatchRolloutAlarms',
+              Effect: 'Allow' as const,
+              Action: ['cloudwatch:DescribeAlarms'],
+              Resource: arn.alarms,
+            },
+          ]),
     ],
   }
 }
