@@ -90,6 +90,7 @@ function together(phases: readonly PhaseReport[], image: string, release: string
     targetCount: phases.reduce((sum, p) => sum + p.targetCount, 0),
     timedOut: phases.some((p) => p.timedOut),
     unfinished: phases.flatMap((p) => p.unfinished),
+    unlisted: phases.reduce((sum, p) => sum + p.unlisted, 0),
     ...(alarms.length === 0 ? {} : { triggeredAlarms: alarms }),
   }
 }

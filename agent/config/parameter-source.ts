@@ -1,6 +1,6 @@
 /**
  * Where `envFromParameters` values come from: SSM Parameter Store on EC2 (SecureStrings decrypted).
- * The SSM adapter lives outside the deploy engine; tests pass a hand-written fake.
+ * The SSM adapter (agent/ssm/parameter-store.ts) lives outside the deploy engine, which takes it as a port.
  */
 export interface ParameterSource {
   /**

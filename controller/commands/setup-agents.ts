@@ -27,6 +27,10 @@ export function registerSetupAgents(setup: Command, setExit: SetExit): void {
     .option('--url-x64 <url>', 'the linux-x64 tarball URL itself (e.g. an S3 presigned URL)')
     .option('--url-arm64 <url>', 'the linux-arm64 tarball URL itself')
     .option('--config <file>', 'configuration written where an instance has none (default: a starter file)')
+    .option(
+      '--replace-config',
+      "replace an instance's existing configuration with --config, once its agent has checked it",
+    )
     .option('--restart-proxy', 'restart the blue-green proxy too (drops its established connections)')
     .action(async (flags: FleetFlags & ArtefactFlags & { json?: boolean }) => {
       const [{ setupAgents }, { SdkFleetApi }, guarded] = await Promise.all([

@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import type { IamFlags } from '../setup/flags.js'
-import { iamCommand } from './setup-iam.js'
+import { iamCommand, iamInputOf } from './setup-iam.js'
 
 /** `ecr-deploy setup cloudformation`. */
 export function registerSetupCloudFormation(setup: Command): void {
@@ -10,14 +10,14 @@ export function registerSetupCloudFormation(setup: Command): void {
     .option('--untagged-days <days>', 'days before untagged images expire', '7')
     .option('--no-oidc-provider', 'the account already has the GitHub OIDC provider')
     .action(async (flags: IamFlags & { keep: string; untaggedDays: string; oidcProvider: boolean }) => {
-      const [{ parseIamFlags, parseLifecycleFlags }, { cloudFormationTemplate }, { deployDocumentContent }] =
+      const [{ parseLifecycleFlags }, { cloudFormationTemplate }, { deployDocumentContent }] =
         await Promise.all([
           import('../setup/flags.js'),
           import('../setup/cloudformation.js'),
           import('../ssm/document.js'),
         ])
       const template = cloudFormationTemplate({
-        iam: parseIamFlags(flags),
+        iam: await iamInputOf(flags),
         lifecycle: parseLifecycleFlags(flags),
         documentContent: deployDocumentContent(),
         createOidcProvider: flags.oidcProvider,

@@ -10,6 +10,8 @@ export interface PhaseReport {
   readonly targetCount: number
   readonly timedOut: boolean
   readonly unfinished: readonly string[]
+  /** Targets SSM counted but never listed by the end of the wait. */
+  readonly unlisted: number
   /** Alarms SSM saw in ALARM on the command (AlarmConfiguration); it stopped sending for them. */
   readonly triggeredAlarms?: readonly string[]
 }

@@ -21,6 +21,11 @@ function table(phase: PhaseReport): string[] {
   const unfinished = phase.unfinished.map(
     (id) => `| ${cell(id)} | unfinished | | | no result before the timeout |`,
   )
+  if (phase.unlisted > 0) {
+    unfinished.push(
+      `| (${phase.unlisted} more) | unfinished | | | SSM counted them among the targets but never listed them |`,
+    )
+  }
   return [
     '| instance | status | previous → new | duration | message |',
     '| --- | --- | --- | --- | --- |',

@@ -31,7 +31,8 @@ function phaseLines(title: string, phase: PhaseReport): string[] {
   const lines = [
     `${title}: ${shown(phase.release)} = ${shown(phase.image)}`,
     `  command ${phase.commandIds.join(', ')}: ${counts.succeeded} succeeded, ${counts.unchanged} unchanged, ${counts.failed} failed` +
-      (phase.timedOut ? `, ${phase.unfinished.length} unfinished (timed out)` : ''),
+      (phase.timedOut ? `, ${phase.unfinished.length + phase.unlisted} unfinished (timed out)` : '') +
+      (phase.unlisted > 0 ? `, ${phase.unlisted} never listed by SSM` : ''),
   ]
   for (const outcome of phase.outcomes.filter((o) => o.result === 'failed')) {
     lines.push(

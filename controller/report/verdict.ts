@@ -25,8 +25,13 @@ export function verdictOf(report: DeployReport): Error | undefined {
   const counts = countsOf(phase)
   const ok = counts.succeeded + counts.unchanged
   if (phase.timedOut) {
+    const waiting = phase.unfinished.length + phase.unlisted
+    const unlisted =
+      phase.unlisted > 0
+        ? `; SSM counted ${phase.unlisted} of them among the targets but never listed their invocations, so their result is unknown`
+        : ''
     return new TimeoutError(
-      `${phase.unfinished.length || 'some'} instance(s) had not finished when the wait ended (${ok} ok, ${counts.failed} failed so far)`,
+      `${waiting || 'some'} instance(s) had not finished when the wait ended (${ok} ok, ${counts.failed} failed so far)${unlisted}`,
     )
   }
   if (phase.outcomes.length === 0) {

@@ -22,6 +22,7 @@ export interface ArtefactFlags {
   readonly urlX64?: string
   readonly urlArm64?: string
   readonly config?: string
+  readonly replaceConfig?: boolean
   readonly restartProxy?: boolean
 }
 
@@ -69,10 +70,20 @@ export function installPlanFrom(flags: ArtefactFlags): InstallPlan {
     const wanted = AGENT_ARCHES.map((arch) => artefactName(version, arch)).join(' or ')
     throw new UsageError(`${sumsFile}: no line for ${wanted}; is --agent-version ${version} right?`)
   }
+  if (flags.replaceConfig === true && flags.config === undefined)
+    throw new UsageError(
+      "--replace-config: give --config <file>, the configuration to put in place of each instance's own",
+    )
   const config = flags.config === undefined ? STARTER_CONFIG : readText(flags.config, '--config')
   // Throws ConfigError (exit 2) naming the file and key, as the agent would on the instance.
   parseConfig(config, flags.config ?? 'the starter configuration', 'ecr-deploy-agent')
-  return { version, artefacts, config, restartProxy: flags.restartProxy === true }
+  return {
+    version,
+    artefacts,
+    config,
+    replaceConfig: flags.replaceConfig === true,
+    restartProxy: flags.restartProxy === true,
+  }
 }
 
 /** `sha256sum` output: `<hex>  <name>` (or `<hex> *<name>`) per line. */

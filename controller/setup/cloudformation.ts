@@ -1,12 +1,6 @@
 import { githubOidcAudienceOf, partitionOf } from '../../shared/partition.js'
-import {
-  ciRolePolicy,
-  GITHUB_OIDC_HOST,
-  githubTrustPolicy,
-  type IamInput,
-  instanceRolePolicy,
-  ssmManagedInstanceCore,
-} from './iam.js'
+import { GITHUB_OIDC_HOST, type IamInput } from './iam.js'
+import { iamDocuments } from './iam-documents.js'
 import { type LifecycleInput, lifecyclePolicy } from './lifecycle.js'
 
 /**
@@ -45,6 +39,8 @@ export function repositoryLogicalId(name: string): string {
 
 export function cloudFormationTemplate(input: TemplateInput): Template {
   const { iam } = input
+  const documents = iamDocuments(iam)
+  const managed = documents.instanceRoleManagedPolicyArns
   const lifecycleText = JSON.stringify(lifecyclePolicy(input.lifecycle))
   const repositories = Object.fromEntries(
     iam.repositories.map((name): [string, Resource] => [
@@ -79,8 +75,8 @@ export function cloudFormationTemplate(input: TemplateInput): Template {
         Type: 'AWS::IAM::Role',
         ...(input.createOidcProvider ? { DependsOn: 'GitHubOidcProvider' } : {}),
         Properties: {
-          AssumeRolePolicyDocument: githubTrustPolicy(iam),
-          Policies: [{ PolicyName: 'ecr-ssm-deploy-ci', PolicyDocument: ciRolePolicy(iam) }],
+          AssumeRolePolicyDocument: documents.ciRoleTrustPolicy,
+          Policies: [{ PolicyName: 'ecr-ssm-deploy-ci', PolicyDocument: documents.ciRolePolicy }],
         },
       },
       InstanceRole: {
@@ -92,8 +88,11 @@ export function cloudFormationTemplate(input: TemplateInput): Template {
               { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' },
             ],
           },
-          ManagedPolicyArns: [ssmManagedInstanceCore(iam.region)],
-          Policies: [{ PolicyName: 'ecr-ssm-deploy-instance', PolicyDocument: instanceRolePolicy(iam) }],
+          ...(managed.length > 0 ? { ManagedPolicyArns: [...managed] } : {}),
+          Policies: [
+            { PolicyName: 'ecr-ssm-deploy-instance', PolicyDocument: documents.instanceRolePolicy },
+            { PolicyName: 'ecr-ssm-deploy-ssm-agent', PolicyDocument: documents.ssmAgentPolicy },
+          ],
         },
       },
       InstanceProfile: {

@@ -1,9 +1,11 @@
-import { DESIRED_PARAMETER_PREFIX } from '../../shared/agent-contract.js'
 import { arnIn, githubOidcAudienceOf, partitionOf } from '../../shared/partition.js'
+import { releaseParameterName } from '../../shared/release.js'
 
 /**
  * Least-privilege IAM documents for the two roles this tool needs. Pure builders: `ecr-deploy setup iam`
- * prints them, the CloudFormation template embeds the same statements, and tests evaluate them.
+ * prints them, the CloudFormation template embeds the same statements, and tests evaluate them. Every
+ * action granted is one the controller, the agent or the SSM Agent calls (see the tests that record those
+ * calls); nothing in Parameter Store is granted beyond the release parameters and the instance's own.
  */
 
 export interface IamInput {
@@ -12,6 +14,10 @@ export interface IamInput {
   /** Exactly one of branch or environment narrows the OIDC subject. */
   readonly branch?: string
   readonly environment?: string
+  /** The release namespace, `/ecr-deploy/<namespace>/<service>`: the GitHub environment, or named for a branch. */
+  readonly namespace: string
+  /** The services whose release parameters the CI role writes. */
+  readonly services: readonly string[]
   readonly accountId: string
   readonly region: string
   /** ECR repositories the CI role may push to and deploy from. */
@@ -19,8 +25,22 @@ export interface IamInput {
   /** Instance tag that SendCommand is limited to, e.g. `{ key: 'Role', value: 'web' }`. */
   readonly tag: { readonly key: string; readonly value: string }
   readonly documentName: string
+  /** What the instance role reads besides the releases; see instance-policy.ts. */
+  readonly instance: InstanceGrants
   /** CloudWatch alarms a rollout watches (`deploy --alarm`); none: no CloudWatch access at all. */
   readonly alarms?: readonly string[]
+}
+
+/** The instance's own parameters and keys, from `--parameter-path`, `--agent-config` and `--kms-key`. */
+export interface InstanceGrants {
+  /** Paths ending in `/`, e.g. `/app/prod/web/`: every parameter under them. */
+  readonly parameterPaths: readonly string[]
+  /** Exact parameter names (or ARNs), e.g. the `envFromParameters` of an agent.yaml. */
+  readonly parameterNames: readonly string[]
+  /** Customer-managed KMS key ARNs that SecureStrings among those parameters are encrypted with. */
+  readonly kmsKeys: readonly string[]
+  /** Attach AmazonSSMManagedInstanceCore too (Session Manager, Patch Manager...): wider, opt-in. */
+  readonly managedInstanceCore: boolean
 }
 
 export interface PolicyStatement {
@@ -49,13 +69,6 @@ export interface TrustPolicy {
 }
 
 export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com'
-/**
- * Attached to the instance role by ARN: it is what lets the SSM agent receive Run Command at all. AWS
- * managed policies live in each partition under the account `aws`.
- */
-export function ssmManagedInstanceCore(region: string): string {
-  return `arn:${partitionOf(region)}:iam::aws:policy/AmazonSSMManagedInstanceCore`
-}
 
 /** Trust policy of the CI role: GitHub's OIDC tokens for one repository and one branch or environment. */
 export function githubTrustPolicy(input: IamInput): TrustPolicy {
@@ -83,20 +96,19 @@ export function githubTrustPolicy(input: IamInput): TrustPolicy {
   }
 }
 
-function arns(input: IamInput) {
-  const { accountId, region } = input
-  return {
-    repositories: input.repositories.map((name) => arnIn(region, 'ecr', accountId, `repository/${name}`)),
-    document: arnIn(region, 'ssm', accountId, `document/${input.documentName}`),
-    instances: arnIn(region, 'ec2', accountId, 'instance/*'),
-    parameters: arnIn(region, 'ssm', accountId, `parameter${DESIRED_PARAMETER_PREFIX}*`),
-    alarms: (input.alarms ?? []).map((name) => arnIn(region, 'cloudwatch', accountId, `alarm:${name}`)),
-  }
+/** `arn:...:ssm:<region>:<account>:parameter/<name>`: a name's leading slash is not doubled. */
+export function parameterArn(input: Pick<IamInput, 'accountId' | 'region'>, name: string): string {
+  if (name.startsWith('arn:')) return name
+  return arnIn(input.region, 'ssm', input.accountId, `parameter/${name.replace(/^\//, '')}`)
+}
+
+export function repositoryArns(input: IamInput): string[] {
+  return input.repositories.map((name) => arnIn(input.region, 'ecr', input.accountId, `repository/${name}`))
 }
 
 /** Permissions of the CI role: push and resolve images, send our document to tagged instances, read results. */
 export function ciRolePolicy(input: IamInput): PolicyDocument {
-  const arn = arns(input)
+  const { accountId, region } = input
   return {
     Version: '2012-10-17',
     Statement: [
@@ -116,15 +128,21 @@ export function ciRolePolicy(input: IamInput): PolicyDocument {
           'ecr:PutImage',
           'ecr:UploadLayerPart',
         ],
-        Resource: arn.repositories,
+        Resource: repositoryArns(input),
       },
       // SendCommand is authorized against the document and each instance: both statements must allow it.
-      { Sid: 'SendOurDocumentOnly', Effect: 'Allow', Action: ['ssm:SendCommand'], Resource: [arn.document] },
+      // IAM has no condition key for a command's parameters; the document's allowedPattern checks them.
+      {
+        Sid: 'SendOurDocumentOnly',
+        Effect: 'Allow',
+        Action: ['ssm:SendCommand'],
+        Resource: [arnIn(region, 'ssm', accountId, `document/${input.documentName}`)],
+      },
       {
         Sid: 'SendToTaggedInstancesOnly',
         Effect: 'Allow',
         Action: ['ssm:SendCommand'],
-        Resource: [arn.instances],
+        Resource: [arnIn(region, 'ec2', accountId, 'instance/*')],
         Condition: { StringEquals: { [`ssm:resourceTag/${input.tag.key}`]: input.tag.value } },
       },
       {
@@ -133,11 +151,15 @@ export function ciRolePolicy(input: IamInput): PolicyDocument {
         Action: ['ssm:GetCommandInvocation', 'ssm:ListCommandInvocations', 'ssm:ListCommands'],
         Resource: ['*'],
       },
+      // Exactly this namespace's release parameters: deploy reads the newest and writes new versions,
+      // rollback and history read the versions. A selector (`name:7`) is authorized as the name itself.
       {
-        Sid: 'DesiredReleases',
+        Sid: 'ReleasesOfTheseServices',
         Effect: 'Allow',
         Action: ['ssm:GetParameter', 'ssm:GetParameterHistory', 'ssm:PutParameter'],
-        Resource: [arn.parameters],
+        Resource: input.services.map((service) =>
+          parameterArn(input, releaseParameterName(input.namespace, service)),
+        ),
       },
       // A rollout in waves resolves tag targets to instance ids; IAM takes no narrower resource for it.
       {
@@ -148,39 +170,16 @@ export function ciRolePolicy(input: IamInput): PolicyDocument {
       },
       // deploy --alarm reads the alarm between waves, and SendCommand's AlarmConfiguration has SSM read it
       // as the caller: DescribeAlarms on the named alarms only.
-      ...(arn.alarms.length === 0
+      ...(input.alarms === undefined || input.alarms.length === 0
         ? []
         : [
             {
               Sid: 'WatchRolloutAlarms',
               Effect: 'Allow' as const,
               Action: ['cloudwatch:DescribeAlarms'],
-              Resource: arn.alarms,
+              Resource: input.alarms.map((name) => arnIn(region, 'cloudwatch', accountId, `alarm:${name}`)),
             },
           ]),
-    ],
-  }
-}
-
-/** Inline policy of the instance role; attach {@link SSM_MANAGED_INSTANCE_CORE} beside it. */
-export function instanceRolePolicy(input: IamInput): PolicyDocument {
-  const arn = arns(input)
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      { Sid: 'EcrLogin', Effect: 'Allow', Action: ['ecr:GetAuthorizationToken'], Resource: ['*'] },
-      {
-        Sid: 'EcrPull',
-        Effect: 'Allow',
-        Action: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
-        Resource: arn.repositories,
-      },
-      {
-        Sid: 'DesiredReleasesAndServiceSettings',
-        Effect: 'Allow',
-        Action: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath'],
-        Resource: [arn.parameters],
-      },
     ],
   }
 }

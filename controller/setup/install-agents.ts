@@ -24,6 +24,11 @@ export interface InstallPlan {
   readonly artefacts: Readonly<Partial<Record<AgentArch, ArtefactSource>>>
   /** Written with mode 0600 where an instance has no configuration; an existing one is kept. */
   readonly config: string
+  /**
+   * Put `config` in place of an existing configuration too, once the instance's new agent has checked it:
+   * how a team changes agent.yaml (its environment, a service's policy) without SSH.
+   */
+  readonly replaceConfig: boolean
   /** Restart the proxy too: it drops established connections, so only when asked. */
   readonly restartProxy: boolean
 }
@@ -87,6 +92,10 @@ export function installCommands(plan: InstallPlan): string[] {
     'fi',
     'tar -xzf "$work/agent.tar.gz" -C "$work"',
     `dir="$work/${artefactStem('$version', '$arch' as AgentArch)}"`,
+    'cfg="$root/etc/ecr-deploy/agent.yaml"',
+    // Only root reads it: the umask holds from the first byte, and cp keeps the mode.
+    `(umask 077 && echo '${b64(plan.config)}' | base64 -d > "$work/agent.yaml")`,
+    ...(plan.replaceConfig ? REPLACE_CHECK : []),
     `bin="$root${AGENT_INSTALL_PATH}"`,
     'agent_changed=no; units_changed=no; config_written=no',
     'if ! cmp -s "$dir/ecr-deploy-agent" "$bin"; then',
@@ -100,12 +109,22 @@ export function installCommands(plan: InstallPlan): string[] {
     '    units_changed=yes',
     '  fi',
     'done',
-    'if [ ! -f "$root/etc/ecr-deploy/agent.yaml" ]; then',
+    'if [ ! -f "$cfg" ]; then',
     '  install -d -m 0755 "$root/etc/ecr-deploy"',
-    `  (umask 077 && echo '${b64(plan.config)}' | base64 -d > "$root/etc/ecr-deploy/agent.yaml")`,
-    '  chmod 0600 "$root/etc/ecr-deploy/agent.yaml"',
+    '  cp "$work/agent.yaml" "$cfg"',
+    '  chmod 0600 "$cfg"',
     '  config_written=yes',
     '  echo "wrote the configuration to /etc/ecr-deploy/agent.yaml"',
+    ...(plan.replaceConfig
+      ? [
+          'elif ! cmp -s "$work/agent.yaml" "$cfg"; then',
+          '  cp "$work/agent.yaml" "$cfg.new"',
+          '  chmod 0600 "$cfg.new"',
+          '  mv -f "$cfg.new" "$cfg"',
+          '  config_written=yes',
+          '  echo "replaced the configuration in /etc/ecr-deploy/agent.yaml"',
+        ]
+      : []),
     'fi',
     '[ "$units_changed" = no ] || systemctl daemon-reload',
     'for unit in ecr-deploy-proxy ecr-deploy-agent; do',
@@ -125,6 +144,17 @@ export function installCommands(plan: InstallPlan): string[] {
     'fi',
   ]
 }
+
+/**
+ * Before anything is installed: the new configuration must pass the check of the agent being installed,
+ * on the instance itself, or nothing changes.
+ */
+const REPLACE_CHECK = [
+  'if ! "$dir/ecr-deploy-agent" check-config --config "$work/agent.yaml" >/dev/null; then',
+  '  echo "error: the agent refuses the new configuration; nothing was installed or replaced" >&2',
+  '  exit 3',
+  'fi',
+]
 
 function b64(text: string): string {
   return Buffer.from(text).toString('base64')

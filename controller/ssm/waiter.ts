@@ -22,11 +22,16 @@ export interface WaitOptions {
 
 export interface WaitResult {
   readonly outcomes: readonly InstanceOutcome[]
-  /** How many instances SSM targeted, summed over the commands; known once each command has reported. */
+  /** How many instances SSM targeted, summed over the commands, as it last reported them. */
   readonly targetCount: number
   readonly timedOut: boolean
   /** Instances SSM listed that had not finished by the deadline. */
   readonly unfinished: readonly string[]
+  /**
+   * Instances SSM counted among a command's targets but never listed by the deadline: right after
+   * SendCommand that is normal for a moment; at the end of the wait their result is unknown.
+   */
+  readonly unlisted: number
   /** Alarms SSM reported in ALARM on a command (AlarmConfiguration): it stopped sending for them. */
   readonly triggeredAlarms?: readonly string[]
 }
@@ -50,6 +55,7 @@ export async function waitForCommands(
   const seen = new Map<string, InstanceOutcome>()
   const unfinished = new Set<string>()
   const targets = new Map<string, number>()
+  const listed = new Map<string, Set<string>>()
   const done = new Set<string>()
   const alarms = new Set<string>()
   let interval = options.firstIntervalMs ?? 1_000
@@ -63,7 +69,11 @@ export async function waitForCommands(
         const command = await api.getCommand(commandId)
         for (const alarm of command?.triggeredAlarms ?? []) alarms.add(alarm)
         const invocations = await listAll(api, commandId)
+        if (command) targets.set(commandId, command.targetCount)
+        const listedHere = listed.get(commandId) ?? new Set<string>()
+        listed.set(commandId, listedHere)
         for (const invocation of invocations) {
+          listedHere.add(invocation.instanceId)
           if (seen.has(invocation.instanceId)) continue
           if (!isFinished(invocation)) {
             unfinished.add(invocation.instanceId)
@@ -80,7 +90,7 @@ export async function waitForCommands(
           options.onOutcome?.(outcome)
         }
         if (command && TERMINAL.has(command.status)) {
-          targets.set(commandId, command.targetCount)
+          // SSM may call the command done before it lists every invocation: those are waited for too.
           const finished = invocations.filter(isFinished)
           const allRead = finished.every((invocation) => seen.has(invocation.instanceId))
           if (finished.length >= command.targetCount && allRead) done.add(commandId)
@@ -103,11 +113,16 @@ export async function waitForCommands(
   }
 
   const timedOut = done.size < options.commandIds.length
+  const unlisted = [...targets].reduce(
+    (sum, [commandId, count]) => sum + Math.max(0, count - (listed.get(commandId)?.size ?? 0)),
+    0,
+  )
   return {
     outcomes: [...seen.values()],
     targetCount: [...targets.values()].reduce((sum, count) => sum + count, 0),
     timedOut,
     unfinished: [...unfinished],
+    unlisted,
     ...(alarms.size === 0 ? {} : { triggeredAlarms: [...alarms] }),
   }
 }

@@ -152,11 +152,29 @@ async function main(): Promise<void> {
     distHelp: [] as number[],
   }
   const bare: number[] = []
+  const pair = async (exeRun: () => Promise<number>, distRun: () => Promise<number>, exeFirst: boolean) => {
+    const [first, second] = exeFirst ? [exeRun, distRun] : [distRun, exeRun]
+    const a = await first()
+    const b = await second()
+    return exeFirst ? [a, b] : [b, a]
+  }
   for (let i = 0; i < STARTS; i += 1) {
-    starts.exeStatus.push(await time(() => quiet(EXE_CLI, ['--socket', exe.socket, 'status'])))
-    starts.distStatus.push(await time(() => quiet(NODE_CLI, ['--socket', exe.socket, 'status'])))
-    starts.exeHelp.push(await time(() => quiet(EXE_CLI, ['--help'])))
-    starts.distHelp.push(await time(() => quiet(NODE_CLI, ['--help'])))
+    // A B, then B A: neither command always runs first, on a warmer page cache.
+    const exeFirst = i % 2 === 0
+    const [es, ds] = await pair(
+      () => time(() => quiet(EXE_CLI, ['--socket', exe.socket, 'status'])),
+      () => time(() => quiet(NODE_CLI, ['--socket', exe.socket, 'status'])),
+      exeFirst,
+    )
+    const [eh, dh] = await pair(
+      () => time(() => quiet(EXE_CLI, ['--help'])),
+      () => time(() => quiet(NODE_CLI, ['--help'])),
+      exeFirst,
+    )
+    starts.exeStatus.push(es ?? 0)
+    starts.distStatus.push(ds ?? 0)
+    starts.exeHelp.push(eh ?? 0)
+    starts.distHelp.push(dh ?? 0)
     bare.push(await time(() => quiet({ command: process.execPath, prefix: [] }, ['-e', '0'])))
   }
 

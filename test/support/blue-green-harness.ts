@@ -12,11 +12,12 @@ import { EcrRegistryAuth } from '../../agent/ecr/ecr-registry-auth.js'
 import { systemClock } from '../../agent/health/clock.js'
 import { ProxyClient } from '../../agent/proxy/proxy-client.js'
 import type { TrafficSwitch } from '../../agent/proxy/traffic-switch.js'
+import { ParameterStore } from '../../agent/ssm/parameter-store.js'
 import { FileStateStore } from '../../agent/state/file-state-store.js'
 import { parseConfig } from '../../shared/agent-config/parse.js'
 import { ProxyError } from '../../shared/errors.js'
 import { type Ground, loadGround } from '../ground/ground.js'
-import { FakeParameters, removeAgentContainers } from './deploy-harness.js'
+import { removeAgentContainers } from './deploy-harness.js'
 import { freePort } from './free-port.js'
 import { type ProxyProcess, startProxy } from './proxy-process.js'
 
@@ -97,7 +98,7 @@ services:
         config: () => configs[strategy],
         docker,
         registryAuth: new EcrRegistryAuth(),
-        parameters: new FakeParameters(),
+        parameters: new ParameterStore(),
         state,
         clock: systemClock,
         logger: pino({ level: 'silent' }),

@@ -3,45 +3,25 @@ import { mkdtempSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import type { Test } from 'tap'
-import type { ParameterSource } from '../../agent/config/parameter-source.js'
 import { createDeployer } from '../../agent/deploy/create-deployer.js'
 import type { Deployer, ProgressEvent } from '../../agent/deploy/deployer.js'
 import { DockerodeEngine } from '../../agent/docker/dockerode-engine.js'
 import type { DockerEngine } from '../../agent/docker/engine.js'
 import { EcrRegistryAuth } from '../../agent/ecr/ecr-registry-auth.js'
 import { systemClock } from '../../agent/health/clock.js'
+import { ParameterStore } from '../../agent/ssm/parameter-store.js'
 import { FileStateStore } from '../../agent/state/file-state-store.js'
 import { parseConfig } from '../../shared/agent-config/parse.js'
 import type { AgentConfig } from '../../shared/agent-config/types.js'
-import { AwsError } from '../../shared/errors.js'
 import { createLogger } from '../../shared/log.js'
 import { RecordingDocker } from '../agent/deploy/recording-docker.js'
 import { type Ground, loadGround } from '../ground/ground.js'
 import { freePort } from './free-port.js'
 
-/**
- * Parameter Store stand-in: answers from a map and records the names asked. It answers as the agent's
- * adapter does over the wire (test/agent/ssm/parameters-contract.test.ts holds the two together): an
- * unknown name is an error, never an empty value.
- */
-export class FakeParameters implements ParameterSource {
-  readonly asked: string[][] = []
-  /** When set, every read fails with it, as an unreadable parameter would. */
-  failure: Error | undefined
-  constructor(readonly values: Record<string, string> = {}) {}
-  async get(names: readonly string[]): Promise<Readonly<Record<string, string>>> {
-    this.asked.push([...names])
-    if (this.failure) throw this.failure
-    const missing = names.filter((name) => this.values[name] === undefined)
-    if (missing.length > 0) {
-      throw new AwsError(
-        `SSM parameter ${missing.map((name) => `"${name}"`).join(', ')} not found: create it, or fix envFromParameters in the agent configuration`,
-      )
-    }
-    return Object.fromEntries(names.map((name) => [name, this.values[name] ?? '']))
-  }
-}
+/** The SecureString the harness's `web` takes GREETING from (`envFromParameters`). */
+export const GREETING_PARAMETER = '/web/greeting'
 
 export interface Harness {
   readonly ground: Ground
@@ -51,7 +31,6 @@ export interface Harness {
   readonly docker: RecordingDocker
   readonly state: FileStateStore
   readonly deployer: Deployer
-  readonly parameters: FakeParameters
   readonly progress: ProgressEvent[]
   /** Every line the deployer logged, at debug level and above. */
   readonly logLines: string[]
@@ -62,7 +41,9 @@ export interface Harness {
 
 /**
  * A real Deployer over the real dockerd, the ECR-shaped registry and the process's AWS environment
- * (the fake's, set by the test file). Every container of this harness's agent id is removed at teardown.
+ * (the fake's, set by the test file with useFakeAws): registry auth and Parameter Store are the agent's
+ * own adapters, built as the agent builds them, so GetParameters runs over the wire. Every container of
+ * this harness's agent id is removed at teardown.
  */
 export async function startHarness(t: Test, extraServiceYaml = ''): Promise<Harness> {
   const ground = loadGround()
@@ -72,14 +53,22 @@ export async function startHarness(t: Test, extraServiceYaml = ''): Promise<Harn
   const engine = new DockerodeEngine()
   const docker = new RecordingDocker(engine)
   const state = new FileStateStore(stateDir)
-  const parameters = new FakeParameters({ '/web/greeting': 'hello from ssm' })
+  // Written over the wire too, as `aws ssm put-parameter` would; each harness writes it afresh.
+  await new SSMClient({}).send(
+    new PutParameterCommand({
+      Name: GREETING_PARAMETER,
+      Value: 'hello from ssm',
+      Type: 'SecureString',
+      Overwrite: true,
+    }),
+  )
   const configYaml = (host = ground.registryHost, extra = extraServiceYaml) => `agentId: ${agentId}
 services:
   web:
     repository: ${host}/ecr-ssm-deploy/app
     ports: ["127.0.0.1:${port}:8080"]
     env: { MODE: test }
-    envFromParameters: { GREETING: /web/greeting }
+    envFromParameters: { GREETING: ${GREETING_PARAMETER} }
     stopTimeout: 3
     keepImages: 2
     healthCheck: { http: { path: /health, port: 8080 }, interval: 0.2, timeout: 1, startPeriod: 1, retries: 3 }
@@ -93,7 +82,7 @@ ${extra}`
     config: () => config,
     docker,
     registryAuth: new EcrRegistryAuth(),
-    parameters,
+    parameters: new ParameterStore(),
     state,
     clock: systemClock,
     logger,
@@ -108,7 +97,6 @@ ${extra}`
     docker,
     state,
     deployer,
-    parameters,
     progress,
     logLines,
     configYaml,

@@ -24,7 +24,8 @@ export interface Load {
 /**
  * `clients` concurrent loops of `GET http://<host>:<port>/` (host 127.0.0.1 unless given), each on a new
  * connection, until stop() or `maxRequests` in all (bounded, so a forgotten stop() cannot spin forever).
- * The host is only ever loopback or a container that the test itself started.
+ * The host is only ever loopback, a container the test itself started, or the host end of a
+ * benchmark's own veth pair.
  */
 export function startLoad(port: number, clients = 4, maxRequests = 1_000_000, host = '127.0.0.1'): Load {
   let running = true

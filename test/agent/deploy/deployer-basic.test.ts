@@ -1,6 +1,6 @@
 import t from 'tap'
-import { AwsError, ImageNotAllowedError, ImageRefError, UnknownServiceError } from '../../../shared/errors.js'
-import { get, startHarness } from '../../support/deploy-harness.js'
+import { ImageNotAllowedError, ImageRefError, UnknownServiceError } from '../../../shared/errors.js'
+import { GREETING_PARAMETER, get, startHarness } from '../../support/deploy-harness.js'
 import { useFakeAws } from './fake-aws-env.js'
 
 const env = await useFakeAws(t)
@@ -48,7 +48,8 @@ t.test('first deploy, upgrade v1 -> v2, then a no-op re-deploy', async (t) => {
 
   const [before] = await h.docker.listContainers({ 'ecr-deploy.agent': h.agentId })
   const pullsBefore = h.docker.pulls.length
-  const parametersBefore = h.parameters.asked.length
+  const reads = () => env.aws.calls.filter((c) => c.operation === 'GetParameters').length
+  const parametersBefore = reads()
   const createdBefore = h.docker.created.length
   const again = await h.deployer.deploy({
     service: 'web',
@@ -56,9 +57,9 @@ t.test('first deploy, upgrade v1 -> v2, then a no-op re-deploy', async (t) => {
   })
   t.match(again, { result: 'unchanged', release: { id: 'r2' } })
   t.equal(h.docker.pulls.length, pullsBefore, 'a digest-pinned re-run pulls nothing')
-  t.equal(h.parameters.asked.length, parametersBefore, 'and reads no parameter')
+  t.equal(reads(), parametersBefore, 'and reads no parameter')
   t.strictSame((await h.deployer.reconcile()).actions, [], 'reconcile has nothing to do either')
-  t.equal(h.parameters.asked.length, parametersBefore)
+  t.equal(reads(), parametersBefore)
   const [after] = await h.docker.listContainers({ 'ecr-deploy.agent': h.agentId })
   t.equal(after?.id, before?.id, 'same container, not restarted')
   t.equal(h.docker.created.length, createdBefore, 'and creates no container')
@@ -153,18 +154,27 @@ t.test('a service without published ports is health-checked on its container add
   t.notMatch(health?.message, /127\.0\.0\.1/)
 })
 
-t.test('an unreadable parameter fails the deploy before the running release is touched', async (t) => {
-  const h = await startHarness(t)
-  await h.deployer.deploy({ service: 'web', image: h.ground.images.v1.uri })
-  const [before] = await h.docker.listContainers({ 'ecr-deploy.agent': h.agentId })
-  h.parameters.failure = new AwsError('parameter /web/greeting was not found')
-  await t.rejects(h.deployer.deploy({ service: 'web', image: h.ground.images.v2.uri }), AwsError)
-  const [after] = await h.docker.listContainers({ 'ecr-deploy.agent': h.agentId })
-  t.equal(after?.id, before?.id)
-  t.equal(after?.state, 'running')
-  t.strictSame(await get(h.port), { status: 200, body: 'v1' })
-  t.strictSame(
-    (await h.deployer.history('web')).map((r) => r.id),
-    ['r1'],
-  )
-})
+t.test(
+  'a parameter SSM does not have fails the deploy, naming it, before the running release is touched',
+  async (t) => {
+    const h = await startHarness(t)
+    await h.deployer.deploy({ service: 'web', image: h.ground.images.v1.uri })
+    const [before] = await h.docker.listContainers({ 'ecr-deploy.agent': h.agentId })
+    h.setConfig(h.configYaml().replace(GREETING_PARAMETER, '/web/no-such-greeting'))
+    await t.rejects(h.deployer.deploy({ service: 'web', image: h.ground.images.v2.uri }), {
+      code: 'E_AWS',
+      message:
+        'SSM parameter "/web/no-such-greeting" not found: create it, or fix envFromParameters in the agent configuration',
+    })
+    const asked = env.aws.calls.filter((c) => c.operation === 'GetParameters').at(-1)?.input
+    t.strictSame(asked, { Names: ['/web/no-such-greeting'], WithDecryption: true }, 'asked SSM over the wire')
+    const [after] = await h.docker.listContainers({ 'ecr-deploy.agent': h.agentId })
+    t.equal(after?.id, before?.id)
+    t.equal(after?.state, 'running')
+    t.strictSame(await get(h.port), { status: 200, body: 'v1' })
+    t.strictSame(
+      (await h.deployer.history('web')).map((r) => r.id),
+      ['r1'],
+    )
+  },
+)

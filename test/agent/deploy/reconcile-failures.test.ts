@@ -1,11 +1,14 @@
 import t from 'tap'
 import { beginRelease } from '../../../agent/state/ledger.js'
-import { AwsError } from '../../../shared/errors.js'
-import { type Harness, startHarness } from '../../support/deploy-harness.js'
+import { GREETING_PARAMETER, type Harness, startHarness } from '../../support/deploy-harness.js'
 import { useFakeAws } from './fake-aws-env.js'
 
 /** Reconcile when it cannot bring a release back: it says so, records it, and touches nothing else. */
 await useFakeAws(t)
+
+// A name SSM does not have: GetParameters lists it in InvalidParameters and the agent names it.
+const MISSING = '/web/no-such-greeting'
+const NOT_FOUND = `SSM parameter "${MISSING}" not found: create it, or fix envFromParameters in the agent configuration`
 
 async function containersOf(h: Harness): Promise<[string, string][]> {
   const containers = await h.docker.listContainers({ 'ecr-deploy.agent': h.agentId })
@@ -23,9 +26,9 @@ t.test('an interrupted first deploy that cannot be completed is recorded as fail
     result: 'in-progress' as const,
   }
   await h.state.write(beginRelease(await h.state.read('web'), release))
-  h.parameters.failure = new AwsError('parameter /web/greeting was not found')
+  h.setConfig(h.configYaml().replace(GREETING_PARAMETER, MISSING))
   t.strictSame((await h.deployer.reconcile()).actions, [
-    'web: could not complete the interrupted first deploy of release r1: parameter /web/greeting was not found',
+    `web: could not complete the interrupted first deploy of release r1: ${NOT_FOUND}`,
   ])
   const ledger = await h.state.read('web')
   t.equal(ledger.current, undefined, 'nothing became current')
@@ -34,7 +37,7 @@ t.test('an interrupted first deploy that cannot be completed is recorded as fail
     {
       id: 'r1',
       result: 'failed',
-      message: 'interrupted, and could not be completed: parameter /web/greeting was not found',
+      message: `interrupted, and could not be completed: ${NOT_FOUND}`,
     },
   ])
   t.strictSame(h.docker.created, [], 'no container was created')
@@ -45,10 +48,8 @@ t.test('a stopped current release that cannot be re-created is left as it was', 
   await h.deployer.deploy({ service: 'web', image: h.ground.images.v1.uri })
   const [container] = await h.docker.listContainers({ 'ecr-deploy.agent': h.agentId })
   await h.docker.stop(container?.id ?? '', 3)
-  h.parameters.failure = new AwsError('parameter /web/greeting was not found')
-  t.strictSame((await h.deployer.reconcile()).actions, [
-    'web: could not re-create release r1: parameter /web/greeting was not found',
-  ])
+  h.setConfig(h.configYaml().replace(GREETING_PARAMETER, MISSING))
+  t.strictSame((await h.deployer.reconcile()).actions, [`web: could not re-create release r1: ${NOT_FOUND}`])
   t.strictSame(
     await containersOf(h),
     [[`ecr-deploy-${h.agentId}-web-r1`, 'exited']],
@@ -56,7 +57,7 @@ t.test('a stopped current release that cannot be re-created is left as it was', 
   )
   t.match(await h.state.read('web'), { current: { id: 'r1', result: 'deployed' } })
 
-  h.parameters.failure = undefined
+  h.setConfig(h.configYaml())
   t.strictSame((await h.deployer.reconcile()).actions, [
     'web: re-created release r1 (its container was stopped)',
   ])

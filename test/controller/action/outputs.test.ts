@@ -20,6 +20,7 @@ const phase = (commandIds: string[], outcomes: InstanceOutcome[]): PhaseReport =
   targetCount: outcomes.length,
   timedOut: false,
   unfinished: [],
+  unlisted: 0,
 })
 
 const deployed: DeployReport = {

@@ -22,6 +22,7 @@ const report: DeployReport = {
     targetCount: 2,
     timedOut: false,
     unfinished: [],
+    unlisted: 0,
     outcomes: [
       {
         instanceId: 'i-2',

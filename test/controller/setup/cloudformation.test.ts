@@ -4,30 +4,35 @@ import {
   repositoryLogicalId,
   type Template,
 } from '../../../controller/setup/cloudformation.js'
-import {
-  ciRolePolicy,
-  githubTrustPolicy,
-  type IamInput,
-  instanceRolePolicy,
-} from '../../../controller/setup/iam.js'
+import { ciRolePolicy, githubTrustPolicy, type IamInput } from '../../../controller/setup/iam.js'
+import { iamDocuments } from '../../../controller/setup/iam-documents.js'
+import { instanceRolePolicy, ssmAgentPolicy } from '../../../controller/setup/instance-policy.js'
 import { lifecyclePolicy } from '../../../controller/setup/lifecycle.js'
 import { resourceSpecProblems } from '../../support/cfn-resource-spec.js'
 
 const iam: IamInput = {
   githubRepo: 'acme/shop',
   environment: 'prod',
+  namespace: 'prod',
+  services: ['web', 'worker'],
   accountId: '123456789012',
   region: 'eu-west-1',
   repositories: ['shop/web', 'shop/worker'],
   tag: { key: 'Role', value: 'web' },
   documentName: 'ecr-ssm-deploy',
+  instance: {
+    parameterPaths: ['/app/prod/web/'],
+    parameterNames: [],
+    kmsKeys: ['arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'],
+    managedInstanceCore: false,
+  },
 }
 const documentContent = JSON.stringify({ schemaVersion: '2.2', description: 'test', mainSteps: [] })
 
-function build(createOidcProvider = true): Template {
+function build(createOidcProvider = true, at: IamInput = iam): Template {
   const text = JSON.stringify(
     cloudFormationTemplate({
-      iam,
+      iam: at,
       lifecycle: { keep: 30, untaggedDays: 7 },
       documentContent,
       createOidcProvider,
@@ -61,13 +66,25 @@ t.test('its policies are exactly the ones `setup iam` and `setup lifecycle` prin
   ])
   t.strictSame(Resources.InstanceRole?.Properties.Policies, [
     { PolicyName: 'ecr-ssm-deploy-instance', PolicyDocument: instanceRolePolicy(iam) },
+    { PolicyName: 'ecr-ssm-deploy-ssm-agent', PolicyDocument: ssmAgentPolicy() },
   ])
-  t.strictSame(Resources.InstanceRole?.Properties.ManagedPolicyArns, [
-    'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
-  ])
+  t.notOk('ManagedPolicyArns' in (Resources.InstanceRole?.Properties ?? {}), 'no managed policy by default')
   const lifecycle = Resources.RepositoryShopWeb?.Properties.LifecyclePolicy as { LifecyclePolicyText: string }
   t.strictSame(JSON.parse(lifecycle.LifecyclePolicyText), lifecyclePolicy({ keep: 30, untaggedDays: 7 }))
   t.strictSame(Resources.DeployDocument?.Properties.Content, JSON.parse(documentContent))
+})
+
+t.test('the managed SSM policy is attached only when asked for', async (t) => {
+  const asked = { ...iam, instance: { ...iam.instance, managedInstanceCore: true } }
+  const wider = build(true, asked)
+  t.strictSame(wider.Resources.InstanceRole?.Properties.ManagedPolicyArns, [
+    'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
+  ])
+  t.strictSame(
+    wider.Resources.InstanceRole?.Properties.ManagedPolicyArns,
+    iamDocuments(asked).instanceRoleManagedPolicyArns,
+  )
+  t.strictSame(resourceSpecProblems(wider), [])
 })
 
 t.test('logical ids are alphanumeric', async (t) => {

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DescribeDocumentCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm'
 import t from 'tap'
-import { ciRolePolicy, githubTrustPolicy, instanceRolePolicy } from '../../../controller/setup/iam.js'
 import { testKeys } from '../../ground/fake-aws/test-clients.js'
 import { loadGround } from '../../ground/ground.js'
 import { startFakeOnGround } from '../../support/ground-aws.js'
@@ -46,51 +45,7 @@ t.test('setup document installs the document once, then reports it unchanged', a
   )
 })
 
-const iamArgs = [
-  '--github-repo',
-  'acme/shop',
-  '--environment',
-  'prod',
-  '--account',
-  '123456789012',
-  '--region',
-  'eu-west-1',
-  '--tag',
-  'Role=web',
-  '--repository',
-  'shop/web',
-]
-
-t.test('setup iam prints exactly the builders’ documents', async (t) => {
-  const result = await cli('setup', 'iam', ...iamArgs)
-  t.equal(result.code, 0, result.stderr)
-  const input = {
-    githubRepo: 'acme/shop',
-    environment: 'prod',
-    accountId: '123456789012',
-    region: 'eu-west-1',
-    repositories: ['shop/web'],
-    tag: { key: 'Role', value: 'web' },
-    documentName: 'ecr-ssm-deploy',
-  }
-  t.strictSame(JSON.parse(result.stdout), {
-    ciRoleTrustPolicy: githubTrustPolicy(input),
-    ciRolePolicy: ciRolePolicy(input),
-    instanceRolePolicy: instanceRolePolicy(input),
-    instanceRoleManagedPolicyArns: ['arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore'],
-  })
-  const bad = await cli('setup', 'iam', ...iamArgs, '--branch', 'main')
-  t.equal(bad.code, 2)
-  t.match(bad.stderr, /give either --branch or --environment, not both/)
-})
-
-t.test('setup cloudformation prints a template with the same policies', async (t) => {
-  const result = await cli('setup', 'cloudformation', ...iamArgs, '--no-oidc-provider')
-  t.equal(result.code, 0, result.stderr)
-  const template = JSON.parse(result.stdout) as { Resources: Record<string, { Type: string }> }
-  t.notOk('GitHubOidcProvider' in template.Resources)
-  t.equal(template.Resources.DeployDocument?.Type, 'AWS::SSM::Document')
-})
+// setup iam and setup cloudformation need no AWS: setup-iam-cli.test.ts runs them without the ground.
 
 t.test('setup lifecycle previews, then puts a policy the fake ECR validates', async (t) => {
   const repository = ground.images.v1.repository

@@ -1,5 +1,6 @@
 import { CreateDocumentCommand, PutParameterCommand } from '@aws-sdk/client-ssm'
 import t from 'tap'
+import { until } from '../until.js'
 import { awsCli } from './aws-cli-runner.js'
 import { MemoryRegistryContents } from './index.js'
 import { fakeWithSsm, shellDocument } from './test-clients.js'
@@ -133,6 +134,40 @@ t.test('the CLI shows service errors by their __type (exit 254)', async (t) => {
   t.equal(version?.code, 254)
   t.match(version?.stderr, /\(ParameterVersionNotFound\).*could not find version 2 of \/one/)
 })
+
+t.test(
+  'InvocationDoesNotExist right after SendCommand is the error the CLI knows and waits out',
+  async (t) => {
+    const { aws, ssm } = await fakeWithSsm(t)
+    await ssm.send(new CreateDocumentCommand({ Name: 'cli-lag', Content: shellDocument(['echo done']) }))
+    aws.ssm.addInstance({ id: INSTANCE })
+    const cli = await awsCli(t, aws.endpoint)
+    // Longer than the test, so every read below meets the window until the test ends it.
+    aws.ssm.setInvocationLag(3_600_000)
+    const sent = await cli.json(
+      'ssm',
+      'send-command',
+      '--document-name',
+      'cli-lag',
+      '--instance-ids',
+      INSTANCE,
+    )
+    const id = (sent.Command as { CommandId: string }).CommandId
+    const args = ['--command-id', id, '--instance-id', INSTANCE]
+    const failure = await cli.fail('ssm', 'get-command-invocation', ...args)
+    t.equal(failure?.code, 254)
+    t.match(
+      failure?.stderr,
+      /An error occurred \(InvocationDoesNotExist\) when calling the GetCommandInvocation operation/,
+    )
+    // The CLI's command-executed waiter retries on exactly this error code and fails on any other.
+    const waiting = cli.fail('ssm', 'wait', 'command-executed', ...args)
+    const before = aws.ssm.withheld.length
+    await until('the waiter to meet the window', () => (aws.ssm.withheld.length > before ? true : undefined))
+    aws.ssm.setInvocationLag(0)
+    t.equal(await waiting, undefined, 'the waiter ended with the command executed')
+  },
+)
 
 t.test('the real AWS CLI v2 accepts the fake document update answers', async (t) => {
   const { ssm, aws } = await fakeWithSsm(t)

@@ -24,7 +24,7 @@ export interface FakeAwsOptions {
   readonly registryHost?: string
   readonly accountId?: string
   readonly region?: string
-  readonly ssm?: { deliveryTimeoutMs?: number }
+  readonly ssm?: { deliveryTimeoutMs?: number; invocationLagMs?: number }
   readonly imds?: { instanceId?: string; roleName?: string; credentialLifetimeMs?: number }
   readonly now?: () => number
 }
@@ -122,7 +122,7 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
     calls,
     async close() {
       ssm.close()
-      await ssm.settled()
+      await ssm.finished()
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
     },

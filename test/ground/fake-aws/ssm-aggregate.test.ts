@@ -26,7 +26,6 @@ const command = (invocations: InvocationState[], aborted = false): CommandState 
     statusDetails: 'Pending',
     invocations,
     abort,
-    dispatched: true,
   }
 }
 

@@ -11,7 +11,8 @@ import {
   SendCommandCommand,
 } from '@aws-sdk/client-ssm'
 import t from 'tap'
-import { fakeWithSsm } from './test-clients.js'
+import { until } from '../until.js'
+import { fakeWithSsm, shellDocument } from './test-clients.js'
 
 const [LINUX, MAC, WINDOWS] = ['i-0000000000000000a', 'i-0000000000000000b', 'i-0000000000000000c']
 
@@ -122,25 +123,51 @@ t.test('delivery faults end invocations Failed without running and outside MaxEr
   })
 })
 
-t.test('right after SendCommand the invocation does not exist yet', async (t) => {
+t.test('right after SendCommand the invocation does not exist yet, by default', async (t) => {
   const { aws, ssm } = await fakeWithSsm(t)
   await ssm.send(new CreateDocumentCommand({ Name: 'guarded', Content: guardedDocument }))
   const dir = await mkdtemp(path.join(os.tmpdir(), 'fake-ssm-lag-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
   aws.ssm.addInstance({ id: LINUX, env: { DIR: dir } })
-  const release = aws.ssm.holdDispatch()
+  // A window longer than this test, so what it sees does not depend on how fast the machine is.
+  aws.ssm.setInvocationLag(3_600_000)
   const sent = await ssm.send(new SendCommandCommand({ DocumentName: 'guarded', InstanceIds: [LINUX] }))
   const CommandId = sent.Command?.CommandId ?? ''
   await t.rejects(ssm.send(new GetCommandInvocationCommand({ CommandId, InstanceId: LINUX })), {
     name: 'InvocationDoesNotExist',
+    message: 'An invocation does not exist for the given command and instance.',
   })
   t.same(await invocations(ssm, CommandId), {}, 'not listed yet')
   const listed = await ssm.send(new ListCommandsCommand({ CommandId }))
-  t.match(listed.Commands?.[0], { Status: 'Pending', TargetCount: 1 })
-  release()
+  t.match(listed.Commands?.[0], { TargetCount: 1 }, 'the command itself is known')
+  await until('the step to run while its invocation is invisible', () =>
+    existsSync(path.join(dir, LINUX)) ? true : undefined,
+  )
+  t.strictSame(
+    aws.ssm.withheld.map((w) => [w.operation, w.commandId, w.instanceId]),
+    [
+      ['GetCommandInvocation', CommandId, LINUX],
+      ['ListCommandInvocations', CommandId, LINUX],
+    ],
+    'each read that met it is recorded',
+  )
+  aws.ssm.setInvocationLag(0)
   await aws.ssm.settled()
   const inv = await ssm.send(new GetCommandInvocationCommand({ CommandId, InstanceId: LINUX }))
   t.match(inv, { Status: 'Success', StandardOutputContent: 'ran\n' })
+})
+
+t.test('the default window ends by itself: settled() waits for it', async (t) => {
+  const { aws, ssm } = await fakeWithSsm(t)
+  await ssm.send(new CreateDocumentCommand({ Name: 'quick', Content: shellDocument(['echo ok']) }))
+  aws.ssm.addInstance({ id: LINUX })
+  const sent = await ssm.send(new SendCommandCommand({ DocumentName: 'quick', InstanceIds: [LINUX] }))
+  const CommandId = sent.Command?.CommandId ?? ''
+  await aws.ssm.settled()
+  t.equal(aws.ssm.withheld.length, 0, 'nothing read it meanwhile')
+  const inv = await ssm.send(new GetCommandInvocationCommand({ CommandId, InstanceId: LINUX }))
+  t.match(inv, { Status: 'Success', StandardOutputContent: 'ok\n' })
+  t.same(Object.keys(await invocations(ssm, CommandId)), [LINUX])
 })
 
 t.test('MaxResults is validated: 1 to 50 for commands, 5 to 50 for instances', async (t) => {

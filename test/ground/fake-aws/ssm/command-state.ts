@@ -35,11 +35,6 @@ export interface CommandState {
   statusDetails: string
   readonly invocations: InvocationState[]
   readonly abort: AbortController
-  /**
-   * False until the service has handed the invocations out: before that GetCommandInvocation answers
-   * InvocationDoesNotExist and ListCommandInvocations leaves them out, as right after SendCommand in AWS.
-   */
-  dispatched: boolean
   /** AlarmConfiguration's one alarm: the command stops once it is in ALARM. */
   readonly alarm?: string
   /** Set when the alarm stopped the command (ListCommands' TriggeredAlarms). */

@@ -9,9 +9,28 @@ interface CommandFilter {
   value?: string
 }
 
-/** Run Command's read side (List*, GetCommandInvocation) and CancelCommand over the stored commands. */
+/** A read that left an invocation out because it was not visible yet. */
+export interface WithheldRead {
+  readonly operation: 'GetCommandInvocation' | 'ListCommandInvocations'
+  readonly commandId: string
+  readonly instanceId: string
+}
+
+/**
+ * Run Command's read side (List*, GetCommandInvocation) and CancelCommand over the stored commands.
+ * Invocations become visible to the invocation reads `lagMs` after SendCommand (see the README).
+ */
 export class Commands {
   readonly #commands: CommandState[] = []
+  readonly #now: () => number
+  #lagMs: number
+  /** Every read that met an invocation not visible yet, oldest first. */
+  readonly withheld: WithheldRead[] = []
+
+  constructor(now: () => number, lagMs: number) {
+    this.#now = now
+    this.#lagMs = lagMs
+  }
 
   add(command: CommandState): void {
     this.#commands.unshift(command)
@@ -21,9 +40,28 @@ export class Commands {
     return this.#commands.find((command) => command.id === id)
   }
 
-  /** Settles once every command sent so far has finished. */
+  /** Sets the window; it applies at read time, so 0 shows every invocation at once. */
+  setLag(ms: number): void {
+    this.#lagMs = ms
+  }
+
+  /** Settles once every command sent so far has finished and its invocations are visible. */
   async settled(): Promise<void> {
+    await this.finished()
+    for (;;) {
+      const hiddenFor = Math.max(0, ...this.#commands.map((c) => c.requestedAt + this.#lagMs - this.#now()))
+      if (hiddenFor === 0) return
+      await new Promise((resolve) => setTimeout(resolve, hiddenFor))
+    }
+  }
+
+  /** Settles once every command sent so far has finished running, visible or not (used on close). */
+  async finished(): Promise<void> {
     await Promise.all(this.#commands.map((command) => command.done))
+  }
+
+  #visible(command: CommandState): boolean {
+    return this.#now() >= command.requestedAt + this.#lagMs
   }
 
   /** Stops everything still running (used on close). */
@@ -50,10 +88,11 @@ export class Commands {
       const commandFilters = filters.filter((f) => f.key !== 'Status')
       const status = filters.find((f) => f.key === 'Status')?.value
       const rows = this.#select(input)
-        .filter((command) => command.dispatched && matches(command, commandFilters))
+        .filter((command) => matches(command, commandFilters))
         .flatMap((command) =>
           command.invocations
             .filter((invocation) => instanceId === undefined || invocation.instanceId === instanceId)
+            .filter((invocation) => this.#seen('ListCommandInvocations', command, invocation.instanceId))
             .filter((invocation) => status === undefined || invocation.status === status)
             .map((invocation) => invocationView(command, invocation, input.Details === true)),
         )
@@ -67,7 +106,11 @@ export class Commands {
       const command = this.get(requiredString(input, 'CommandId'))
       const instanceId = requiredString(input, 'InstanceId')
       const invocation = command?.invocations.find((i) => i.instanceId === instanceId)
-      if (command === undefined || invocation === undefined || !command.dispatched) {
+      if (
+        command === undefined ||
+        invocation === undefined ||
+        !this.#seen('GetCommandInvocation', command, instanceId)
+      ) {
         throw new AwsError(
           'InvocationDoesNotExist',
           'An invocation does not exist for the given command and instance.',
@@ -94,6 +137,13 @@ export class Commands {
       command.abort.abort()
       return {}
     },
+  }
+
+  /** Whether a read may show this invocation; one that may not yet is recorded as withheld. */
+  #seen(operation: WithheldRead['operation'], command: CommandState, instanceId: string): boolean {
+    if (this.#visible(command)) return true
+    this.withheld.push({ operation, commandId: command.id, instanceId })
+    return false
   }
 
   #select(input: JsonInput): CommandState[] {

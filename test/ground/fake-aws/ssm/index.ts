@@ -1,7 +1,7 @@
 import type { JsonOperations } from '../server.js'
 import type { CommandState } from './command-state.js'
 import { commandView } from './command-views.js'
-import { Commands } from './commands.js'
+import { Commands, type WithheldRead } from './commands.js'
 import { Documents } from './documents.js'
 import { type DeliveryFailure, type InstanceSpec, Instances } from './instances.js'
 import { Parameters } from './parameters.js'
@@ -13,10 +13,21 @@ export interface SsmOptions {
   readonly region: string
   /** Delivery timeout for offline instances; default: the command's TimeoutSeconds. Keep it short in tests. */
   readonly deliveryTimeoutMs?: number
+  /**
+   * How long after SendCommand an invocation stays unknown to GetCommandInvocation and out of
+   * ListCommandInvocations, as in AWS; default {@link DEFAULT_INVOCATION_LAG_MS}, 0 for none.
+   */
+  readonly invocationLagMs?: number
   readonly now: () => number
   /** A CloudWatch alarm's state, for SendCommand's AlarmConfiguration; undefined when it does not exist. */
   readonly alarmState?: (name: string) => string | undefined
 }
+
+/**
+ * Long enough that a client polling once a second meets it twice and a quick command has finished before
+ * its invocations show (SSM Success, nothing listed yet); short enough not to slow tests much.
+ */
+export const DEFAULT_INVOCATION_LAG_MS = 2000
 
 /** Test controls of the fake SSM. */
 export interface SsmControls {
@@ -26,16 +37,17 @@ export interface SsmControls {
   setOnline(id: string, online: boolean): void
   /** The stored command with this id (status, invocations, plugin output) for assertions. */
   command(id: string): CommandState | undefined
-  /** Waits until every command sent so far has finished. */
+  /** Waits until every command sent so far has finished and its invocations are visible. */
   settled(): Promise<void>
   /** The current value of a Parameter Store parameter. */
   parameter(name: string): string | undefined
   /**
-   * Holds back the invocations of commands sent from now on, as SSM's eventual consistency does right
-   * after SendCommand: they are unknown to GetCommandInvocation and missing from ListCommandInvocations
-   * until the returned function is called.
+   * Sets how long after SendCommand invocations stay invisible to the invocation reads. It applies at
+   * read time, to commands already sent too: 0 shows them all at once.
    */
-  holdDispatch(): () => void
+  setInvocationLag(ms: number): void
+  /** The reads that met an invocation not visible yet (InvocationDoesNotExist, or left out of a listing). */
+  readonly withheld: readonly WithheldRead[]
 }
 
 /** SSM's awsJson1_1 operations: documents, Parameter Store, instances and Run Command. */
@@ -43,9 +55,7 @@ export function createSsm(options: SsmOptions) {
   const documents = new Documents(options.now)
   const parameters = new Parameters(options.now, options.region, options.accountId)
   const instances = new Instances(options.now)
-  const commands = new Commands()
-  let held: Promise<void> | undefined
-  let releaseHeld = (): void => undefined
+  const commands = new Commands(options.now, options.invocationLagMs ?? DEFAULT_INVOCATION_LAG_MS)
   const deps = {
     instances,
     region: options.region,
@@ -65,7 +75,6 @@ export function createSsm(options: SsmOptions) {
         parameterStore: (name) => parameters.value(name),
         accountId: options.accountId,
         deps,
-        dispatch: () => held ?? new Promise<void>((resolve) => setImmediate(resolve)),
       })
       commands.add(command)
       return { Command: commandView(command) }
@@ -77,27 +86,15 @@ export function createSsm(options: SsmOptions) {
     command: (id) => commands.get(id),
     settled: () => commands.settled(),
     parameter: (name) => parameters.value(name),
-    holdDispatch: () => {
-      const previous = releaseHeld
-      held = new Promise<void>((resolve) => {
-        releaseHeld = () => {
-          held = undefined
-          previous()
-          resolve()
-        }
-      })
-      return () => releaseHeld()
-    },
+    setInvocationLag: (ms) => commands.setLag(ms),
+    withheld: commands.withheld,
   }
   return {
     operations,
     controls,
     setDeliveryFailure: (id: string, failure: DeliveryFailure | undefined) =>
       instances.setDeliveryFailure(id, failure),
-    close: () => {
-      releaseHeld()
-      commands.cancelAll()
-    },
-    settled: () => commands.settled(),
+    close: () => commands.cancelAll(),
+    finished: () => commands.finished(),
   }
 }

@@ -34,8 +34,6 @@ export function sendCommand(
     parameterStore: (name: string) => string | undefined
     accountId: string
     deps: ExecutionDeps
-    /** Settles when the service hands the new command's invocations out (held by a test control). */
-    dispatch: () => Promise<void>
   },
 ): CommandState {
   const documentName = requiredString(input, 'DocumentName')
@@ -79,14 +77,12 @@ export function sendCommand(
       }),
     ),
     abort: new AbortController(),
-    dispatched: false,
     ...(alarm === undefined ? {} : { alarm }),
   }
   // SSM answers SendCommand before anything is delivered, so the answer always says Pending.
-  command.done = context.dispatch().then(() => {
-    command.dispatched = true
-    return execute(command, resolved.parsed, params, context.deps)
-  })
+  command.done = new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
+    execute(command, resolved.parsed, params, context.deps),
+  )
   return command
 }
 
