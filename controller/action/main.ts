@@ -17,7 +17,8 @@ import { outputValues } from './outputs.js'
 async function run(): Promise<void> {
   try {
     const options = await loadDeployOptions(deployFlagsFromInputs(core), process.env)
-    const report = await deployRelease(await deployDeps(options.region, false), options)
+    const alarm = options.rollout?.alarm !== undefined
+    const report = await deployRelease(await deployDeps(options.region, false, alarm), options)
     await publish(report)
     const failure = verdictOf(report)
     if (failure) throw failure
