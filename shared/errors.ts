@@ -106,7 +106,7 @@ export const catalogue = Object.freeze({
   },
   E_ROLLOUT_ABORTED: {
     exitCode: ExitCode.abortedRolledBack,
-    hint: 'The rollout stopped between waves and the stable release was sent back to the instances that had taken the new one; see the report for the alarm or the failures.',
+    hint: 'The rollout stopped, the release is marked aborted, and every instance that had taken it was sent the stable release back (one that failed restored it itself); the report names the alarm or the failures.',
   },
   E_AWS: { exitCode: ExitCode.aws, hint: 'An AWS call failed; retry, or check the named resource.' },
   E_PROXY: {
