@@ -5,6 +5,7 @@ import type { AgentConfig } from '../shared/agent-config/types.js'
 import { ConfigError } from '../shared/errors.js'
 import { parseImageRef } from '../shared/image-ref.js'
 import { createLogger } from '../shared/log.js'
+import type { ReleaseSelector } from '../shared/release.js'
 import { VERSION as AGENT_VERSION } from '../shared/version.js'
 import { trackInFlight } from './api/in-flight.js'
 import { listenOnSocket } from './api/listen.js'
@@ -12,6 +13,7 @@ import { buildServer, type ReloadOutcome } from './api/server.js'
 import { loadConfig } from './config/load.js'
 import { settingsFromEnv } from './config/settings.js'
 import { createDeployer } from './deploy/create-deployer.js'
+import { releaseDeploy } from './deploy/release-request.js'
 import { DockerodeEngine } from './docker/dockerode-engine.js'
 import { EcrRegistryAuth } from './ecr/ecr-registry-auth.js'
 import { systemClock } from './health/clock.js'
@@ -19,7 +21,7 @@ import { scheduleJobs } from './jobs/cron.js'
 import { holdDesiredOnRollback } from './jobs/desired-hold.js'
 import { desiredStateJob } from './jobs/desired-state.js'
 import { exclusive } from './jobs/exclusive.js'
-import { schedulesFromEnv } from './jobs/schedules.js'
+import { OFFSET_JOBS, schedulesFromEnv } from './jobs/schedules.js'
 import { tokenRefreshJob } from './jobs/token-refresh.js'
 import { ProxyClient } from './proxy/proxy-client.js'
 import { ParameterStore } from './ssm/parameter-store.js'
@@ -90,7 +92,15 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     reconcile: exclusive('reconcile', () => deployer.reconcile(), logger),
     'desired-state': exclusive(
       'desired-state',
-      desiredStateJob({ deployer, source: parameters, holds, services, warn }),
+      desiredStateJob({
+        deployer,
+        releases: parameters,
+        source: parameters,
+        holds,
+        services,
+        environment: () => config.environment,
+        warn,
+      }),
       logger,
     ),
     prune: exclusive('prune', () => deployer.prune(), logger),
@@ -101,13 +111,17 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     ),
   }
 
-  const app = buildServer({ deployer, reload, logger, version: AGENT_VERSION })
+  const releases = (service: string, selector: ReleaseSelector) =>
+    releaseDeploy(parameters, config, service, selector)
+  const app = buildServer({ deployer, releases, reload, logger, version: AGENT_VERSION })
   await listenOnSocket(app, options.socketPath)
   logger.info({ socket: options.socketPath, config: configPath, services: services() }, 'agent listening')
 
   // Finish or undo what a crash interrupted before taking desired state from Parameter Store.
   const startup = jobs.reconcile().then(() => jobs['desired-state']())
-  const scheduled = scheduleJobs(schedules, jobs)
+  // Each instance takes its own place in the interval, kept for this daemon run.
+  const offsets = Object.fromEntries(OFFSET_JOBS.map((job) => [job, Math.random()]))
+  const scheduled = scheduleJobs(schedules, jobs, { offsets })
 
   onHangup = () => {
     reload().catch((error: unknown) => {

@@ -1,4 +1,5 @@
 import type { ErrorCode } from './errors.js'
+import type { ReleaseSpecText } from './release.js'
 
 /*
  * What the agent and the controller both read or write: the agent's command line (the SSM document runs
@@ -117,6 +118,13 @@ export interface ReleaseRecord {
   readonly result: DeployResult | 'failed' | 'in-progress'
   readonly durationMs?: number
   readonly message?: string
+  /**
+   * The release parameter version it was deployed from (`/ecr-deploy/prod/web:7`); absent for a deploy of
+   * a bare image (by hand, or from the old layout) and in the answers of agents older than releases.
+   */
+  readonly release?: string
+  /** That release's spec as written, which the agent applied on top of its file's entry. */
+  readonly spec?: ReleaseSpecText
 }
 
 export interface ServiceStatus {
@@ -126,6 +134,8 @@ export interface ServiceStatus {
   readonly current?: ReleaseRecord
   readonly previous?: ReleaseRecord
   readonly containerId?: string
+  /** The current release's selector (`/ecr-deploy/prod/web:7`), when it was deployed from one. */
+  readonly release?: string
 }
 
 /** `status --json`: one line, what the controller's `status` reads. */

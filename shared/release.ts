@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { envName, memorySchema, portSchema, probeSchema, volumeSchema } from './agent-config/schema.js'
+import { ENVIRONMENT_NAME_PATTERN } from './environment-name.js'
 import { PINNED_IMAGE_PATTERN } from './image-ref.js'
 import { SERVICE_NAME_PATTERN } from './service-name.js'
 
@@ -10,11 +11,11 @@ import { SERVICE_NAME_PATTERN } from './service-name.js'
  * with its instance role. The agent's file is the policy a release's spec must stay within.
  */
 
+// The agent's file names its environment too, so the pattern lives beside the service name's.
+export { ENVIRONMENT_NAME_PATTERN }
+
 /** The root of every release parameter; nothing else (no secret) may live under it. */
 export const RELEASE_PARAMETER_ROOT = '/ecr-deploy'
-
-/** An environment names a namespace: it travels in parameter names and IAM resource ARNs. */
-export const ENVIRONMENT_NAME_PATTERN = '^[a-z0-9][a-z0-9-]{0,31}$'
 
 /** The format this code writes; a reader refuses any other. */
 export const RELEASE_FORMAT = 1
@@ -182,4 +183,21 @@ export interface ReleaseVersion {
  */
 export function stableVersionOf(latest: ReleaseVersion): number | undefined {
   return latest.release.state === 'stable' ? latest.version : latest.release.replaces?.version
+}
+
+/**
+ * Two specs ask for the same thing whatever their key order; none is `{}`. The same digest with another
+ * spec is another release.
+ */
+export function sameSpec(a: ReleaseSpecText | undefined, b: ReleaseSpecText | undefined): boolean {
+  return canonical(a ?? {}) === canonical(b ?? {})
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    return `{${entries.map(([key, inner]) => `${JSON.stringify(key)}:${canonical(inner)}`).join(',')}}`
+  }
+  return JSON.stringify(value)
 }

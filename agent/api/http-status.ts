@@ -10,6 +10,8 @@ const STATUS: Readonly<Partial<Record<ErrorCode, number>>> = Object.freeze({
   E_CONFIG_INVALID: 422,
   E_IMAGE_REF_INVALID: 400,
   E_IMAGE_NOT_ALLOWED: 403,
+  E_POLICY_REFUSED: 403,
+  E_RELEASE_INVALID: 422,
   E_UNKNOWN_SERVICE: 404,
   E_BUSY: 409,
   E_IMAGE_NOT_FOUND: 404,

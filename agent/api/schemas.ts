@@ -3,21 +3,26 @@ import { SERVICE_NAME_PATTERN } from '../../shared/service-name.js'
 
 const service = { type: 'string', pattern: SERVICE_NAME_PATTERN } as const
 
-/** POST /deploy. The image is parsed further by the route (parseImageRef) to name the bad part. */
+/**
+ * POST /deploy: an image, or a release selector (`/ecr-deploy/prod/web:7`). Both are parsed further by the
+ * route (parseImageRef, parseReleaseSelector) to name the bad part.
+ */
 export const deployBodySchema = Object.freeze({
   type: 'object',
   additionalProperties: false,
-  required: ['service', 'image'],
+  required: ['service'],
   properties: {
     service,
     image: { type: 'string', minLength: 1, maxLength: 1024 },
+    release: { type: 'string', minLength: 1, maxLength: 1100 },
     wait: { type: 'boolean' },
   },
 })
 
 export interface DeployBody {
   readonly service: string
-  readonly image: string
+  readonly image?: string
+  readonly release?: string
   readonly wait?: boolean
 }
 

@@ -1,7 +1,9 @@
 import { type FastifyBaseLogger, type FastifyError, type FastifyInstance, fastify } from 'fastify'
 import { DeployToolError, UsageError } from '../../shared/errors.js'
 import { parseImageRef } from '../../shared/image-ref.js'
+import type { ReleaseSelector } from '../../shared/release.js'
 import type { Deployer } from '../deploy/deployer.js'
+import { type ReleaseDeploy, selectorOf } from '../deploy/release-request.js'
 import { httpStatusOf } from './http-status.js'
 import { errorLineOf } from './protocol.js'
 import {
@@ -25,6 +27,11 @@ export interface ReloadOutcome {
 /** Everything the API needs, built by agent/main.ts (or by a test with fakes). */
 export interface ApiDeps {
   readonly deployer: Deployer
+  /**
+   * Reads the release a deploy names and checks it is for this instance and service; without it, a
+   * deploy by release is refused (UsageError).
+   */
+  readonly releases?: (service: string, selector: ReleaseSelector) => Promise<ReleaseDeploy>
   /** Reads the configuration again; throws ConfigError and keeps the old one when the new one is invalid. */
   readonly reload: () => Promise<ReloadOutcome>
   /** Pino logger for requests; omit to stay silent (tests). */
@@ -65,11 +72,10 @@ export function buildServer(deps: ApiDeps): FastifyInstance {
   })
 
   app.post<{ Body: DeployBody }>('/deploy', { schema: { body: deployBodySchema } }, (request, reply) => {
-    const { service, image, wait } = request.body
-    // Validated here to name the bad part; the deployer receives the reference as the user wrote it.
-    parseImageRef(image)
-    return streamOperation(reply, (onProgress) =>
-      deployer.deploy({ service, image, onProgress, ...(wait ? { wait } : {}) }),
+    const { service, wait } = request.body
+    const what = deployTarget(request.body, deps.releases)
+    return streamOperation(reply, async (onProgress) =>
+      deployer.deploy({ service, ...(await what()), onProgress, ...(wait ? { wait } : {}) }),
     )
   })
 
@@ -113,4 +119,26 @@ export function buildServer(deps: ApiDeps): FastifyInstance {
   }))
 
   return app
+}
+
+/**
+ * What a deploy body names, checked before anything streams: an image (validated here to name the bad
+ * part; the deployer receives the reference as the user wrote it), or a release, read once the deploy runs.
+ */
+function deployTarget(
+  body: DeployBody,
+  releases: ApiDeps['releases'],
+): () => Promise<{ readonly image: string; readonly release?: ReleaseDeploy['release'] }> {
+  const { service, image, release } = body
+  if (image !== undefined && release === undefined) {
+    parseImageRef(image)
+    return async () => ({ image })
+  }
+  if (image !== undefined || release === undefined) {
+    throw new UsageError('POST /deploy: give exactly one of "image" and "release"')
+  }
+  const selector = selectorOf(release)
+  if (releases === undefined)
+    throw new UsageError('POST /deploy: this agent was started without a release source')
+  return () => releases(service, selector)
 }

@@ -37,16 +37,25 @@ export class OperationFailed extends Error {
 
 export interface DeployOptions {
   readonly service: string
-  readonly image: string
+  /** Exactly one of image and release. */
+  readonly image?: string
+  readonly release?: string
   readonly wait: boolean
   readonly json: boolean
 }
 
+/** The daemon checks a release selector (this client loads no schema library); an image is checked here. */
 export function deployCommand(client: AgentClient, io: CliIo, options: DeployOptions): Promise<void> {
-  return operation(io, options.json, options.service, options.image, (onProgress) => {
+  return operation(io, options.json, options.service, options.image ?? null, (onProgress) => {
     assertServiceName(options.service)
-    parseImageRef(options.image)
-    const body = { service: options.service, image: options.image, ...(options.wait ? { wait: true } : {}) }
+    if ((options.image === undefined) === (options.release === undefined)) {
+      throw new UsageError(
+        'deploy takes exactly one of --release <selector> (such as /ecr-deploy/prod/web:7) and --image <uri>',
+      )
+    }
+    const what = options.release === undefined ? { image: options.image } : { release: options.release }
+    if (options.image !== undefined) parseImageRef(options.image)
+    const body = { service: options.service, ...what, ...(options.wait ? { wait: true } : {}) }
     return client.stream('/deploy', body, onProgress)
   })
 }

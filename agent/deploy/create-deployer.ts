@@ -16,6 +16,7 @@ import type { DeployerDeps } from './deps.js'
 import { resolveImage, serviceOf, validateRequest } from './prepare.js'
 import { pruneService } from './prune.js'
 import { reconcileService } from './reconcile.js'
+import { recordedService, requestedService } from './release-config.js'
 import { orphanedServices, retireService } from './retire.js'
 import { serves, serviceContainers } from './service-containers.js'
 import { ServiceLocks } from './service-locks.js'
@@ -34,15 +35,23 @@ class AgentDeployer implements Deployer {
 
   async deploy(request: DeployRequest): Promise<DeployOutcome> {
     const config = this.deps.config()
-    const { service, ref } = validateRequest(config, request.service, request.image)
+    const entry = serviceOf(config, request.service)
+    // The policy first: a refused release names every key at fault, the image's repository included.
+    const service = requestedService(entry, config.file, request.image, request.release)
+    const { ref } = validateRequest(config, request.service, request.image)
     return this.#locks.run(service.name, request.wait ?? false, async () => {
       const startedAt = this.deps.clock.now()
       const progress = this.#progress(service.name, request.onProgress)
-      progress('resolve', `resolving ${request.image}`)
+      progress(
+        'resolve',
+        `resolving ${request.release ? `release ${request.release.selector}: ` : ''}${request.image}`,
+      )
       const target = await resolveImage(this.deps, ref, (line) => progress('pull', line))
       return switchRelease(this.deps, {
         agentId: config.agentId,
         service,
+        entry: { service: entry, file: config.file },
+        ...(request.release ? { release: request.release } : {}),
         target,
         resultOnSuccess: 'deployed',
         startedAt,
@@ -68,9 +77,16 @@ class AgentDeployer implements Deployer {
       }
       progress('resolve', `rolling back to release ${target.id} (${target.image})`)
       const local = (await this.deps.docker.inspectImage(target.image)) !== null
+      // The release rolled back to runs its own spec again, checked against the file as it is now.
+      const ref =
+        target.release === undefined || target.spec === undefined
+          ? undefined
+          : { selector: target.release, spec: target.spec }
       return switchRelease(this.deps, {
         agentId: config.agentId,
-        service,
+        service: requestedService(service, config.file, target.image, ref),
+        entry: { service, file: config.file },
+        ...(ref ? { release: ref } : {}),
         target: { image: target.image, digest: target.digest, local },
         resultOnSuccess: 'rolled-back',
         startedAt,
@@ -83,7 +99,7 @@ class AgentDeployer implements Deployer {
     const config = this.deps.config()
     const services =
       serviceName === undefined ? Object.values(config.services) : [serviceOf(config, serviceName)]
-    return Promise.all(services.map((service) => this.#statusOf(config.agentId, service)))
+    return Promise.all(services.map((service) => this.#statusOf(config.agentId, config.file, service)))
   }
 
   async history(serviceName: string): Promise<readonly ReleaseRecord[]> {
@@ -144,13 +160,15 @@ class AgentDeployer implements Deployer {
     return { actions }
   }
 
-  async #statusOf(agentId: string, service: ServiceConfig): Promise<ServiceStatus> {
-    const ledger = await this.deps.state.read(service.name)
+  async #statusOf(agentId: string, file: string, entry: ServiceConfig): Promise<ServiceStatus> {
+    const ledger = await this.deps.state.read(entry.name)
+    const service = recordedService(entry, file, ledger.current)
     const containers = await serviceContainers(this.deps, agentId, service.name)
     const base = {
       service: service.name,
       ...(ledger.current ? { current: ledger.current } : {}),
       ...(ledger.previous ? { previous: ledger.previous } : {}),
+      ...(ledger.current?.release === undefined ? {} : { release: ledger.current.release }),
     }
     if (this.#locks.isHeld(service.name)) return { ...base, state: 'deploying', healthy: null }
     const { current } = ledger

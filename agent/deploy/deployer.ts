@@ -5,6 +5,7 @@
  */
 
 import type { DeployResult, ReleaseRecord, ServiceStatus } from '../../shared/agent-contract.js'
+import type { ReleaseSpecText } from '../../shared/release.js'
 
 // The release and status shapes are what the controller reads too: they live in the contract.
 export type { DeployResult, ReleaseRecord, ServiceStatus }
@@ -16,10 +17,21 @@ export interface ProgressEvent {
   readonly message: string
 }
 
+/** The release a deploy comes from: its selector, recorded in the ledger, and its spec, applied on the file. */
+export interface ReleaseRef {
+  readonly selector: string
+  readonly spec: ReleaseSpecText
+}
+
 export interface DeployRequest {
   readonly service: string
   /** ECR image reference, by tag or digest. */
   readonly image: string
+  /**
+   * Deployed from a release: its spec overrides the file's entry within the file's policy (else
+   * PolicyRefusedError, nothing changed). Without it the release runs the file's entry alone.
+   */
+  readonly release?: ReleaseRef
   /** Wait for a running deploy of the same service instead of failing with BusyError. */
   readonly wait?: boolean
   readonly onProgress?: (event: ProgressEvent) => void

@@ -29,6 +29,8 @@ export interface DeployPlanInput {
   readonly containers: readonly ServiceContainer[]
   /** The current release's container is running and just passed one probe. */
   readonly currentServes: boolean
+  /** The desired release asks for another spec than the current one: a new release even for the same digest. */
+  readonly specChanged?: boolean
 }
 
 export type DeployStep =
@@ -55,8 +57,8 @@ export type DeployPlan =
   | { readonly kind: 'switch'; readonly steps: readonly DeployStep[] }
 
 /**
- * The same digest already serving: no pull, no restart, whatever the strategy; unless the service is
- * moving between strategies (`moving`), which takes a new container even for the same image.
+ * The same digest with the same spec already serving: no pull, no restart, whatever the strategy; unless
+ * the service is moving between strategies (`moving`), which takes a new container even for the same image.
  */
 export function unchangedPlan(
   input: DeployPlanInput,
@@ -64,7 +66,8 @@ export function unchangedPlan(
 ): DeployPlan | undefined {
   const { desired, current } = input
   const serving = current ? input.containers.find((c) => c.releaseId === current.id && c.running) : undefined
-  if (serving && !moving(serving) && current?.digest === desired.digest && input.currentServes) {
+  const same = current?.digest === desired.digest && input.specChanged !== true
+  if (serving && !moving(serving) && same && input.currentServes) {
     return { kind: 'unchanged', containerId: serving.id }
   }
   return undefined

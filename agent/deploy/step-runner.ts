@@ -31,10 +31,21 @@ export interface StepRunnerInput {
   readonly service: ServiceConfig
   /** The containers' environment; read when a `start` step first needs it. */
   readonly env: () => Promise<Readonly<Record<string, string>>>
+  /**
+   * Releases that run another spec than `service` (the previous release a failed switch restores), by
+   * release id: their service and environment.
+   */
+  readonly others?: ReadonlyMap<string, ReleaseService>
   readonly ledger: ServiceLedger
   readonly progress: (phase: ProgressEvent['phase'], message: string) => void
   /** The release a switch installs; a runner without one runs no step that records it. */
   readonly pending?: PendingRelease
+}
+
+/** A release's own service and the environment its containers get. */
+export interface ReleaseService {
+  readonly service: ServiceConfig
+  readonly env: () => Promise<Readonly<Record<string, string>>>
 }
 
 export interface PendingRelease {
@@ -142,6 +153,10 @@ export class StepRunner {
     }
   }
 
+  #serviceOf(releaseId: string): ServiceConfig {
+    return this.input.others?.get(releaseId)?.service ?? this.input.service
+  }
+
   #pending(kind: DeployStep['kind']): PendingRelease {
     if (!this.input.pending) throw new Error(`${kind} without a pending release`)
     return this.input.pending
@@ -173,8 +188,16 @@ export class StepRunner {
       progress('pull', `pulling ${image}`)
       await pullImage(deps, image, (line) => progress('pull', line))
     }
-    this.#env ??= await this.input.env()
-    const spec = releaseContainerSpec({ ...this.input, env: this.#env, releaseId, image })
+    const other = this.input.others?.get(releaseId)
+    const service = other?.service ?? this.input.service
+    let env: Readonly<Record<string, string>>
+    if (other === undefined) {
+      this.#env ??= await this.input.env()
+      env = this.#env
+    } else {
+      env = await other.env()
+    }
+    const spec = releaseContainerSpec({ ...this.input, service, env, releaseId, image })
     progress('start', `starting ${spec.name}`)
     try {
       const id = await deps.docker.create(spec)
@@ -187,10 +210,10 @@ export class StepRunner {
   }
 
   async #waitHealth(releaseId: string): Promise<void> {
-    const { deps, service, progress } = this.input
+    const { deps, progress } = this.input
     const id = this.#containers.get(releaseId)
     if (id === undefined) throw new Error(`wait-health before start of ${releaseId}`)
-    const verdict = await healthOf(deps, service, id)
+    const verdict = await healthOf(deps, this.#serviceOf(releaseId), id)
     if (!verdict.healthy) throw new UnhealthyReleaseError(releaseId, verdict.reason)
     progress('health', `release ${releaseId} is healthy after ${verdict.checks} check(s): ${verdict.detail}`)
   }

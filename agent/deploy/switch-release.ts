@@ -1,18 +1,25 @@
 import type { ServiceConfig } from '../../shared/agent-config/types.js'
+import { sameSpec } from '../../shared/release.js'
 import { nextReleaseId, type ReleaseRecord } from '../state/ledger.js'
 import { containerName } from './container-labels.js'
-import type { DeployOutcome, DeployResult, ProgressEvent } from './deployer.js'
+import type { DeployOutcome, DeployResult, ProgressEvent, ReleaseRef } from './deployer.js'
 import type { DeployerDeps } from './deps.js'
 import type { DeployStep } from './plan.js'
 import { type ResolvedImage, resolveEnv } from './prepare.js'
+import { recordedRef, recordedService } from './release-config.js'
 import { serves, serviceContainers } from './service-containers.js'
-import { StepRunner } from './step-runner.js'
+import { type ReleaseService, StepRunner } from './step-runner.js'
 import { strategyOf } from './strategy/select.js'
 import { undoRelease } from './undo-release.js'
 
 export interface SwitchRequest {
   readonly agentId: string
+  /** The service as the target release runs it: the file's entry with the release's spec on top. */
   readonly service: ServiceConfig
+  /** The file's entry and the file's name, to re-create the current release as it was deployed. */
+  readonly entry: { readonly service: ServiceConfig; readonly file: string }
+  /** The release the target comes from, recorded with it; none for a bare image. */
+  readonly release?: ReleaseRef
   readonly target: ResolvedImage
   readonly resultOnSuccess: DeployResult
   readonly startedAt: number
@@ -32,17 +39,22 @@ export async function switchRelease(deps: DeployerDeps, request: SwitchRequest):
   const containers = await serviceContainers(deps, agentId, service.name)
   const current = ledger.current
   const releaseId = nextReleaseId(ledger)
+  const currentService = recordedService(request.entry.service, request.entry.file, current, deps.logger)
   const plan = await strategy.plan(deps, service, {
     containerName: containerName(agentId, service.name, releaseId),
     stopTimeoutSeconds: service.stopTimeoutSeconds,
     desired: { releaseId, ...target },
     ...(current ? { current } : {}),
     containers,
-    currentServes: current ? await serves(deps, service, containers, current.id) : false,
+    currentServes: current ? await serves(deps, currentService, containers, current.id) : false,
+    specChanged: current !== undefined && !sameSpec(current.spec, request.release?.spec),
   })
   const durationMs = () => deps.clock.now() - request.startedAt
   if (plan.kind === 'unchanged' && current) {
-    progress('done', `unchanged: release ${current.id} already runs ${target.digest} and is healthy`)
+    progress(
+      'done',
+      `unchanged: release ${current.id} already runs ${target.digest} with this spec and is healthy`,
+    )
     return {
       service: service.name,
       result: 'unchanged',
@@ -58,6 +70,7 @@ export async function switchRelease(deps: DeployerDeps, request: SwitchRequest):
     digest: target.digest,
     startedAt: new Date(request.startedAt).toISOString(),
     result: 'in-progress',
+    ...recordedRef(request.release),
   }
   const finished = (result: ReleaseRecord['result'], message?: string): ReleaseRecord => ({
     ...release,
@@ -69,10 +82,20 @@ export async function switchRelease(deps: DeployerDeps, request: SwitchRequest):
   // Read only when switching (the common re-run asks nothing of Parameter Store), but before
   // anything is stopped: a missing parameter must leave the running release alone.
   const env = await resolveEnv(deps.parameters, service)
+  // A failed switch restores the current release as it was deployed, its own spec included. Its
+  // environment is read only then: a parameter it alone needs must not stop the deploy of a new release.
+  const others = new Map<string, ReleaseService>()
+  if (current && currentService !== service) {
+    others.set(current.id, {
+      service: currentService,
+      env: () => resolveEnv(deps.parameters, currentService),
+    })
+  }
   const runner = new StepRunner({
     deps,
     agentId,
     service,
+    others,
     env: async () => env,
     ledger,
     progress,

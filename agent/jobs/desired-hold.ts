@@ -1,9 +1,10 @@
 import { desiredParameterName } from '../../shared/agent-contract.js'
 import { HealthFailedError, RollbackFailedError } from '../../shared/errors.js'
 import { parseImageRef } from '../../shared/image-ref.js'
+import { sameSpec } from '../../shared/release.js'
 import type { Deployer, DeployOutcome, DeployRequest, RollbackRequest } from '../deploy/deployer.js'
 import type { HoldStore } from '../state/hold-store.js'
-import type { DesiredStateSource } from './desired-state.js'
+import type { DesiredStateSource } from './desired-deps.js'
 
 export interface DesiredHoldDeps {
   readonly holds: HoldStore
@@ -34,7 +35,8 @@ export function holdDesiredOnRollback(deployer: Deployer, deps: DesiredHoldDeps)
   const afterDeploy = (request: DeployRequest, outcome: DeployOutcome) =>
     guarded(request.service, async () => {
       const hold = await deps.holds.read(request.service)
-      if (hold?.digest === outcome.release.digest) await deps.holds.release(request.service)
+      if (hold?.digest === outcome.release.digest && sameSpec(hold.spec, request.release?.spec))
+        await deps.holds.release(request.service)
     })
 
   const afterFailure = (request: DeployRequest, error: unknown) =>
@@ -43,11 +45,32 @@ export function holdDesiredOnRollback(deployer: Deployer, deps: DesiredHoldDeps)
       const digest = pinnedDigest(request.image)
       if (digest === undefined) return
       const reason = `deploy failed its health check [${error.code}]`
-      await deps.holds.write({ service: request.service, digest, reason, since: now().toISOString() })
+      await deps.holds.write({
+        service: request.service,
+        digest,
+        reason,
+        since: now().toISOString(),
+        ...(request.release ? { spec: request.release.spec, release: request.release.selector } : {}),
+      })
     })
 
   const afterRollback = (request: RollbackRequest, outcome: DeployOutcome) =>
     guarded(request.service, async () => {
+      const from = outcome.previous
+      // A release deployed from a release parameter is held itself: the job would bring it back only
+      // while the parameter stands on it, and the same digest with another spec is another release.
+      if (from?.release !== undefined) {
+        if (from.digest === outcome.release.digest && sameSpec(from.spec, outcome.release.spec)) return
+        await deps.holds.write({
+          service: request.service,
+          digest: from.digest,
+          ...(from.spec === undefined ? {} : { spec: from.spec }),
+          release: from.release,
+          reason: `manual rollback to ${outcome.release.id}`,
+          since: now().toISOString(),
+        })
+        return
+      }
       const parameter = desiredParameterName(request.service)
       let desired: string | undefined
       try {

@@ -1,83 +1,117 @@
 import { desiredParameterName } from '../../shared/agent-contract.js'
 import { BusyError, DeployToolError } from '../../shared/errors.js'
-import { parseImageRef } from '../../shared/image-ref.js'
-import type { Deployer, UpkeepReport } from '../deploy/deployer.js'
-import type { HoldStore } from '../state/hold-store.js'
+import { type ReleaseVersion, releaseParameterName, releaseSelectorText } from '../../shared/release.js'
+import { checkReleaseFor } from '../config/release-source.js'
+import type { UpkeepReport } from '../deploy/deployer.js'
+import { decideDesired, needsReplaced, type RunningRelease } from './desired-decision.js'
+import type { DesiredStateDeps } from './desired-deps.js'
+import { convergeLegacy } from './desired-legacy.js'
 
-/** Where desired images are read; the SSM adapter fits. */
-export interface DesiredStateSource {
-  /** The parameter's value, or undefined when it does not exist. */
-  find(name: string): Promise<string | undefined>
-}
-
-export interface DesiredStateDeps {
-  readonly deployer: Deployer
-  readonly source: DesiredStateSource
-  /** Digests not to deploy until the parameter changes (rolled back from, or failed); kept on disk. */
-  readonly holds: HoldStore
-  /** The configured services; read at each run, so a reload takes effect. */
-  readonly services: () => readonly string[]
-  /** Told once per hold and daemon run why a parameter is not acted on. */
-  readonly warn: (message: string) => void
-  readonly now?: () => Date
-}
+export type { DesiredStateDeps, DesiredStateSource } from './desired-deps.js'
 
 /**
- * Brings each service to the image its parameter names. This is how an instance that Auto Scaling just
- * launched converges without any command sent to it. A digest on hold (an operator rolled back from it,
- * or its deploy failed and would only roll back again) is skipped until the parameter names another one.
+ * Brings each service to the release its parameter stands on, following the rollout (see
+ * desired-decision.ts): this is how an instance that Auto Scaling just launched, or one that was offline,
+ * converges without any command sent to it.
  */
 export function desiredStateJob(deps: DesiredStateDeps): () => Promise<UpkeepReport> {
   const warned = new Set<string>()
-  const now = deps.now ?? (() => new Date())
+  const once = (key: string, message: string): void => {
+    if (warned.has(key)) return
+    warned.add(key)
+    deps.warn(message)
+  }
 
   async function converge(service: string): Promise<string | undefined> {
-    const parameter = desiredParameterName(service)
-    const image = await deps.source.find(parameter)
-    if (image === undefined) return undefined
-    let digest: string | undefined
-    try {
-      digest = parseImageRef(image).digest
-    } catch (error) {
-      return `${service}: ignored ${parameter}: ${(error as Error).message}`
+    const environment = deps.environment()
+    if (environment === undefined) {
+      return convergeLegacy(deps, service, warned, () =>
+        once(
+          `legacy ${service}`,
+          `${service}: the agent configuration names no environment, so desired state comes from the old ${desiredParameterName(service)}; ` +
+            `add "environment: <name>" to it to follow /ecr-deploy/<environment>/${service}, where deploys write releases (the old parameter is read for one version only)`,
+        ),
+      )
     }
-    if (digest === undefined) return `${service}: ignored ${parameter}: "${image}" is not pinned to a digest`
+    const latest = await deps.releases.latest(environment, service)
+    if (latest === undefined) {
+      return convergeLegacy(deps, service, warned, () =>
+        once(
+          `legacy ${service}`,
+          `${service}: ${releaseParameterName(environment, service)} does not exist yet, so desired state comes from the old ${desiredParameterName(service)}; ` +
+            `deploy with \`ecr-deploy deploy --environment ${environment} --service ${service}\` to write a release (the old parameter is read for one version only)`,
+        ),
+      )
+    }
+    return convergeRelease(service, environment, latest)
+  }
+
+  async function convergeRelease(
+    service: string,
+    environment: string,
+    latest: ReleaseVersion,
+  ): Promise<string | undefined> {
+    const expected = { environment, service, file: 'the agent configuration' }
+    checkReleaseFor(latest, { environment, service, version: latest.version }, expected)
+    const [status] = await deps.deployer.status(service)
+    if (status?.state === 'deploying') return undefined
+    const current: RunningRelease | undefined = status?.current && {
+      digest: status.current.digest,
+      ...(status.current.spec === undefined ? {} : { spec: status.current.spec }),
+      ...(status.current.release === undefined ? {} : { release: status.current.release }),
+    }
+    const replaces = latest.release.replaces
+    let replaced: ReleaseVersion | undefined
+    if (replaces !== undefined && needsReplaced(latest, current)) {
+      const selector = { environment, service, version: replaces.version }
+      replaced = await deps.releases.release(selector)
+      checkReleaseFor(replaced, selector, expected)
+    }
     const hold = await deps.holds.read(service)
-    // The parameter moved on: whoever changed it wants that image, so the hold has done its job.
-    if (hold !== undefined && hold.digest !== digest) await deps.holds.release(service)
-    else if (hold !== undefined) {
-      const key = `${service} ${digest} ${hold.since}`
-      if (!warned.has(key)) {
-        warned.add(key)
-        deps.warn(
-          `${service}: not deploying ${image} from ${parameter}: on hold since ${hold.since} (${hold.reason}). ` +
-            `Put another image in ${parameter} to release the hold (or deploy this one by hand).`,
+    const action = decideDesired({
+      latest,
+      ...(replaced ? { replaced } : {}),
+      ...(current ? { current } : {}),
+      ...(hold ? { hold } : {}),
+    })
+    if (action.releaseHold) await deps.holds.release(service)
+    if (action.kind === 'nothing') {
+      if (action.held) {
+        once(
+          `${service} ${hold?.digest} ${hold?.since}`,
+          `${service}: not deploying: ${action.reason}. Write another release to release the hold (or deploy this one by hand).`,
         )
       }
       return undefined
     }
-    const [status] = await deps.deployer.status(service)
-    if (status?.state === 'deploying' || status?.current?.digest === digest) return undefined
+    const { target } = action
+    const selector = releaseSelectorText({ environment, service, version: target.version })
     try {
-      const outcome = await deps.deployer.deploy({ service, image })
-      return `${service}: ${outcome.result} ${image} from ${parameter}`
+      const outcome = await deps.deployer.deploy({
+        service,
+        image: target.release.image,
+        release: { selector, spec: target.release.spec },
+      })
+      return `${service}: ${outcome.result} ${selector} (${target.release.image}): ${action.reason}`
     } catch (error) {
       if (error instanceof BusyError) return undefined
       const code = error instanceof DeployToolError ? error.code : 'E_INTERNAL'
       await deps.holds.write({
         service,
-        digest,
-        reason: `deploy from ${parameter} failed [${code}]`,
-        since: now().toISOString(),
+        digest: target.release.image.slice(target.release.image.indexOf('@') + 1),
+        spec: target.release.spec,
+        release: selector,
+        reason: `deploy of ${selector} failed [${code}]`,
+        since: (deps.now ?? (() => new Date()))().toISOString(),
       })
-      return `${service}: deploy of ${image} from ${parameter} failed [${code}]: ${(error as Error).message}`
+      return `${service}: deploy of ${selector} failed [${code}]: ${(error as Error).message}`
     }
   }
 
   return async () => {
     const actions: string[] = []
     for (const service of deps.services()) {
-      // One service's failure (a missing permission, a bad image) must not keep the others from converging.
+      // One service's failure (a missing permission, a bad release) must not keep the others from converging.
       try {
         const action = await converge(service)
         if (action !== undefined) actions.push(action)

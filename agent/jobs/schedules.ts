@@ -6,6 +6,12 @@ export type JobName = 'reconcile' | 'desired-state' | 'prune' | 'token-refresh'
 export type JobSchedules = Readonly<Record<JobName, string>>
 
 /**
+ * Jobs that call AWS run at a per-instance offset inside their interval (agent/jobs/offset.ts), so that
+ * a fleet does not call Parameter Store and ECR in the same second.
+ */
+export const OFFSET_JOBS: readonly JobName[] = ['desired-state']
+
+/**
  * Defaults: reconcile and desired state often enough that a lost container or a new parameter is acted on
  * within minutes; prune once a day at an odd minute (so a fleet does not hit the disk at :00); tokens well
  * inside the 15-minute renewal margin of the registry auth.
@@ -30,7 +36,7 @@ export function schedulesFromEnv(env: Readonly<Record<string, string | undefined
     if (value === undefined || value === '') continue
     if (value !== 'off' && !validate(value)) {
       throw new ConfigError(
-        `${envVarOf(job)}="${value}" is not a cron expression: expected five fields such as "${DEFAULT_SCHEDULES[job]}", or "off"`,
+        `${envVarOf(job)}="${value}" is not a cron expression: expected five fields such as "${DEFAULT_SCHEDULES[job]}" (or six, seconds first), or "off"`,
       )
     }
     schedules[job] = value

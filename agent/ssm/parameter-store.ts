@@ -1,16 +1,25 @@
 import { GetParameterCommand, GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm'
 import { isAuthErrorName } from '../../shared/aws-auth-errors.js'
-import { AwsAuthError, AwsError } from '../../shared/errors.js'
+import { AwsAuthError, AwsError, ReleaseInvalidError } from '../../shared/errors.js'
+import {
+  type ReleaseSelector,
+  type ReleaseVersion,
+  releaseParameterName,
+  releaseSelectorText,
+} from '../../shared/release.js'
 import type { ParameterSource } from '../config/parameter-source.js'
+import { type ReleaseSource, releaseOf } from '../config/release-source.js'
 
 /** GetParameters takes at most ten names per call. */
 const BATCH = 10
 
 /**
  * SSM Parameter Store for the agent: service environment values (`envFromParameters`, SecureStrings
- * decrypted) and the desired image of each service (`/ecr-deploy/<service>`). Values are never logged.
+ * decrypted), releases (`/ecr-deploy/<environment>/<service>`, by version or the newest) and, while
+ * instances migrate, the bare desired image of the old layout (`/ecr-deploy/<service>`). Values are
+ * never logged.
  */
-export class ParameterStore implements ParameterSource {
+export class ParameterStore implements ParameterSource, ReleaseSource {
   constructor(private readonly client: SSMClient = new SSMClient({})) {}
 
   async get(names: readonly string[]): Promise<Readonly<Record<string, string>>> {
@@ -43,6 +52,38 @@ export class ParameterStore implements ParameterSource {
       if (nameOf(error) === 'ParameterNotFound') return undefined
       throw wrap(error, name)
     }
+  }
+
+  /** A release is never a secret: read without decryption, so the instance role needs no key for it. */
+  async release(selector: ReleaseSelector): Promise<ReleaseVersion> {
+    const text = releaseSelectorText(selector)
+    try {
+      const answer = await this.client.send(new GetParameterCommand({ Name: text, WithDecryption: false }))
+      return releaseOf(selector, answer.Parameter?.Value ?? '')
+    } catch (error) {
+      const name = nameOf(error)
+      if (name === 'ParameterNotFound' || name === 'ParameterVersionNotFound') {
+        throw new ReleaseInvalidError(
+          `release ${text} does not exist (${name}): Parameter Store keeps the last 100 versions; see \`ecr-deploy history --environment ${selector.environment} --service ${selector.service}\``,
+          { cause: error },
+        )
+      }
+      if (error instanceof ReleaseInvalidError) throw error
+      throw wrap(error, text)
+    }
+  }
+
+  async latest(environment: string, service: string): Promise<ReleaseVersion | undefined> {
+    const name = releaseParameterName(environment, service)
+    let parameter: { readonly value: string; readonly version: number }
+    try {
+      const answer = await this.client.send(new GetParameterCommand({ Name: name, WithDecryption: false }))
+      parameter = { value: answer.Parameter?.Value ?? '', version: answer.Parameter?.Version ?? 0 }
+    } catch (error) {
+      if (nameOf(error) === 'ParameterNotFound') return undefined
+      throw wrap(error, name)
+    }
+    return releaseOf({ environment, service, version: parameter.version }, parameter.value)
   }
 
   private async send<T>(what: string, call: () => Promise<T>): Promise<T> {

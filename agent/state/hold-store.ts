@@ -1,6 +1,7 @@
 import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { InternalError } from '../../shared/errors.js'
+import type { ReleaseSpecText } from '../../shared/release.js'
 import { assertServiceName } from '../../shared/service-name.js'
 import { writeFileAtomic } from './atomic-file.js'
 
@@ -15,6 +16,13 @@ export interface DesiredHold {
   readonly reason: string
   /** ISO time the hold was placed. */
   readonly since: string
+  /**
+   * The spec of the release held, when it came from a release parameter: the same digest with another
+   * spec is another release, and not held. Absent in holds of bare images (the old layout).
+   */
+  readonly spec?: ReleaseSpecText
+  /** The release selector it was placed for, for the log. */
+  readonly release?: string
 }
 
 /** Where holds live between agent runs; one per service at most. */

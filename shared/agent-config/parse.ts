@@ -2,7 +2,7 @@ import { parseDocument } from 'yaml'
 import type { z } from 'zod'
 import { ConfigError } from '../errors.js'
 import { type AgentFile, agentFileSchema, NO_CHECK_TIMING, type ServiceFile } from './schema.js'
-import type { AgentConfig, HealthCheckConfig, ServiceConfig } from './types.js'
+import type { AgentConfig, HealthCheckConfig, ServiceAllowance, ServiceConfig } from './types.js'
 
 /*
  * The agent's configuration file, parsed: pure, so the agent (on every start and reload) and the
@@ -33,7 +33,12 @@ function toConfig(data: AgentFile, file: string, hostname: string): AgentConfig 
     Object.entries(data.services).map(([name, service]) => [name, toService(name, service)]),
   )
   const agentId = data.agentId ?? hostname.toLowerCase().replace(/[^a-z0-9.-]/g, '-')
-  return { file, agentId, services }
+  return {
+    file,
+    agentId,
+    ...(data.environment === undefined ? {} : { environment: data.environment }),
+    services,
+  }
 }
 
 function toService(name: string, s: ServiceFile): ServiceConfig {
@@ -57,10 +62,22 @@ function toService(name: string, s: ServiceFile): ServiceConfig {
     stopTimeoutSeconds: s.stopTimeout,
     keepImages: s.keepImages,
     healthCheck: toHealthCheck(s.healthCheck),
+    allow: toAllowance(s.allow),
   }
 }
 
-function toHealthCheck(check: ServiceFile['healthCheck']): HealthCheckConfig {
+function toAllowance(allow: ServiceFile['allow']): ServiceAllowance {
+  return {
+    hostPorts: allow?.hostPorts ?? [],
+    volumeRoots: allow?.volumeRoots ?? [],
+    parameterPaths: allow?.parameterPaths ?? [],
+    ...(allow?.maxMemory === undefined ? {} : { maxMemoryBytes: allow.maxMemory }),
+    ...(allow?.maxCpus === undefined ? {} : { maxCpus: allow.maxCpus }),
+  }
+}
+
+/** A health check as written (seconds) to what the agent runs (milliseconds, a probe kind). */
+export function toHealthCheck(check: ServiceFile['healthCheck']): HealthCheckConfig {
   const { interval, timeout, startPeriod, retries } = check ?? NO_CHECK_TIMING
   const timing = {
     intervalMs: interval * 1000,

@@ -1,5 +1,7 @@
 import { isIPv4 } from 'node:net'
+import { posix } from 'node:path'
 import { z } from 'zod'
+import { ENVIRONMENT_NAME_PATTERN } from '../environment-name.js'
 import { parseImageRef } from '../image-ref.js'
 import { SERVICE_NAME_PATTERN } from '../service-name.js'
 
@@ -121,6 +123,38 @@ export const probeSchema = z
     error: 'expected exactly one of http, tcp or docker',
   })
 
+/** Release parameters live here; a release may never point a service's environment at them. */
+const RELEASE_ROOT = '/ecr-deploy/'
+const absolutePath = z
+  .string({ error: 'expected an absolute path such as /srv/web' })
+  .refine((path) => path.startsWith('/') && posix.normalize(path) === path && path !== '/', {
+    error: 'expected an absolute, normalised path other than / (no "..", "." or "//")',
+  })
+const parameterPath = z
+  .string({ error: 'expected a parameter path such as /app/prod/web/' })
+  .regex(/^\/[A-Za-z0-9_.\-/]{0,1010}\/$/, {
+    error: 'expected a parameter path that starts and ends with "/", such as /app/prod/web/',
+  })
+  .refine((path) => !`${path}`.startsWith(RELEASE_ROOT) && path !== '/', {
+    error: `expected a path outside ${RELEASE_ROOT} (releases live there) and other than /`,
+  })
+
+/**
+ * What a release's spec may ask for beyond the service's own entry (which is always allowed). Without
+ * it, a release may bind only the entry's host ports, mount only its volumes, read only its parameters,
+ * and ask at most its memory and cpus.
+ */
+const allowSchema = z.strictObject({
+  hostPorts: z.array(between(1, 65535, '', true)).default([]),
+  volumeRoots: z.array(absolutePath).default([]),
+  parameterPaths: z.array(parameterPath).default([]),
+  maxMemory: memorySchema.optional(),
+  maxCpus: z
+    .number({ error: 'expected a number above 0' })
+    .positive({ error: 'expected a number above 0' })
+    .optional(),
+})
+
 const serviceSchema = z.strictObject({
   repository: repositorySchema,
   strategy: z
@@ -151,6 +185,7 @@ const serviceSchema = z.strictObject({
   stopTimeout: between(0, 100, ' seconds', true).default(10),
   keepImages: z.number().int().min(2).default(3),
   healthCheck: probeSchema.optional(),
+  allow: allowSchema.optional(),
 })
 
 /** A blue-green service's public ports are held by the proxy, so there must be at least one. */
@@ -185,6 +220,13 @@ export const agentFileSchema = z
       .string()
       .regex(AGENT_ID_PATTERN, { error: 'expected 1 to 63 lowercase letters, digits, "." or "-"' })
       .optional(),
+    /** Names the release namespace, `/ecr-deploy/<environment>/<service>`; optional while migrating. */
+    environment: z
+      .string({ error: 'expected an environment name such as prod' })
+      .regex(new RegExp(ENVIRONMENT_NAME_PATTERN), {
+        error: 'expected 1 to 32 lowercase letters, digits or "-", starting with a letter or digit',
+      })
+      .optional(),
     services: z.record(
       z
         .string()
@@ -217,6 +259,26 @@ export const agentFileSchema = z
           })
         }
         taken.push({ host, port: port.hostPort, where: `services.${name}.ports[${index}]` })
+      }
+    }
+    // A port a release may bind must not be one another service binds, or may be allowed to bind.
+    const allowed: { port: number; where: string }[] = []
+    for (const [name, service] of Object.entries(file.services)) {
+      for (const [index, port] of (service.allow?.hostPorts ?? []).entries()) {
+        const other = (where: string) => !where.startsWith(`services.${name}.`)
+        const bound = taken.find((entry) => entry.port === port && other(entry.where))
+        const shared = allowed.find((entry) => entry.port === port && other(entry.where))
+        if (bound || shared) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['services', name, 'allow', 'hostPorts', index],
+            message: bound
+              ? `expected a host port no other service binds (${bound.where} binds ${bound.host}:${bound.port})`
+              : `expected a host port no other service may bind (${shared?.where} allows ${port})`,
+            input: port,
+          })
+        }
+        allowed.push({ port, where: `services.${name}.allow.hostPorts[${index}]` })
       }
     }
   })

@@ -38,6 +38,20 @@ export interface HealthCheckConfig {
 
 export type RestartPolicy = 'no' | 'on-failure' | 'always' | 'unless-stopped'
 
+/**
+ * What a release's spec may ask for beyond the service's own entry, which is always allowed (the
+ * `allow:` block of agent.yaml). The repository is never the release's to choose.
+ */
+export interface ServiceAllowance {
+  readonly hostPorts: readonly number[]
+  /** Absolute, normalised host paths; a release may mount them or anything below them. */
+  readonly volumeRoots: readonly string[]
+  /** Prefixes ending in "/"; a release may read parameters below them. */
+  readonly parameterPaths: readonly string[]
+  readonly maxMemoryBytes?: number
+  readonly maxCpus?: number
+}
+
 export interface ServiceConfig {
   readonly name: string
   /** `<registry>/<repository>`: the only images this service may run. */
@@ -65,6 +79,7 @@ export interface ServiceConfig {
   readonly stopTimeoutSeconds: number
   readonly keepImages: number
   readonly healthCheck: HealthCheckConfig
+  readonly allow: ServiceAllowance
 }
 
 export interface AgentConfig {
@@ -72,5 +87,10 @@ export interface AgentConfig {
   readonly file: string
   /** Labels and names every managed container, so several agents can share one Docker daemon. */
   readonly agentId: string
+  /**
+   * The release namespace (`/ecr-deploy/<environment>/<service>`). Absent in a file written before
+   * releases were records: the desired-state job then reads the old `/ecr-deploy/<service>`.
+   */
+  readonly environment?: string
   readonly services: Readonly<Record<string, ServiceConfig>>
 }

@@ -199,6 +199,7 @@ t.test("the README's sample agent.yaml is agent/config/agent.example.yaml", asyn
 t.test('the agent.yaml table names every key the schema accepts, and no other', async (t) => {
   const service = agentFileSchema.shape.services.valueType
   const probe = service.shape.healthCheck.unwrap()
+  const allow = service.shape.allow.unwrap()
   const keys = [
     ...Object.keys(agentFileSchema.shape).filter((key) => key !== 'services'),
     'services.<name>',
@@ -206,6 +207,7 @@ t.test('the agent.yaml table names every key the schema accepts, and no other', 
     ...Object.keys(probe.shape)
       .filter((key) => !['http', 'tcp', 'docker'].includes(key))
       .map((key) => `healthCheck.${key}`),
+    ...Object.keys(allow.shape).map((key) => `allow.${key}`),
   ]
   const start = readme.indexOf('### agent.yaml')
   const table = readme.slice(start, readme.indexOf('\n### ', start + 1))

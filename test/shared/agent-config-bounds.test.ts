@@ -132,3 +132,90 @@ t.test(
     )
   },
 )
+
+t.test('the environment names a release namespace', async (t) => {
+  t.equal(
+    refusal(`environment: Prod\n${service()}`),
+    `${FILE}: environment: expected 1 to 32 lowercase letters, digits or "-", starting with a letter or digit, found "Prod"`,
+  )
+  t.equal(parseConfig(`environment: prod\n${service()}`, FILE, 'host').environment, 'prod')
+  t.notOk('environment' in parseConfig(service(), FILE, 'host'), 'optional while migrating')
+})
+
+t.test('allow: what a release may ask for beyond the entry', async (t) => {
+  t.equal(
+    refusal(service('allow: { volumeRoots: [/srv/web/../etc] }')),
+    `${FILE}: services.web.allow.volumeRoots[0]: expected an absolute, normalised path other than / (no "..", "." or "//"), found "/srv/web/../etc"`,
+  )
+  t.equal(
+    refusal(service('allow: { volumeRoots: [/] }')),
+    `${FILE}: services.web.allow.volumeRoots[0]: expected an absolute, normalised path other than / (no "..", "." or "//"), found "/"`,
+  )
+  t.equal(
+    refusal(service('allow: { parameterPaths: [/app/prod/web] }')),
+    `${FILE}: services.web.allow.parameterPaths[0]: expected a parameter path that starts and ends with "/", such as /app/prod/web/, found "/app/prod/web"`,
+  )
+  t.equal(
+    refusal(service('allow: { parameterPaths: [/ecr-deploy/prod/] }')),
+    `${FILE}: services.web.allow.parameterPaths[0]: expected a path outside /ecr-deploy/ (releases live there) and other than /, found "/ecr-deploy/prod/"`,
+  )
+  t.equal(
+    refusal(service('allow: { hostPorts: [70000] }')),
+    `${FILE}: services.web.allow.hostPorts[0]: expected between 1 and 65535, found 70000`,
+  )
+  t.equal(
+    refusal(service('allow: { maxMemory: 1t }')),
+    `${FILE}: services.web.allow.maxMemory: expected a size such as "512m", "1g" or a number of bytes, found "1t"`,
+  )
+  t.equal(
+    refusal(service('allow: { privileged: true }')),
+    `${FILE}: services.web.allow: unknown key "privileged": remove it or check its spelling`,
+  )
+  const text = [
+    'services:',
+    '  web:',
+    `    repository: ${REPO}`,
+    '    ports: ["80:8080"]',
+    '  api:',
+    `    repository: ${REPO}`,
+    '    allow: { hostPorts: [81, 80] }',
+    '',
+  ].join('\n')
+  t.equal(
+    refusal(text),
+    `${FILE}: services.api.allow.hostPorts[1]: expected a host port no other service binds (services.web.ports[0] binds 0.0.0.0:80), found 80`,
+  )
+  const twice = [
+    'services:',
+    '  web:',
+    `    repository: ${REPO}`,
+    '    allow: { hostPorts: [8081] }',
+    '  api:',
+    `    repository: ${REPO}`,
+    '    allow: { hostPorts: [8081] }',
+    '',
+  ].join('\n')
+  t.equal(
+    refusal(twice),
+    `${FILE}: services.api.allow.hostPorts[0]: expected a host port no other service may bind (services.web.allow.hostPorts[0] allows 8081), found 8081`,
+  )
+  const allowed = parseConfig(
+    service(
+      'allow: { hostPorts: [8081], volumeRoots: [/srv/web], parameterPaths: [/app/prod/web/], maxMemory: 1g, maxCpus: 2 }',
+    ),
+    FILE,
+    'host',
+  ).services.web?.allow
+  t.same(allowed, {
+    hostPorts: [8081],
+    volumeRoots: ['/srv/web'],
+    parameterPaths: ['/app/prod/web/'],
+    maxMemoryBytes: 1024 ** 3,
+    maxCpus: 2,
+  })
+  t.same(parseConfig(service(), FILE, 'host').services.web?.allow, {
+    hostPorts: [],
+    volumeRoots: [],
+    parameterPaths: [],
+  })
+})

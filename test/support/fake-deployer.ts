@@ -3,6 +3,7 @@ import type {
   DeployOutcome,
   DeployRequest,
   ReleaseRecord,
+  ReleaseRef,
   RollbackRequest,
   ServiceStatus,
   UpkeepReport,
@@ -10,7 +11,13 @@ import type {
 
 /** One recorded call, without the progress callback (functions do not compare). */
 export type FakeCall =
-  | { readonly method: 'deploy'; readonly service: string; readonly image: string; readonly wait: boolean }
+  | {
+      readonly method: 'deploy'
+      readonly service: string
+      readonly image: string
+      readonly wait: boolean
+      readonly release?: ReleaseRef
+    }
   | { readonly method: 'rollback'; readonly service: string; readonly to: string | undefined }
   | { readonly method: 'status'; readonly service: string | undefined }
   | { readonly method: 'history'; readonly service: string }
@@ -81,6 +88,7 @@ export class FakeDeployer implements Deployer {
       service: request.service,
       image: request.image,
       wait: request.wait ?? false,
+      ...(request.release === undefined ? {} : { release: request.release }),
     })
     return this.onDeploy(request)
   }

@@ -4,6 +4,7 @@ import {
   BusyError,
   ConfigError,
   HealthFailedError,
+  ReleaseInvalidError,
   UnknownServiceError,
   UsageError,
 } from '../../../shared/errors.js'
@@ -109,7 +110,16 @@ t.test('bodies are validated by schema before the deployer is called', async (t)
   const { deployer, app } = setup()
   const cases = [
     [{ service: 'Web', image: IMAGE }, /body\/service must match pattern/],
-    [{ service: 'web' }, /must have required property 'image'/],
+    [{ service: 'web' }, /^POST \/deploy: give exactly one of "image" and "release"$/],
+    [{ service: 'web', image: IMAGE, release: '/ecr-deploy/prod/web:7' }, /exactly one of/],
+    [
+      { service: 'web', release: '/ecr-deploy/prod/web:0' },
+      /^release "\/ecr-deploy\/prod\/web:0" is not a release selector: expected \/ecr-deploy\/<environment>\/<service>:<version>, such as \/ecr-deploy\/prod\/web:7$/,
+    ],
+    [
+      { service: 'web', release: '/ecr-deploy/prod/web:7' },
+      /this agent was started without a release source/,
+    ],
     [{ service: 'web', image: IMAGE, extra: 1 }, /must NOT have additional properties/],
     [{ service: 'web', image: IMAGE, wait: 'yes' }, /body\/wait must be boolean/],
     [{ service: 'web', image: 'nginx:latest' }, /has no registry/],
@@ -212,3 +222,43 @@ t.test(
     t.match(JSON.parse(refused.body), { type: 'error', code: 'E_USAGE', exitCode: 2 })
   },
 )
+
+t.test('POST /deploy with a release reads it, then deploys its image with its spec', async (t) => {
+  const deployer = new FakeDeployer()
+  const asked: string[] = []
+  const app = buildServer({
+    deployer,
+    reload: async () => ({ services: ['web'], message: '' }),
+    releases: async (service, selector) => {
+      asked.push(`${service} ${selector.environment} ${selector.service} ${selector.version}`)
+      if (selector.version === 9)
+        throw new ReleaseInvalidError('release /ecr-deploy/prod/web:9 does not exist')
+      return { image: IMAGE, release: { selector: '/ecr-deploy/prod/web:7', spec: { env: { A: '1' } } } }
+    },
+  })
+  t.teardown(() => app.close())
+  const res = await app.inject({
+    method: 'POST',
+    url: '/deploy',
+    payload: { service: 'web', release: '/ecr-deploy/prod/web:7', wait: true },
+  })
+  t.equal(res.statusCode, 200)
+  t.strictSame(deployer.calls, [
+    {
+      method: 'deploy',
+      service: 'web',
+      image: IMAGE,
+      wait: true,
+      release: { selector: '/ecr-deploy/prod/web:7', spec: { env: { A: '1' } } },
+    },
+  ])
+  const missing = await app.inject({
+    method: 'POST',
+    url: '/deploy',
+    payload: { service: 'web', release: '/ecr-deploy/prod/web:9' },
+  })
+  t.equal(missing.statusCode, 422)
+  t.match(JSON.parse(missing.body), { code: 'E_RELEASE_INVALID', exitCode: 2 })
+  t.strictSame(asked, ['web prod web 7', 'web prod web 9'])
+  t.equal(deployer.calls.length, 1, 'a release that cannot be read deploys nothing')
+})

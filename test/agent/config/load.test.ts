@@ -46,6 +46,7 @@ t.test('a minimal service gets every default', async (t) => {
           startPeriodMs: 2000,
           retries: 3,
         },
+        allow: { hostPorts: [], volumeRoots: [], parameterPaths: [] },
       },
     },
   })
@@ -106,6 +107,7 @@ services:
       startPeriodMs: 10000,
       retries: 4,
     },
+    allow: { hostPorts: [], volumeRoots: [], parameterPaths: [] },
   })
 })
 

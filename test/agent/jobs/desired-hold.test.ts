@@ -5,7 +5,7 @@ import t, { type Test } from 'tap'
 import { holdDesiredOnRollback } from '../../../agent/jobs/desired-hold.js'
 import { FileHoldStore } from '../../../agent/state/hold-store.js'
 import { AwsError, HealthFailedError, PullFailedError } from '../../../shared/errors.js'
-import { DIGEST_1, DIGEST_2, FakeDeployer, IMAGE_REPO } from '../../support/fake-deployer.js'
+import { DIGEST_1, DIGEST_2, FakeDeployer, IMAGE_REPO, release } from '../../support/fake-deployer.js'
 
 const NOW = new Date('2026-03-01T10:00:00.000Z')
 const PINNED_1 = `${IMAGE_REPO}@${DIGEST_1}`
@@ -106,4 +106,43 @@ t.test('a hold that cannot be written is reported and the outcome stands', async
   })
   t.equal((await deployer.rollback({ service: 'web' })).result, 'rolled-back')
   t.strictSame(warnings, ['web: the desired-state hold was not updated: disk full'])
+})
+
+t.test('a rollback from a release holds that release, spec included, without reading anything', async (t) => {
+  const { inner, deployer, holds } = setup(t, async () => t.fail('the old parameter is not read') as never)
+  const from = { ...release('r2', DIGEST_2), release: '/ecr-deploy/prod/web:5', spec: { env: { MODE: 'b' } } }
+  inner.onRollback = async (request) => ({
+    service: request.service,
+    result: 'rolled-back',
+    release: { ...release('r3', DIGEST_1, 'rolled-back'), release: '/ecr-deploy/prod/web:4', spec: {} },
+    previous: from,
+    durationMs: 1,
+    message: 'rolled back',
+  })
+  await deployer.rollback({ service: 'web' })
+  t.strictSame(await holds.read('web'), {
+    service: 'web',
+    digest: DIGEST_2,
+    spec: { env: { MODE: 'b' } },
+    release: '/ecr-deploy/prod/web:5',
+    reason: 'manual rollback to r3',
+    since: NOW.toISOString(),
+  })
+  const ref = { selector: '/ecr-deploy/prod/web:6', spec: { env: { MODE: 'b' } } }
+  await deployer.deploy({ service: 'web', image: PINNED_2, release: ref })
+  t.equal(await holds.read('web'), undefined, 'deploying the held release by hand releases the hold')
+})
+
+t.test('a release that failed its health check is held with its spec', async (t) => {
+  const { inner, deployer, holds } = setup(t, async () => undefined)
+  inner.onDeploy = async () => {
+    throw new HealthFailedError('unhealthy; r2 restored')
+  }
+  const ref = { selector: '/ecr-deploy/prod/web:5', spec: { env: { MODE: 'b' } } }
+  await t.rejects(deployer.deploy({ service: 'web', image: PINNED_1, release: ref }), HealthFailedError)
+  t.match(await holds.read('web'), {
+    digest: DIGEST_1,
+    spec: { env: { MODE: 'b' } },
+    release: '/ecr-deploy/prod/web:5',
+  })
 })

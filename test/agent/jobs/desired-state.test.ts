@@ -4,166 +4,181 @@ import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { desiredStateJob } from '../../../agent/jobs/desired-state.js'
 import { FileHoldStore } from '../../../agent/state/hold-store.js'
-import { AwsAuthError, BusyError, HealthFailedError } from '../../../shared/errors.js'
-import { DIGEST_1, DIGEST_2, FakeDeployer, IMAGE_REPO } from '../../support/fake-deployer.js'
+import { HealthFailedError } from '../../../shared/errors.js'
+import type { DesiredRelease, RolloutState } from '../../../shared/release.js'
+import { DIGEST_1, DIGEST_2, FakeDeployer, IMAGE_REPO, release } from '../../support/fake-deployer.js'
+import { FakeReleases } from '../../support/fake-releases.js'
 
+/*
+ * The desired-state job on the release layout: it reads the newest version of /ecr-deploy/<env>/<service>,
+ * reads the release it replaces only when the decision needs it, and deploys by release (image and spec).
+ */
+
+const NOW = new Date('2026-03-01T10:00:00.000Z')
 const PINNED_1 = `${IMAGE_REPO}@${DIGEST_1}`
 const PINNED_2 = `${IMAGE_REPO}@${DIGEST_2}`
 
-const NOW = new Date('2026-03-01T10:00:00.000Z')
+function record(state: RolloutState, image: string, extra: Partial<DesiredRelease> = {}): DesiredRelease {
+  return {
+    format: 1,
+    environment: 'prod',
+    service: 'web',
+    image,
+    spec: { env: { MODE: 'x' } },
+    state,
+    origin: { actor: 'octocat', createdAt: '2026-12-01T12:00:00.000Z' },
+    ...extra,
+  }
+}
 
-/** A state directory of its own, removed when the test ends. */
-function stateDir(t: Test): string {
+/** The fake deployer runs r2 (DIGEST_2, no spec) unless told otherwise. */
+function setup(t: Test) {
   const dir = mkdtempSync(join(tmpdir(), 'agent-holds-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  return dir
-}
-
-/**
- * The fake deployer's status reports release r2 (DIGEST_2) running for any service. `newJob()` builds
- * another job on the same state directory, as a restarted daemon would.
- */
-function setup(t: Test, parameters: Record<string, string>, services = ['web']) {
   const deployer = new FakeDeployer()
-  const asked: string[] = []
+  const releases = new FakeReleases()
+  const legacy: Record<string, string> = {}
   const warnings: string[] = []
-  const source = {
-    find: async (name: string) => {
-      asked.push(name)
-      return parameters[name]
-    },
-  }
-  const dir = stateDir(t)
-  const newJob = () =>
-    desiredStateJob({
-      deployer,
-      source,
-      holds: new FileHoldStore(dir),
-      services: () => services,
-      warn: (message) => warnings.push(message),
-      now: () => NOW,
-    })
-  return { deployer, asked, warnings, holds: new FileHoldStore(dir), newJob, run: newJob() }
+  const holds = new FileHoldStore(dir)
+  const run = desiredStateJob({
+    deployer,
+    releases,
+    source: { find: async (name) => legacy[name] },
+    holds,
+    services: () => ['web'],
+    environment: () => 'prod',
+    warn: (message) => warnings.push(message),
+    now: () => NOW,
+  })
+  const deploys = () => deployer.calls.filter((call) => call.method === 'deploy')
+  return { deployer, releases, legacy, warnings, holds, run, deploys }
 }
 
-t.test('deploys the parameter image when it differs from what runs', async (t) => {
-  const { deployer, asked, run } = setup(t, { '/ecr-deploy/web': PINNED_1 })
-  const report = await run()
-  t.strictSame(asked, ['/ecr-deploy/web'])
-  t.strictSame(deployer.calls, [
-    { method: 'status', service: 'web' },
-    { method: 'deploy', service: 'web', image: PINNED_1, wait: false },
+t.test('stable: deploys it by release when this instance runs something else', async (t) => {
+  const { releases, run, deploys } = setup(t)
+  releases.put('prod', 'web', record('stable', PINNED_1))
+  t.strictSame((await run()).actions, [
+    `web: deployed /ecr-deploy/prod/web:1 (${PINNED_1}): /ecr-deploy/prod/web:1 is stable`,
   ])
-  t.strictSame(report.actions, [`web: deployed ${PINNED_1} from /ecr-deploy/web`])
+  t.strictSame(deploys(), [
+    {
+      method: 'deploy',
+      service: 'web',
+      image: PINNED_1,
+      wait: false,
+      release: { selector: '/ecr-deploy/prod/web:1', spec: { env: { MODE: 'x' } } },
+    },
+  ])
+  t.strictSame(releases.reads, ['/ecr-deploy/prod/web'], 'one read of the newest version, nothing more')
 })
 
-t.test('does nothing when the running digest equals the parameter, or no parameter exists', async (t) => {
-  const { deployer, run } = setup(t, { '/ecr-deploy/web': PINNED_2 }, ['web', 'api'])
+t.test('rolling: an instance running a release is left alone and reads nothing more', async (t) => {
+  const { releases, run, deploys } = setup(t)
+  releases.put('prod', 'web', record('stable', PINNED_1))
+  releases.put('prod', 'web', record('rolling', PINNED_2, { replaces: { version: 1, image: PINNED_1 } }))
   t.strictSame((await run()).actions, [])
-  t.strictSame(
-    deployer.calls,
-    [{ method: 'status', service: 'web' }],
-    'api has no parameter: not even a status',
-  )
+  t.strictSame(deploys(), [])
+  t.strictSame(releases.reads, ['/ecr-deploy/prod/web'])
 })
 
-t.test('skips while a deploy runs, and when busy', async (t) => {
-  const { deployer, run } = setup(t, { '/ecr-deploy/web': PINNED_1 })
-  deployer.onStatus = async () => [{ service: 'web', state: 'deploying', healthy: null }]
-  t.strictSame((await run()).actions, [])
-  t.notOk(deployer.calls.some((call) => call.method === 'deploy'))
+t.test('rolling: an instance that runs nothing gets the stable release it replaces', async (t) => {
+  const { deployer, releases, run, deploys } = setup(t)
   deployer.onStatus = async () => [{ service: 'web', state: 'not-deployed', healthy: null }]
-  deployer.onDeploy = async () => {
-    throw new BusyError('web is busy')
-  }
-  t.strictSame((await run()).actions, [])
-  deployer.onDeploy = new FakeDeployer().onDeploy
-  t.match((await run()).actions, [/^web: deployed/], 'a busy refusal is retried next tick')
+  releases.put('prod', 'web', record('stable', PINNED_1, { spec: { env: { MODE: 'old' } } }))
+  releases.put('prod', 'web', record('rolling', PINNED_2, { replaces: { version: 1, image: PINNED_1 } }))
+  t.match((await run()).actions, [
+    /^web: deployed \/ecr-deploy\/prod\/web:1 .*it gets \/ecr-deploy\/prod\/web:1, the stable release it replaces$/,
+  ])
+  t.match(deploys(), [
+    { image: PINNED_1, release: { selector: '/ecr-deploy/prod/web:1', spec: { env: { MODE: 'old' } } } },
+  ])
+  t.strictSame(releases.reads, ['/ecr-deploy/prod/web', '/ecr-deploy/prod/web:1'])
 })
 
-t.test('a digest that failed is held, across a restart, until the parameter changes', async (t) => {
-  const parameters: Record<string, string> = { '/ecr-deploy/web': PINNED_1 }
-  const { deployer, warnings, holds, newJob, run } = setup(t, parameters)
+t.test('aborted: back to the stable release it replaces; not again once there', async (t) => {
+  const { deployer, releases, run, deploys } = setup(t)
+  releases.put('prod', 'web', record('stable', PINNED_1))
+  releases.put('prod', 'web', record('rolling', PINNED_2, { replaces: { version: 1, image: PINNED_1 } }))
+  releases.put('prod', 'web', record('aborted', PINNED_2, { replaces: { version: 1, image: PINNED_1 } }))
+  t.match((await run()).actions, [
+    /^web: deployed \/ecr-deploy\/prod\/web:1 .*\/ecr-deploy\/prod\/web:3 was aborted/,
+  ])
+  deployer.onStatus = async () => [
+    {
+      service: 'web',
+      state: 'running',
+      healthy: true,
+      current: {
+        ...release('r3', DIGEST_1),
+        release: '/ecr-deploy/prod/web:1',
+        spec: { env: { MODE: 'x' } },
+      },
+    },
+  ]
+  t.strictSame((await run()).actions, [])
+  t.equal(deploys().length, 1)
+})
+
+t.test('a failed deploy holds the release until another is written; warned once', async (t) => {
+  const { deployer, releases, run, deploys, holds, warnings } = setup(t)
+  releases.put('prod', 'web', record('stable', PINNED_1))
   deployer.onDeploy = async () => {
-    throw new HealthFailedError('v1 failed its health check; r2 restored')
+    throw new HealthFailedError('r3 failed its health check; r2 restored')
   }
   t.strictSame((await run()).actions, [
-    `web: deploy of ${PINNED_1} from /ecr-deploy/web failed [E_HEALTH_FAILED]: v1 failed its health check; r2 restored`,
+    'web: deploy of /ecr-deploy/prod/web:1 failed [E_HEALTH_FAILED]: r3 failed its health check; r2 restored',
   ])
   t.strictSame(await holds.read('web'), {
     service: 'web',
     digest: DIGEST_1,
-    reason: 'deploy from /ecr-deploy/web failed [E_HEALTH_FAILED]',
+    spec: { env: { MODE: 'x' } },
+    release: '/ecr-deploy/prod/web:1',
+    reason: 'deploy of /ecr-deploy/prod/web:1 failed [E_HEALTH_FAILED]',
     since: NOW.toISOString(),
   })
   t.strictSame((await run()).actions, [])
   t.strictSame((await run()).actions, [])
-  t.strictSame(
-    warnings,
-    [
-      `web: not deploying ${PINNED_1} from /ecr-deploy/web: on hold since ${NOW.toISOString()} (deploy from /ecr-deploy/web failed [E_HEALTH_FAILED]). Put another image in /ecr-deploy/web to release the hold (or deploy this one by hand).`,
-    ],
-    'warned once, not at every tick',
-  )
-
-  const restarted = newJob()
-  t.strictSame((await restarted()).actions, [], 'a restarted daemon still holds it')
-  t.equal(deployer.calls.filter((call) => call.method === 'deploy').length, 1)
-  t.equal(warnings.length, 2, 'the new daemon run says why once')
-
-  deployer.onStatus = async () => [{ service: 'web', state: 'running', healthy: true }]
+  t.equal(deploys().length, 1, 'not retried')
+  t.strictSame(warnings, [
+    `web: not deploying: /ecr-deploy/prod/web:1 is stable, but it is on hold since ${NOW.toISOString()} (deploy of /ecr-deploy/prod/web:1 failed [E_HEALTH_FAILED]). Write another release to release the hold (or deploy this one by hand).`,
+  ])
   deployer.onDeploy = new FakeDeployer().onDeploy
-  parameters['/ecr-deploy/web'] = `${IMAGE_REPO}@sha256:${'3'.repeat(64)}`
-  t.match((await restarted()).actions, [/^web: deployed /], 'a new digest is tried')
-  t.equal(await holds.read('web'), undefined, 'and the hold is gone')
-  parameters['/ecr-deploy/web'] = PINNED_1
-  await restarted()
-  t.equal(
-    deployer.calls.filter((call) => call.method === 'deploy').length,
-    3,
-    'the old digest is no longer held once the parameter moved away from it',
+  releases.put('prod', 'web', record('stable', PINNED_1, { spec: { env: { MODE: 'fixed' } } }))
+  t.match(
+    (await run()).actions,
+    [/^web: deployed \/ecr-deploy\/prod\/web:2 /],
+    'the same digest with a fixed spec',
   )
+  t.equal(await holds.read('web'), undefined, 'the hold is gone')
 })
 
-t.test('a hold placed by a rollback keeps the job from re-deploying the parameter digest', async (t) => {
-  const { deployer, warnings, holds, run } = setup(t, { '/ecr-deploy/web': PINNED_1 })
-  await holds.write({ service: 'web', digest: DIGEST_1, reason: 'manual rollback to r2', since: 'then' })
+t.test('a deploy under way is not interrupted', async (t) => {
+  const { deployer, releases, run, deploys } = setup(t)
+  releases.put('prod', 'web', record('stable', PINNED_1))
+  deployer.onStatus = async () => [{ service: 'web', state: 'deploying', healthy: null }]
   t.strictSame((await run()).actions, [])
-  t.strictSame(deployer.calls, [], 'not even a status')
-  t.match(warnings, [/on hold since then \(manual rollback to r2\)\. Put another image in \/ecr-deploy\/web/])
+  t.strictSame(deploys(), [])
 })
 
-t.test('a parameter that is not a pinned ECR image is reported and ignored', async (t) => {
-  const { deployer, run } = setup(t, { '/ecr-deploy/web': `${IMAGE_REPO}:v1`, '/ecr-deploy/api': 'nginx' }, [
-    'web',
-    'api',
+t.test('no release parameter yet: the old bare image, with a warning once', async (t) => {
+  const { releases, legacy, run, deploys, warnings } = setup(t)
+  legacy['/ecr-deploy/web'] = PINNED_1
+  t.strictSame((await run()).actions, [`web: deployed ${PINNED_1} from /ecr-deploy/web`])
+  await run()
+  t.strictSame(warnings, [
+    'web: /ecr-deploy/prod/web does not exist yet, so desired state comes from the old /ecr-deploy/web; deploy with `ecr-deploy deploy --environment prod --service web` to write a release (the old parameter is read for one version only)',
   ])
-  const report = await run()
-  t.strictSame(report.actions, [
-    `web: ignored /ecr-deploy/web: "${IMAGE_REPO}:v1" is not pinned to a digest`,
-    'api: ignored /ecr-deploy/api: image "nginx" has no registry: expected an ECR URI such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.2.3',
-  ])
-  t.strictSame(deployer.calls, [])
+  t.match(deploys(), [{ image: PINNED_1 }])
+  t.notOk('release' in (deploys()[0] ?? {}), 'a bare image runs the file entry alone')
+  releases.put('prod', 'web', record('stable', PINNED_2, { spec: {} }))
+  t.strictSame((await run()).actions, [], 'once a release exists, the old parameter is not read')
 })
 
-t.test('one unreadable parameter does not stop the others', async (t) => {
-  const deployer = new FakeDeployer()
-  const source = {
-    find: async (name: string) => {
-      if (name === '/ecr-deploy/web')
-        throw new AwsAuthError('reading SSM parameter /ecr-deploy/web was refused')
-      return PINNED_1
-    },
-  }
-  const run = desiredStateJob({
-    deployer,
-    source,
-    holds: new FileHoldStore(stateDir(t)),
-    services: () => ['web', 'api'],
-    warn: () => t.fail('nothing is on hold'),
-  })
+t.test('a release written to the wrong parameter is reported, not deployed', async (t) => {
+  const { releases, run, deploys } = setup(t)
+  releases.put('prod', 'web', record('stable', PINNED_1, { service: 'api' }))
   t.strictSame((await run()).actions, [
-    'web: desired state not read [E_AWS_AUTH]: reading SSM parameter /ecr-deploy/web was refused',
-    `api: deployed ${PINNED_1} from /ecr-deploy/api`,
+    'web: desired state not read [E_RELEASE_INVALID]: release /ecr-deploy/prod/web:1 holds a release of service "api" in environment "prod"; a release lives only in its own parameter; nothing was changed',
   ])
+  t.strictSame(deploys(), [])
 })

@@ -74,3 +74,22 @@ t.test('refusals become AwsAuthError with the permission to add; other failures 
     message: 'reading SSM parameter /x failed (InternalServerError: Service unavailable)',
   })
 })
+
+t.test('releases are read by selector, without decryption; a refusal names the permission', async (t) => {
+  const { store, mock } = setup()
+  const denied = Object.assign(new Error('User is not authorized'), { name: 'AccessDeniedException' })
+  mock.on(GetParameterCommand).rejects(denied)
+  await t.rejects(store.release({ environment: 'prod', service: 'web', version: 7 }), {
+    code: 'E_AWS_AUTH',
+    message:
+      /^reading SSM parameter \/ecr-deploy\/prod\/web:7 was refused \(AccessDeniedException\): the instance role needs ssm:GetParameter/,
+  })
+  await t.rejects(store.latest('prod', 'web'), { code: 'E_AWS_AUTH' })
+  t.strictSame(
+    mock.commandCalls(GetParameterCommand).map((call) => call.args[0].input),
+    [
+      { Name: '/ecr-deploy/prod/web:7', WithDecryption: false },
+      { Name: '/ecr-deploy/prod/web', WithDecryption: false },
+    ],
+  )
+})

@@ -169,6 +169,24 @@ t.test(
   },
 )
 
+t.test('the real AWS CLI v2 reads one version of a parameter by selector', async (t) => {
+  const { ssm, aws } = await fakeWithSsm(t)
+  const run = await awsCli(t, aws.endpoint)
+  for (const value of ['v1', 'v2']) {
+    await ssm.send(
+      new PutParameterCommand({ Name: '/app/release', Value: value, Type: 'String', Overwrite: true }),
+    )
+  }
+  const first = await run.json('ssm', 'get-parameter', '--name', '/app/release:1')
+  t.match(first.Parameter, { Name: '/app/release', Value: 'v1', Version: 1, Selector: ':1' })
+  const newest = await run.json('ssm', 'get-parameter', '--name', '/app/release')
+  t.match(newest.Parameter, { Name: '/app/release', Value: 'v2', Version: 2 })
+  t.notOk('Selector' in (newest.Parameter as object), 'no selector asked, none answered')
+  const failure = await run.fail('ssm', 'get-parameter', '--name', '/app/release:3')
+  t.equal(failure?.code, 254)
+  t.match(failure?.stderr, /\(ParameterVersionNotFound\).*version 3 of \/app\/release/)
+})
+
 t.test('the real AWS CLI v2 accepts the fake document update answers', async (t) => {
   const { ssm, aws } = await fakeWithSsm(t)
   const cli = (await awsCli(t, aws.endpoint)).json
