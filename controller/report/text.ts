@@ -72,9 +72,9 @@ export function summaryText(report: DeployReport): string {
             wave,
           ),
         )
-  if (report.waves && waves.length < (report.plannedWaves ?? 0)) {
-    lines.push(`waves ${waves.length + 1} to ${report.plannedWaves} were not sent`)
-  }
+  const planned = report.plannedWaves ?? waves.length
+  if (waves.length + 1 === planned) lines.push(`wave ${planned} was not sent`)
+  if (waves.length + 1 < planned) lines.push(`waves ${waves.length + 1} to ${planned} were not sent`)
   if (report.abort) lines.push(`aborted: ${shown(report.abort.message)}`)
   if (report.rollback) lines.push(...phaseLines(`rollback ${report.service}`, report.rollback))
   if (report.rollbackSkipped) lines.push(`rollback not sent: ${report.rollbackSkipped}`)

@@ -2,6 +2,7 @@ import t from 'tap'
 import type { AlarmApi, AlarmState } from '../../controller/cloudwatch/alarms.js'
 import { deployRelease } from '../../controller/deploy.js'
 import type { DeployOptions } from '../../controller/options.js'
+import { summaryText } from '../../controller/report/text.js'
 import { verdictOf } from '../../controller/report/verdict.js'
 import type { CommandRequest } from '../../controller/ssm/fleet-api.js'
 import { parseRolloutFlags, type RolloutFlags } from '../../controller/waves.js'
@@ -141,6 +142,11 @@ t.test(
     t.type(verdict, RolloutAbortedError)
     t.match(verdict?.message, /alarm web-5xx.*sent back to 1 instance/)
     t.equal((verdict as RolloutAbortedError).exitCode, 15)
+    const text = summaryText(report)
+    t.match(text, /^deploy web wave 1 of 2: \/ecr-deploy\/prod\/web:2 = /m)
+    t.match(text, /^wave 2 was not sent$/m)
+    t.match(text, /^aborted: alarm web-5xx is in ALARM after wave 1 of 2$/m)
+    t.match(text, /^rollback web: \/ecr-deploy\/prod\/web:1 = /m)
   },
 )
 
