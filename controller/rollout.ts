@@ -70,12 +70,17 @@ export function waveAbort(
 }
 
 /**
- * The instances that may run the new release: those that succeeded, and those still unfinished when the
- * wait ended (SSM goes on with them). An instance that failed was restored by its own agent; one SSM
- * cancelled never ran it.
+ * The instances that may run the new release: those that succeeded, those still unfinished when the wait
+ * ended (SSM goes on with them), and those SSM cancelled once their step had started (the alarm stopped the
+ * command: the agent's daemon may still finish the deploy). An instance that failed was restored by its
+ * own agent; one SSM cancelled before it started never ran it.
  */
 function tookIt(phases: readonly PhaseReport[]): string[] {
-  const ok = phases.flatMap((p) => p.outcomes.filter((o) => o.result !== 'failed').map((o) => o.instanceId))
+  const cancelledRunning = (o: InstanceOutcome) =>
+    o.ssmStatus.startsWith('Cancelled') && o.durationMs !== undefined
+  const ok = phases.flatMap((p) =>
+    p.outcomes.filter((o) => o.result !== 'failed' || cancelledRunning(o)).map((o) => o.instanceId),
+  )
   return [...new Set([...ok, ...phases.flatMap((p) => p.unfinished)])]
 }
 

@@ -151,18 +151,23 @@ t.test(
 )
 
 t.test(
-  "SSM's own guard: TriggeredAlarms on a wave's command aborts, and cancelled instances are not rolled back",
+  "SSM's own guard: TriggeredAlarms on a wave's command aborts; instances cancelled before they started are not rolled back",
   async (t) => {
     const alarms = alarmApi(() => 'OK')
     const s = setup(
-      (request, id) => (request.instanceIds?.length === 1 ? 'deployed' : id === B ? 'deployed' : 'cancelled'),
+      (request, id) =>
+        request.instanceIds?.length === 1 || id === B
+          ? 'deployed'
+          : id === C
+            ? 'cancelled-running'
+            : 'cancelled',
       { alarms, triggeredAlarms: (request) => (request.instanceIds?.length === 4 ? ['web-5xx'] : []) },
     )
     const report = await deployRelease(s.deps, options({ canary: '1', alarm: 'web-5xx' }))
     t.strictSame(
       s.sends().at(-1),
-      [`${NAME}:1`, [A, B], null],
-      'the canary and B, which ran it before SSM stopped',
+      [`${NAME}:1`, [A, B, C], null],
+      'the canary, B which ran it, and C which SSM cancelled while it ran; not D and E, never started',
     )
     t.match(report.abort, { cause: 'alarm', message: /alarm web-5xx went into ALARM during wave 2 of 2/ })
     t.strictSame(s.states(), ['stable', 'rolling', 'aborted'])

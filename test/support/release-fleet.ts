@@ -5,9 +5,9 @@ import { type RecordingFleetApi, recordingFleetApi } from './recording-fleet-api
 
 /**
  * How one instance answers one command: it deployed, its agent failed and restored, it never finished, or
- * SSM cancelled it before it ran (as its alarm guard does).
+ * SSM cancelled it (as its alarm guard does) before it ran or while it ran.
  */
-export type InstanceAnswer = 'deployed' | 'failed' | 'unfinished' | 'cancelled'
+export type InstanceAnswer = 'deployed' | 'failed' | 'unfinished' | 'cancelled' | 'cancelled-running'
 
 export interface ReleaseFleet {
   readonly api: RecordingFleetApi
@@ -50,6 +50,17 @@ export function releaseFleet(
       }
       if (said === 'cancelled') {
         return { instanceId, status: 'Cancelled', statusDetails: 'Cancelled', output: '' }
+      }
+      if (said === 'cancelled-running') {
+        const [startedAt, finishedAt] = [new Date(0), new Date(1000)]
+        return {
+          instanceId,
+          status: 'Cancelled',
+          statusDetails: 'Cancelled',
+          output: '',
+          startedAt,
+          finishedAt,
+        }
       }
       const ok = said === 'deployed'
       const line = resultLineText({
