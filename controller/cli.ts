@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { CommanderError } from 'commander'
 import { ExitCode, exitCodeOf, formatError, UsageError } from '../shared/errors.js'
+import { exitOnInterrupt } from './interrupt.js'
 import { buildProgram } from './program.js'
 
 // The SDK warns on every run that its releases after January 2027 need Node 22; CI logs are no place for
@@ -37,5 +38,11 @@ function report(error: unknown, verbose: boolean): number {
   process.stderr.write(`${formatError(error, verbose)}\n`)
   return exitCodeOf(error)
 }
+
+// SIGINT (Ctrl-C, a cancelled workflow) and SIGTERM: the deploy lock is released first, then E_INTERRUPTED.
+exitOnInterrupt((error, failures) => {
+  for (const failure of failures) process.stderr.write(`${formatError(failure)}\n`)
+  return report(error, false)
+})
 
 process.exitCode = await main(process.argv)

@@ -3,6 +3,7 @@ import { VERSION } from '../shared/version.js'
 import { registerDeploy } from './commands/deploy.js'
 import type { SetExit } from './commands/fleet-command.js'
 import { registerHistory } from './commands/history.js'
+import { registerLock } from './commands/lock.js'
 import { registerRollback } from './commands/rollback.js'
 import { registerSetupAgents } from './commands/setup-agents.js'
 import { registerSetupCloudFormation } from './commands/setup-cloudformation.js'
@@ -27,6 +28,7 @@ export function buildProgram(setExit: SetExit): Command {
   registerDeploy(program, setExit)
   registerRollback(program, setExit)
   registerHistory(program)
+  registerLock(program)
   registerStatus(program, setExit)
 
   const setup = program

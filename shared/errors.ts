@@ -19,6 +19,8 @@ export const ExitCode = Object.freeze({
   awsAuth: 13,
   aws: 14,
   abortedRolledBack: 15,
+  /** 128 + SIGINT's number, as a shell reports a process stopped by Ctrl-C. */
+  interrupted: 130,
 })
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
@@ -61,7 +63,7 @@ export const catalogue = Object.freeze({
   },
   E_BUSY: {
     exitCode: ExitCode.busy,
-    hint: 'Another deploy of this service is running; retry later or pass --wait.',
+    hint: 'Another deploy of this service is running: retry later, or wait for it (the agent: --wait; ecr-deploy deploy and rollback: --lock-wait <seconds>).',
   },
   E_IMAGE_NOT_FOUND: {
     exitCode: ExitCode.pullFailed,
@@ -109,6 +111,10 @@ export const catalogue = Object.freeze({
     hint: 'The rollout stopped, the release is marked aborted, and every instance that had taken it was sent the stable release back (one that failed restored it itself); the report names the alarm or the failures.',
   },
   E_AWS: { exitCode: ExitCode.aws, hint: 'An AWS call failed; retry, or check the named resource.' },
+  E_INTERRUPTED: {
+    exitCode: ExitCode.interrupted,
+    hint: 'The run was stopped (SIGINT or SIGTERM) and released its deploy lock; the release it was rolling out stays rolling: deploy or roll back again.',
+  },
   E_PROXY: {
     exitCode: ExitCode.internal,
     hint: 'Check that ecr-deploy-proxy runs (systemctl status ecr-deploy-proxy) and its socket path.',
@@ -203,6 +209,10 @@ export class AwsAuthError extends DeployToolError {
 }
 export class AwsError extends DeployToolError {
   readonly code = 'E_AWS'
+}
+/** The controller was stopped by SIGINT or SIGTERM; it released what it held first. */
+export class InterruptedError extends DeployToolError {
+  readonly code = 'E_INTERRUPTED'
 }
 export class ProxyError extends DeployToolError {
   readonly code = 'E_PROXY'

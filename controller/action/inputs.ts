@@ -1,4 +1,5 @@
 import { UsageError } from '../../shared/errors.js'
+import type { LockFlags } from '../lock/lock-options.js'
 import type { DeployFlags } from '../options.js'
 
 /**
@@ -17,7 +18,7 @@ export interface ActionInputReader {
  * `instance-ids` is read line by line and each line may hold several ids separated by spaces or
  * commas; the flag parser splits them.
  */
-export function deployFlagsFromInputs(read: ActionInputReader): DeployFlags {
+export function deployFlagsFromInputs(read: ActionInputReader): DeployFlags & LockFlags {
   const text = (name: string, required = false) => reading(name, () => read.getInput(name, { required }))
   const optional = (name: string) => {
     const value = text(name)
@@ -46,6 +47,8 @@ export function deployFlagsFromInputs(read: ActionInputReader): DeployFlags {
     maxConcurrency: text('max-concurrency'),
     maxErrors: text('max-errors'),
     timeout: text('timeout'),
+    lockWait: text('lock-wait'),
+    lockTtl: text('lock-ttl'),
     ...(document === undefined ? {} : { document }),
     ...(region === undefined ? {} : { region }),
     ...(comment === undefined ? {} : { comment }),

@@ -1,24 +1,35 @@
 import * as core from '@actions/core'
-import { formatError } from '../../shared/errors.js'
+import { ExitCode, formatError } from '../../shared/errors.js'
 import { deployRelease } from '../deploy.js'
 import { deployDeps, loadDeployOptions } from '../deploy-deps.js'
+import { exitOnInterrupt } from '../interrupt.js'
+import { runLocked } from '../lock/while-locked.js'
 import type { DeployReport } from '../report/fleet-report.js'
 import { annotations, jobSummary } from '../report/github.js'
 import { summaryText } from '../report/text.js'
 import { verdictOf } from '../report/verdict.js'
+import { githubDeployment } from './github-deployment.js'
+import { githubDeploymentInputs } from './github-inputs.js'
 import { deployFlagsFromInputs } from './inputs.js'
 import { outputValues } from './outputs.js'
 
 /*
  * The GitHub Action's entry, bundled into action/index.js (npm run build:action). It runs the same deploy
- * use case and reports as `ecr-deploy deploy`; the inputs are validated before any AWS call. The one
- * place that calls setFailed.
+ * use case and reports as `ecr-deploy deploy`, under the same deploy lock; the inputs are validated before
+ * any AWS call. The one place that calls setFailed.
  */
 async function run(): Promise<void> {
   try {
-    const options = await loadDeployOptions(deployFlagsFromInputs(core), process.env)
-    const alarm = options.rollout?.alarm !== undefined
-    const report = await deployRelease(await deployDeps(options.region, false, alarm), options)
+    const flags = deployFlagsFromInputs(core)
+    const github = githubDeploymentInputs(core)
+    // Masked by the runner in everything the job prints from here on.
+    if (github !== undefined) core.setSecret(github.token)
+    const options = await loadDeployOptions(flags, process.env)
+    const deps = await deployDeps(options.region, false, options.rollout?.alarm !== undefined)
+    const deploy = () => deployRelease(deps, options)
+    const report = await runLocked(options, flags, () =>
+      github === undefined ? deploy() : githubDeployment(github, options, process.env, deploy),
+    )
     await publish(report)
     const failure = verdictOf(report)
     if (failure) throw failure
@@ -35,5 +46,11 @@ async function publish(report: DeployReport): Promise<void> {
   // The toolkit throws when the runner gave no summary file (an older runner or a local run).
   if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(jobSummary(report)).write()
 }
+
+// A cancelled run gets SIGINT, then SIGTERM: the deploy lock is released before the step ends.
+exitOnInterrupt((error) => {
+  core.setFailed(formatError(error))
+  return ExitCode.interrupted
+})
 
 await run()

@@ -1,12 +1,13 @@
 import type { Command } from 'commander'
 import { deployDeps, loadDeployOptions } from '../deploy-deps.js'
+import { type LockFlags, withLockFlags } from '../lock/lock-options.js'
 import type { DeployFlags } from '../options.js'
 import { finishReport } from './deploy-report.js'
 import { fleetCommand, type SetExit } from './fleet-command.js'
 
 /** `ecr-deploy deploy`. */
 export function registerDeploy(program: Command, setExit: SetExit): void {
-  fleetCommand(
+  const command = fleetCommand(
     program,
     'deploy',
     'resolve the tag to a digest, record the release as rolling, send it, wait, mark it stable or aborted',
@@ -39,11 +40,15 @@ export function registerDeploy(program: Command, setExit: SetExit): void {
       '--alarm <name>',
       'CloudWatch alarm (one; a composite alarm watches several): SSM stops a command while it is in ALARM, and the rollout is aborted and rolled back',
     )
-    .action(async (flags: DeployFlags & { json?: boolean }) => {
-      const options = await loadDeployOptions(flags, process.env)
-      const { deployRelease } = await import('../deploy.js')
-      const deps = await deployDeps(options.region, flags.json === true, options.rollout?.alarm !== undefined)
-      const report = await deployRelease(deps, options)
-      setExit(await finishReport(report, flags.json === true))
-    })
+
+  withLockFlags(command).action(async (flags: DeployFlags & LockFlags & { json?: boolean }) => {
+    const options = await loadDeployOptions(flags, process.env)
+    const [{ deployRelease }, { runLocked }] = await Promise.all([
+      import('../deploy.js'),
+      import('../lock/while-locked.js'),
+    ])
+    const deps = await deployDeps(options.region, flags.json === true, options.rollout?.alarm !== undefined)
+    const report = await runLocked(options, flags, () => deployRelease(deps, options))
+    setExit(await finishReport(report, flags.json === true))
+  })
 }

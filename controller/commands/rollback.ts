@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { configFileRegion } from '../config-file-region.js'
 import { deployDeps, localUser } from '../deploy-deps.js'
+import { type LockFlags, withLockFlags } from '../lock/lock-options.js'
 import { type FleetFlags, parseReleaseFlags } from '../options.js'
 import { releaseOrigin } from '../origin.js'
 import { finishReport } from './deploy-report.js'
@@ -8,7 +9,7 @@ import { fleetCommand, type SetExit } from './fleet-command.js'
 
 /** `ecr-deploy rollback`. */
 export function registerRollback(program: Command, setExit: SetExit): void {
-  fleetCommand(
+  const command = fleetCommand(
     program,
     'rollback',
     'apply an earlier release again (its image and spec) as a new rolling version, the same way as a deploy',
@@ -18,19 +19,21 @@ export function registerRollback(program: Command, setExit: SetExit): void {
       '--to <version|digest>',
       'release version number or sha256 digest (default: the release the current stable one replaced)',
     )
-    .action(async (flags: FleetFlags & { environment?: string; json?: boolean; to?: string }) => {
+  withLockFlags(command).action(
+    async (flags: FleetFlags & LockFlags & { environment?: string; json?: boolean; to?: string }) => {
       const options = parseReleaseFlags(
         flags,
         process.env,
         releaseOrigin(process.env, localUser()),
         await configFileRegion(flags.region, process.env),
       )
-      const { rollbackRelease } = await import('../rollback.js')
-      const report = await rollbackRelease(
-        await deployDeps(options.region, flags.json === true),
-        options,
-        flags.to,
-      )
+      const [{ rollbackRelease }, { runLocked }] = await Promise.all([
+        import('../rollback.js'),
+        import('../lock/while-locked.js'),
+      ])
+      const deps = await deployDeps(options.region, flags.json === true)
+      const report = await runLocked(options, flags, () => rollbackRelease(deps, options, flags.to))
       setExit(await finishReport(report, flags.json === true))
-    })
+    },
+  )
 }

@@ -1,5 +1,6 @@
 import { arnIn, githubOidcAudienceOf, partitionOf } from '../../shared/partition.js'
 import { releaseParameterName } from '../../shared/release.js'
+import { lockParameterName } from '../lock/lock-record.js'
 
 /**
  * Least-privilege IAM documents for the two roles this tool needs. Pure builders: `ecr-deploy setup iam`
@@ -161,6 +162,7 @@ export function ciRolePolicy(input: IamInput): PolicyDocument {
           parameterArn(input, releaseParameterName(input.namespace, service)),
         ),
       },
+      lockGrantStatement(input),
       // A rollout in waves resolves tag targets to instance ids; IAM takes no narrower resource for it.
       {
         Sid: 'ResolveTargetsForWaves',
@@ -181,5 +183,30 @@ export function ciRolePolicy(input: IamInput): PolicyDocument {
             },
           ]),
     ],
+  }
+}
+
+/** Whose deploy locks a CI role takes: one namespace (environment) and its listed services. */
+export interface LockGrantInput {
+  readonly accountId: string
+  readonly region: string
+  readonly namespace: string
+  readonly services: readonly string[]
+}
+
+/**
+ * The CI role's grant on the deploy locks, for the CI role policy beside its release grant: the three calls
+ * the lock makes (controller/ssm/sdk-lock-parameter.ts), on exactly each listed service's lock name. No
+ * wildcard: a role of one environment cannot take, read or delete another's lock, and the lock root
+ * (`/ecr-deploy-lock/`) is outside `/ecr-deploy/*`, so no release grant reaches it.
+ */
+export function lockGrantStatement(input: LockGrantInput): PolicyStatement {
+  return {
+    Sid: 'DeployLocksOfTheseServices',
+    Effect: 'Allow',
+    Action: ['ssm:DeleteParameter', 'ssm:GetParameter', 'ssm:PutParameter'],
+    Resource: input.services.map((service) =>
+      parameterArn(input, lockParameterName(input.namespace, service)),
+    ),
   }
 }

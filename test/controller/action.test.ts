@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
 import t from 'tap'
+import { githubDeploymentInputs } from '../../controller/action/github-inputs.js'
 import { type ActionInputReader, deployFlagsFromInputs } from '../../controller/action/inputs.js'
 import { ACTION_OUTPUTS } from '../../controller/action/outputs.js'
 import { actionMetadata } from '../support/runner-env.js'
@@ -35,6 +36,7 @@ t.test('the action reads exactly the inputs action.yml declares, required ones a
     },
   }
   deployFlagsFromInputs(recorder)
+  githubDeploymentInputs(recorder)
   t.strictSame(read.map((r) => r.name).sort(), Object.keys(action.inputs).sort())
   for (const { name, required } of read) {
     t.equal(required, action.inputs[name]?.required === true, `${name} required: ${required}`)

@@ -239,8 +239,14 @@ t.test('bad input stops before any call that changes something', async (t) => {
   ])
   t.equal(missingTag.code, 4)
   t.match(missingTag.stderr, /:nope is not in ECR: push it first/)
-  const changes = f.aws.calls.filter((call) => ['SendCommand', 'PutParameter'].includes(call.operation))
+  // The missing tag is found once the deploy lock is held: that lock, taken and deleted, is all it wrote.
+  const changes = f.aws.calls.filter(
+    (call) =>
+      ['SendCommand', 'PutParameter'].includes(call.operation) &&
+      call.input.Name !== '/ecr-deploy-lock/prod/web',
+  )
   t.strictSame(changes, [], 'no SendCommand or PutParameter was made')
+  t.equal(f.aws.ssm.parameter('/ecr-deploy-lock/prod/web'), undefined, 'the lock was released')
 })
 
 t.test('the document itself refuses an image that is not digest-pinned ECR', async (t) => {

@@ -9,7 +9,7 @@ import { type AgentResultLine, resultLineText, statusLineText } from '../../shar
  * agent's JSON result line (built from the agent contract, as the real agent builds it), and exits as STUB_MODE says (ok, unchanged, unhealthy). In mode hostile it prints
  * STUB_TAIL to stderr and STUB_RESULT as its result line and fails, for tests of what reaches CI from an
  * instance; asked for its status in that mode, it prints STUB_RESULT as its status line, and with a STUB_TAIL
- * prints that to stderr and fails too. The real agent is covered by its own tests; here the document, SSM's
+ * prints that to stderr and fails too. With a gate (a file path), a deploy waits until that file exists. The real agent is covered by its own tests; here the document, SSM's
  * parameter checks and the waiter are what is under test.
  */
 const PREVIOUS_DIGEST = `sha256:${'1'.repeat(64)}`
@@ -57,6 +57,8 @@ if [ "$1" = status ]; then
   exit 0
 fi
 image="$5"
+# A gated deploy holds until the test creates STUB_GATE: a deploy in progress for as long as the test needs.
+if [ -n "\${STUB_GATE:-}" ]; then while [ ! -e "$STUB_GATE" ]; do sleep 0.05; done; fi
 digest="\${image##*@}"
 # A release names a parameter version the stub does not read: it reports one fixed digest as deployed.
 if [ "$4" = --release ]; then digest="${STUB_RELEASE_DIGEST}"; fi
@@ -105,8 +107,10 @@ export function stubInstanceEnv(
   mode: StubMode,
   runningDigest = '',
   hostile: { tail: string; result: string } = { tail: '', result: '' },
+  gate = '',
 ) {
   return {
+    STUB_GATE: gate,
     PATH: `${stub.bin}:${process.env.PATH ?? ''}`,
     STUB_LOG: stub.log,
     STUB_INSTANCE: instance,

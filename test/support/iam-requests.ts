@@ -39,6 +39,7 @@ export function iamRequestsOf(call: RecordedCall, scope: CallScope): PolicyReque
   switch (action) {
     case 'ssm:GetParameter':
     case 'ssm:PutParameter':
+    case 'ssm:DeleteParameter':
     case 'ssm:GetParameterHistory':
       return [{ action, resource: parameter(input.Name) }, ...decrypting([input.Name])]
     case 'ssm:GetParameters': {

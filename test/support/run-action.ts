@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process'
+import { type ChildProcess, execFile } from 'node:child_process'
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -47,7 +47,19 @@ export async function runAction(
   checkout: string,
   workspace: string,
   inputs: Readonly<Record<string, string>>,
+  extraEnv: Readonly<Record<string, string>> = {},
 ): Promise<ActionRun> {
+  return (await startAction(aws, checkout, workspace, inputs, extraEnv)).done
+}
+
+/** Starts the action as {@link runAction} does, handing back the process too, e.g. to signal it. */
+export async function startAction(
+  aws: FakeAws,
+  checkout: string,
+  workspace: string,
+  inputs: Readonly<Record<string, string>>,
+  extraEnv: Readonly<Record<string, string>> = {},
+): Promise<{ readonly child: ChildProcess; readonly done: Promise<ActionRun> }> {
   const outputFile = join(workspace, `output-${Date.now().toString(36)}-${Math.random()}`)
   const summaryFile = join(workspace, `summary-${Date.now().toString(36)}-${Math.random()}`)
   await writeFile(outputFile, '')
@@ -63,11 +75,13 @@ export async function runAction(
     GITHUB_OUTPUT: outputFile,
     GITHUB_STEP_SUMMARY: summaryFile,
     ...runnerInputEnv(inputs),
+    ...extraEnv,
   }
-  const result = await run(process.execPath, [join(checkout, 'action/index.js')], {
+  const started = run(process.execPath, [join(checkout, 'action/index.js')], {
     env,
     cwd: workspace,
-  }).then(
+  })
+  const done = started.then(
     (out) => ({ code: 0, stdout: out.stdout, stderr: out.stderr }),
     (error: { code: number; stdout: string; stderr: string }) => ({
       code: error.code,
@@ -76,8 +90,11 @@ export async function runAction(
     }),
   )
   return {
-    ...result,
-    outputs: parseOutputFile(await readFile(outputFile, 'utf8')),
-    summary: await readFile(summaryFile, 'utf8'),
+    child: started.child,
+    done: done.then(async (result) => ({
+      ...result,
+      outputs: parseOutputFile(await readFile(outputFile, 'utf8')),
+      summary: await readFile(summaryFile, 'utf8'),
+    })),
   }
 }

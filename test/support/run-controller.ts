@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process'
+import { type ChildProcess, execFile } from 'node:child_process'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import type { FakeAws } from '../ground/fake-aws/index.js'
@@ -19,6 +19,16 @@ export function runController(
   args: readonly string[],
   extraEnv: Record<string, string> = {},
 ): Promise<ControllerRun> {
+  return startController(aws, home, args, extraEnv).done
+}
+
+/** Starts `ecr-deploy` as {@link runController} does, handing back the process too, e.g. to signal it. */
+export function startController(
+  aws: FakeAws,
+  home: string,
+  args: readonly string[],
+  extraEnv: Record<string, string> = {},
+): { readonly child: ChildProcess; readonly done: Promise<ControllerRun> } {
   const env = {
     PATH: process.env.PATH ?? '',
     HOME: home,
@@ -28,10 +38,11 @@ export function runController(
     AWS_EC2_METADATA_DISABLED: 'true',
     ...extraEnv,
   }
-  return run(process.execPath, ['--import', 'tsx', join(root, 'controller/cli.ts'), ...args], {
+  const started = run(process.execPath, ['--import', 'tsx', join(root, 'controller/cli.ts'), ...args], {
     env,
     cwd: root,
-  }).then(
+  })
+  const done = started.then(
     (out) => ({ code: 0, stdout: out.stdout, stderr: out.stderr }),
     (error: { code: number; stdout: string; stderr: string }) => ({
       code: error.code,
@@ -39,4 +50,5 @@ export function runController(
       stderr: error.stderr,
     }),
   )
+  return { child: started.child, done }
 }

@@ -43,6 +43,8 @@ t.test('the defaults from action.yml make a valid deploy', async (t) => {
       maxConcurrency: '25%',
       maxErrors: '0',
       timeout: '900',
+      lockWait: '0',
+      lockTtl: '3600',
       document: 'ecr-ssm-deploy',
     },
     'empty optional inputs are left out',

@@ -6,9 +6,11 @@ import { EcrRegistryAuth } from '../../../agent/ecr/ecr-registry-auth.js'
 import { ParameterStore } from '../../../agent/ssm/parameter-store.js'
 import { SdkAlarmApi } from '../../../controller/cloudwatch/sdk-alarms.js'
 import { EcrImageRegistry } from '../../../controller/ecr/images.js'
+import { lockParameterName } from '../../../controller/lock/lock-record.js'
 import { ciRolePolicy, type IamInput, type PolicyDocument } from '../../../controller/setup/iam.js'
 import { instanceRolePolicy } from '../../../controller/setup/instance-policy.js'
 import { SdkFleetApi } from '../../../controller/ssm/sdk-fleet-api.js'
+import { SdkLockParameterStore } from '../../../controller/ssm/sdk-lock-parameter.js'
 import { parseImageRef } from '../../../shared/image-ref.js'
 import type { FakeAws } from '../../ground/fake-aws/index.js'
 import { fakeWithSsm, shellDocument, testKeys } from '../../ground/fake-aws/test-clients.js'
@@ -121,6 +123,14 @@ t.test(
       await ecr
         .resolve(parseImageRef('123456789012.dkr.ecr.us-east-1.amazonaws.com/shop/web:v1'))
         .catch(ignore)
+      // The deploy lock: take, read, take over, release.
+      const locks = new SdkLockParameterStore(ssm)
+      const lock = lockParameterName('prod', 'web')
+      await locks.create(lock, '{}')
+      await locks.read(lock)
+      const taken = await locks.overwrite(lock, '{}')
+      await locks.readVersion(lock, taken)
+      await locks.remove(lock)
     })
     const ci = ciRolePolicy(input)
     for (const request of made) t.ok(allows(ci, request), `allowed: ${describe(request)}`)
@@ -135,8 +145,9 @@ t.test(
       await api.parameterHistory('/app/prod/web/database-url')
       await api.getParameter('/app/prod/web/database-url')
       await alarms.alarmStates(['billing'])
+      await new SdkLockParameterStore(ssm).remove(lockParameterName('staging', 'web'))
     })
-    t.equal(elsewhere.length, 6)
+    t.equal(elsewhere.length, 7)
     for (const request of elsewhere) t.notOk(allows(ci, request), `refused: ${describe(request)}`)
   },
 )

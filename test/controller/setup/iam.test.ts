@@ -101,7 +101,15 @@ t.test("the CI role reads and writes exactly its services' release parameters", 
       Action: ['ssm:GetParameter', 'ssm:GetParameterHistory', 'ssm:PutParameter'],
       Resource: [param('/ecr-deploy/prod/web'), param('/ecr-deploy/prod/api')],
     },
+    {
+      Sid: 'DeployLocksOfTheseServices',
+      Effect: 'Allow',
+      Action: ['ssm:DeleteParameter', 'ssm:GetParameter', 'ssm:PutParameter'],
+      Resource: [param('/ecr-deploy-lock/prod/web'), param('/ecr-deploy-lock/prod/api')],
+    },
   ])
+  t.notOk(can(ci, 'ssm:DeleteParameter', param('/ecr-deploy/prod/web')), 'a release is never deleted')
+  t.notOk(can(ci, 'ssm:PutParameter', param('/ecr-deploy-lock/staging/web')), "nor another's lock taken")
   for (const action of ['ssm:GetParameter', 'ssm:GetParameterHistory', 'ssm:PutParameter']) {
     t.ok(can(ci, action, param('/ecr-deploy/prod/web')), action)
     t.ok(can(ci, action, param('/ecr-deploy/prod/api')), action)

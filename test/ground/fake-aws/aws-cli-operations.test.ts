@@ -82,6 +82,22 @@ t.test('the real AWS CLI v2 parses every other operation of the fake', async (t)
 
   const put = await cli('ssm', 'put-parameter', '--name', '/cli/a', '--value', 'A', '--type', 'String')
   t.same(put, { Version: 1, Tier: 'Standard' })
+  // The deploy lock's calls: a create without --overwrite is refused as AWS refuses it, a delete drops
+  // the history, and a delete of a missing name is ParameterNotFound.
+  const again = await (await awsCli(t, aws.endpoint)).fail(
+    ...['ssm', 'put-parameter', '--name', '/cli/a', '--value', 'B', '--type', 'String', '--no-overwrite'],
+  )
+  t.equal(again?.code, 254)
+  t.match(
+    again?.stderr,
+    /\(ParameterAlreadyExists\) when calling the PutParameter operation: The parameter already exists/,
+  )
+  t.same(await cli('ssm', 'delete-parameter', '--name', '/cli/a'), {})
+  const gone = await (await awsCli(t, aws.endpoint)).fail('ssm', 'delete-parameter', '--name', '/cli/a')
+  t.equal(gone?.code, 254)
+  t.match(gone?.stderr, /\(ParameterNotFound\) when calling the DeleteParameter operation/)
+  const anew = await cli('ssm', 'put-parameter', '--name', '/cli/a', '--value', 'A', '--type', 'String')
+  t.same(anew, { Version: 1, Tier: 'Standard' }, 'a deleted parameter starts again at version 1')
   const many = await cli('ssm', 'get-parameters', '--names', '/cli/a', '/cli/missing')
   t.match(many, {
     Parameters: [{ Name: '/cli/a', Value: 'A', Version: 1 }],

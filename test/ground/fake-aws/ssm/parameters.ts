@@ -95,6 +95,13 @@ export class Parameters {
         Parameter: { ...this.#view(found, input.WithDecryption === true), Selector: `:${selector}` },
       }
     },
+    // The parameter goes with its whole history: a later PutParameter starts again at version 1.
+    DeleteParameter: (input) => {
+      const name = requiredString(input, 'Name')
+      this.#find(name)
+      this.#history.delete(name)
+      return {}
+    },
     // Names that do not exist are listed in InvalidParameters, not an error.
     GetParameters: (input) => {
       const names = optionalStringList(input, 'Names') ?? []

@@ -1,0 +1,133 @@
+import { BusyError } from '../../shared/errors.js'
+import type { ReleaseOrigin } from '../origin.js'
+import type { WaitClock } from '../ssm/waiter.js'
+import {
+  heldForSeconds,
+  holderText,
+  type LockHolder,
+  lockParameterName,
+  lockText,
+  parseLockHolder,
+} from './lock-record.js'
+import type { LockParameterStore, StoredLock } from './lock-store.js'
+import { takeOver } from './take-over.js'
+
+/** What a deploy asks of the lock. */
+export interface LockRequest {
+  readonly environment: string
+  readonly service: string
+  readonly origin: ReleaseOrigin
+  /** How long to wait for a holder to finish; 0 fails at once. */
+  readonly waitSeconds: number
+  /** A holder older than this is taken to have died and may be replaced, with a warning. */
+  readonly ttlSeconds: number
+}
+
+export interface LockDeps {
+  readonly store: LockParameterStore
+  readonly clock: WaitClock
+  /** A fresh random token per acquisition. */
+  readonly newToken: () => string
+  readonly warn: (text: string) => void
+  /** Told once per poll while another holder keeps the lock. */
+  readonly onWaiting?: (text: string) => void
+}
+
+/** A lock this process holds; `release` is safe to call more than once and from a signal handler. */
+export interface HeldLock {
+  readonly name: string
+  readonly holder: LockHolder
+  release(): Promise<void>
+}
+
+/** Polls are about this far apart, spread by jitter from half to one and a half times it. */
+export const LOCK_POLL_MS = 5_000
+
+/**
+ * Takes the lock of one environment and service: creating the parameter with Overwrite=false is the atomic
+ * step, so of two deploys started at once exactly one creates it. The other polls, with jitter so that
+ * several waiters do not call in step, until the holder deletes it or `waitSeconds` pass (E_BUSY). A
+ * holder older than `ttlSeconds` is replaced through {@link takeOver}, which lets one taker win.
+ */
+export async function acquireLock(deps: LockDeps, request: LockRequest): Promise<HeldLock> {
+  const name = lockParameterName(request.environment, request.service)
+  const deadline = deps.clock.now() + request.waitSeconds * 1000
+  const holderNow = (takesOver?: string): LockHolder => ({
+    format: 1,
+    token: deps.newToken(),
+    ...request.origin,
+    acquiredAt: new Date(deps.clock.now()).toISOString(),
+    ...(takesOver === undefined ? {} : { takesOver }),
+  })
+  for (;;) {
+    const mine = holderNow()
+    if (await deps.store.create(name, lockText(mine))) return held(deps, name, mine)
+    const current = await deps.store.read(name)
+    // Released between the two calls: try again at once.
+    if (current === undefined) continue
+    const holder = parseLockHolder(current.value)
+    const stale = holder !== undefined && heldForSeconds(holder, deps.clock.now()) >= request.ttlSeconds
+    if (holder !== undefined && stale) {
+      const taker = holderNow(holder.token)
+      if (await takeOver(deps.store, name, current, taker)) {
+        deps.warn(
+          `took over the deploy lock ${name} from ${holderText(holder, deps.clock.now())}: older than --lock-ttl ${request.ttlSeconds} s, so its deploy is taken to have died; check that run`,
+        )
+        return held(deps, name, taker)
+      }
+      continue
+    }
+    const remaining = deadline - deps.clock.now()
+    if (remaining <= 0) throw busy(name, current, request, deps.clock.now())
+    deps.onWaiting?.(`waiting for the deploy lock ${name}, held by ${holderText(holder, deps.clock.now())}`)
+    const jittered = LOCK_POLL_MS * (0.5 + deps.clock.random())
+    await deps.clock.sleep(Math.min(remaining, jittered))
+  }
+}
+
+function busy(name: string, current: StoredLock, request: LockRequest, now: number): BusyError {
+  const holder = parseLockHolder(current.value)
+  const waited = request.waitSeconds === 0 ? '' : ` after waiting ${request.waitSeconds} s`
+  const next =
+    holder === undefined
+      ? `its value is not a lock ecr-deploy wrote; if nothing deploys ${request.environment}/${request.service}, run ecr-deploy lock release --environment ${request.environment} --service ${request.service}`
+      : `wait for that run, pass --lock-wait <seconds> to wait for it, or, if it died, run ecr-deploy lock release --environment ${request.environment} --service ${request.service}`
+  return new BusyError(
+    `another deploy of ${request.environment}/${request.service} holds the lock ${name}${waited}: ${holderText(holder, now)}; ${next}`,
+  )
+}
+
+function held(deps: LockDeps, name: string, mine: LockHolder): HeldLock {
+  let released: Promise<void> | undefined
+  return {
+    name,
+    holder: mine,
+    release: () => {
+      released ??= releaseLock(deps, name, mine)
+      return released
+    },
+  }
+}
+
+/**
+ * Deletes the lock if it is still ours: a slow deploy that was taken over must not delete its taker's lock.
+ * A loser of a takeover race may have overwritten ours for a moment with a holder that names the same
+ * stale lock; that one is ours to delete too (see take-over.ts).
+ */
+async function releaseLock(deps: LockDeps, name: string, mine: LockHolder): Promise<void> {
+  const current = await deps.store.read(name)
+  if (current === undefined) {
+    deps.warn(`the deploy lock ${name} was already gone at the end: someone ran ecr-deploy lock release`)
+    return
+  }
+  const holder = parseLockHolder(current.value)
+  const ours =
+    holder?.token === mine.token || (mine.takesOver !== undefined && holder?.takesOver === mine.takesOver)
+  if (!ours) {
+    deps.warn(
+      `the deploy lock ${name} is no longer this run's: ${holderText(holder, deps.clock.now())} holds it now; it is left to that holder`,
+    )
+    return
+  }
+  await deps.store.remove(name)
+}

@@ -1,0 +1,68 @@
+import { z } from 'zod'
+import { RELEASE_PARAMETER_ROOT } from '../../shared/release.js'
+
+/*
+ * The deploy lock of one environment and service: a Parameter Store parameter that exists while a deploy or
+ * rollback runs. It lives beside the releases, not under them: `/ecr-deploy-lock/<env>/<service>`. Under
+ * `/ecr-deploy/<env>/` every instance role may read, and a name like `web.lock` there would sit in the
+ * releases' namespace; a root of its own keeps the CI role's grant an exact name and the instances out of it.
+ */
+
+/** The root of the lock parameters: its own, so that no grant on `/ecr-deploy/*` reaches a lock. */
+export const LOCK_PARAMETER_ROOT = `${RELEASE_PARAMETER_ROOT}-lock`
+
+export function lockParameterName(environment: string, service: string): string {
+  return `${LOCK_PARAMETER_ROOT}/${environment}/${service}`
+}
+
+const holderSchema = z.strictObject({
+  format: z.literal(1),
+  /** Random per acquisition: tells this holder from an earlier one of the same run. */
+  token: z.string().regex(/^[0-9a-f-]{8,64}$/),
+  actor: z.string().max(100),
+  runUrl: z
+    .string()
+    .max(500)
+    .regex(/^https:\/\/[A-Za-z0-9._~:/?#@!$&'()*+,;=%-]+$/)
+    .optional(),
+  commit: z
+    .string()
+    .regex(/^[0-9a-f]{7,64}$/)
+    .optional(),
+  acquiredAt: z.iso.datetime(),
+  /** Set by a takeover: the token of the stale holder it replaced. */
+  takesOver: z
+    .string()
+    .regex(/^[0-9a-f-]{8,64}$/)
+    .optional(),
+})
+
+/** Who holds the lock, as the parameter records it. */
+export type LockHolder = z.output<typeof holderSchema>
+
+export function lockText(holder: LockHolder): string {
+  return JSON.stringify(holder)
+}
+
+/** The holder a lock parameter names, or undefined when its value is not one (written by hand, cut short). */
+export function parseLockHolder(text: string): LockHolder | undefined {
+  try {
+    const parsed = holderSchema.safeParse(JSON.parse(text))
+    return parsed.success ? parsed.data : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** How long the holder has held it, in whole seconds, at `now`. */
+export function heldForSeconds(holder: LockHolder, now: number): number {
+  return Math.max(0, Math.floor((now - Date.parse(holder.acquiredAt)) / 1000))
+}
+
+/** One line for a person: who holds it, from which run, since when. */
+export function holderText(holder: LockHolder | undefined, now: number): string {
+  if (holder === undefined) return 'an unreadable holder (not written by ecr-deploy)'
+  const from = holder.runUrl === undefined ? '' : ` (${holder.runUrl})`
+  const commit = holder.commit === undefined ? '' : ` at commit ${holder.commit.slice(0, 12)}`
+  return `${JSON.stringify(holder.actor)}${from}${commit}, for ${heldForSeconds(holder, now)} s since ${holder.acquiredAt}`
+}

@@ -1,0 +1,41 @@
+import { onInterrupt } from '../interrupt.js'
+import type { ReleaseOptions } from '../options.js'
+import { acquireLock, type LockDeps, type LockRequest } from './acquire.js'
+import { type LockFlags, parseLockFlags } from './lock-options.js'
+
+/**
+ * Runs `work` while holding the deploy lock of its environment and service, and releases the lock on every
+ * way out: success, failure, and SIGINT/SIGTERM (through the entry point's interrupt cleanups). A lock that
+ * cannot be released is a warning naming `lock release`, never a changed verdict of the deploy itself.
+ */
+export async function whileLocked<T>(
+  deps: LockDeps,
+  request: LockRequest,
+  work: () => Promise<T>,
+): Promise<T> {
+  const lock = await acquireLock(deps, request)
+  const release = () =>
+    lock.release().catch((error: unknown) => {
+      deps.warn(
+        `could not release the deploy lock ${lock.name}: ${error instanceof Error ? error.message : String(error)}; run ecr-deploy lock release --environment ${request.environment} --service ${request.service}`,
+      )
+    })
+  const unregister = onInterrupt(release)
+  try {
+    return await work()
+  } finally {
+    unregister()
+    await release()
+  }
+}
+
+/** The deploy and rollback commands' way in: their --lock-wait and --lock-ttl, the real lock, `work` inside. */
+export async function runLocked<T>(
+  options: ReleaseOptions,
+  flags: LockFlags,
+  work: () => Promise<T>,
+): Promise<T> {
+  const times = parseLockFlags(flags, options.timeoutSeconds)
+  const { lockDeps } = await import('./lock-deps.js')
+  return whileLocked(await lockDeps(options.region), { ...options, ...times }, work)
+}
