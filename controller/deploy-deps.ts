@@ -14,7 +14,11 @@ export const clock: WaitClock = { now: Date.now, sleep: (ms) => sleep(ms), rando
  * The real implementations a deploy or rollback runs with, shared by the CLI and the GitHub Action.
  * The SDK is loaded only once the caller's input is known to be good.
  */
-export async function deployDeps(region: string, json: boolean): Promise<DeployDeps & RegistryDeps> {
+export async function deployDeps(
+  region: string,
+  json: boolean,
+  alarm = false,
+): Promise<DeployDeps & RegistryDeps> {
   const [
     { EcrImageRegistry },
     { EcrScanFindings },
@@ -33,11 +37,16 @@ export async function deployDeps(region: string, json: boolean): Promise<DeployD
     guardedForCi(),
   ])
   const live = new LiveLine(process.stdout, json, guarded)
+  // CloudWatch is loaded only for a rollout that watches an alarm.
+  const alarms = alarm
+    ? (await import('./cloudwatch/sdk-alarms.js')).SdkAlarmApi.forRegion(region)
+    : undefined
   return {
     registry: EcrImageRegistry.forRegion(region),
     scans: EcrScanFindings.forRegion(region),
     retention: EcrImageRetention.forRegion(region),
     note: (text) => process.stderr.write(`${text}\n`),
+    ...(alarms === undefined ? {} : { alarms }),
     fleet: SdkFleetApi.forRegion(region),
     clock,
     onOutcome: (outcome, phase) =>

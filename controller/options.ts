@@ -7,6 +7,7 @@ import { parseKeepDeployed } from './retention.js'
 import type { ScanGateOptions } from './scan-gate.js'
 import { DEPLOY_DOCUMENT_NAME } from './ssm/document.js'
 import type { Targeting } from './ssm/send-command.js'
+import { parseRolloutFlags, type RolloutFlags, type RolloutOptions } from './waves.js'
 
 /** Validated options of every command that sends our document to a fleet. */
 export interface FleetOptions {
@@ -35,10 +36,12 @@ export interface DeployOptions extends ReleaseOptions {
   readonly spec?: ReleaseSpecText
   /** From --max-severity, --scan-timeout and --allow-unscanned; without --max-severity no gate. */
   readonly scanGate?: ScanGateOptions
+  /** --canary/--waves, --bake and --alarm; absent without any of them. */
+  readonly rollout?: RolloutOptions
 }
 
 /** The flags as commander hands them over. */
-export interface DeployFlags extends FleetFlags {
+export interface DeployFlags extends FleetFlags, RolloutFlags {
   readonly image: string
   readonly environment?: string
   /** The spec file's path. */
@@ -199,11 +202,14 @@ export function parseDeployFlags(
   const image = parseImageRef(flags.image)
   const release = parseReleaseFlags(flags, env, origin, image.region)
   const scanGate = parseScanGateFlags(flags)
+  const rollout = parseRolloutFlags(flags)
+  const plain = rollout.waves.length === 0 && rollout.alarm === undefined
   return Object.freeze({
     ...release,
     image,
     ...(spec === undefined ? {} : { spec }),
     ...(scanGate === undefined ? {} : { scanGate }),
+    ...(plain ? {} : { rollout }),
   })
 }
 

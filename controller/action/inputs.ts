@@ -38,6 +38,12 @@ export function deployFlagsFromInputs(read: ActionInputReader): DeployFlags & Lo
   if (allowUnscanned !== undefined && allowUnscanned !== 'true' && allowUnscanned !== 'false') {
     throw new UsageError(`input allow-unscanned: "${allowUnscanned}" is not true or false`)
   }
+  const rollout = Object.fromEntries(
+    (['canary', 'waves', 'bake', 'alarm'] as const).flatMap((name) => {
+      const value = optional(name)
+      return value === undefined ? [] : [[name, value]]
+    }),
+  )
   return {
     service: text('service', true),
     image: text('image', true),
@@ -57,6 +63,7 @@ export function deployFlagsFromInputs(read: ActionInputReader): DeployFlags & Lo
     ...(scanTimeout === undefined ? {} : { scanTimeout }),
     ...(allowUnscanned === 'true' ? { allowUnscanned: true } : {}),
     ...(keepDeployed === undefined ? {} : { keepDeployed }),
+    ...rollout,
   }
 }
 

@@ -34,13 +34,30 @@ export function registerDeploy(program: Command, setExit: SetExit): void {
       '--keep-deployed <count>',
       'deployed-<environment>.<service>.<version> tags kept in ECR, which the lifecycle policy never expires (default 10)',
     )
+    .option(
+      '--canary <n|%>',
+      'send the release to this many instances first, then the rest (= --waves <n>,100%)',
+    )
+    .option(
+      '--waves <list>',
+      'cumulative wave sizes, e.g. 1,10%,100%: one SSM command per wave, each at --max-concurrency',
+    )
+    .option(
+      '--bake <seconds>',
+      'wait this long after each wave, watching --alarm, before the next (default 0)',
+    )
+    .option(
+      '--alarm <name>',
+      'CloudWatch alarm (one; a composite alarm watches several): SSM stops a command while it is in ALARM, and the rollout is aborted and rolled back',
+    )
+
   withLockFlags(command).action(async (flags: DeployFlags & LockFlags & { json?: boolean }) => {
     const options = await loadDeployOptions(flags, process.env)
     const [{ deployRelease }, { runLocked }] = await Promise.all([
       import('../deploy.js'),
       import('../lock/while-locked.js'),
     ])
-    const deps = await deployDeps(options.region, flags.json === true)
+    const deps = await deployDeps(options.region, flags.json === true, options.rollout?.alarm !== undefined)
     const report = await runLocked(options, flags, () => deployRelease(deps, options))
     setExit(await finishReport(report, flags.json === true))
   })

@@ -3,8 +3,11 @@ import type { WaitClock } from '../../controller/ssm/waiter.js'
 import { resultLineText } from '../../shared/agent-contract.js'
 import { type RecordingFleetApi, recordingFleetApi } from './recording-fleet-api.js'
 
-/** How one instance answers one command: it deployed, its agent failed and restored, or it never finished. */
-export type InstanceAnswer = 'deployed' | 'failed' | 'unfinished'
+/**
+ * How one instance answers one command: it deployed, its agent failed and restored, it never finished, or
+ * SSM cancelled it (as its alarm guard does) before it ran or while it ran.
+ */
+export type InstanceAnswer = 'deployed' | 'failed' | 'unfinished' | 'cancelled' | 'cancelled-running'
 
 export interface ReleaseFleet {
   readonly api: RecordingFleetApi
@@ -22,7 +25,12 @@ export interface ReleaseFleet {
 export function releaseFleet(
   instances: readonly string[],
   answer: (request: CommandRequest, instanceId: string) => InstanceAnswer,
-  options: { readonly kept?: number; readonly firstVersion?: number } = {},
+  options: {
+    readonly kept?: number
+    readonly firstVersion?: number
+    /** The alarms ListCommands reports in ALARM for a command (SSM's AlarmConfiguration guard). */
+    readonly triggeredAlarms?: (request: CommandRequest) => readonly string[]
+  } = {},
 ): ReleaseFleet {
   const parameters = new Map<string, string[]>()
   const firstVersions = new Map<string, number>()
@@ -39,6 +47,20 @@ export function releaseFleet(
       const said = answer(request, instanceId)
       if (said === 'unfinished') {
         return { instanceId, status: 'InProgress', statusDetails: 'InProgress', output: '' }
+      }
+      if (said === 'cancelled') {
+        return { instanceId, status: 'Cancelled', statusDetails: 'Cancelled', output: '' }
+      }
+      if (said === 'cancelled-running') {
+        const [startedAt, finishedAt] = [new Date(0), new Date(1000)]
+        return {
+          instanceId,
+          status: 'Cancelled',
+          statusDetails: 'Cancelled',
+          output: '',
+          startedAt,
+          finishedAt,
+        }
       }
       const ok = said === 'deployed'
       const line = resultLineText({
@@ -58,6 +80,7 @@ export function releaseFleet(
     })
   }
   const api = recordingFleetApi({
+    instancesMatching: async () => [...instances],
     getParameter: async (name) => versionsOf(name).at(-1),
     getParameterVersion: async (name, version) => versionsOf(name).find((v) => v.version === version),
     parameterHistory: async (name) => versionsOf(name),
@@ -79,9 +102,12 @@ export function releaseFleet(
       const all = invocations(commandId)
       const running = all.some((i) => i.status === 'InProgress')
       const failed = all.some((i) => i.status === 'Failed')
+      const cancelled = all.some((i) => i.status === 'Cancelled')
+      const alarms = options.triggeredAlarms?.(sent[Number(commandId.slice(1))] as CommandRequest) ?? []
       return {
         commandId,
-        status: running ? 'InProgress' : failed ? 'Failed' : 'Success',
+        status: running ? 'InProgress' : failed ? 'Failed' : cancelled ? 'Cancelled' : 'Success',
+        ...(alarms.length === 0 ? {} : { triggeredAlarms: alarms }),
         targetCount: all.length,
         completedCount: all.filter((i) => i.status !== 'InProgress').length,
       }

@@ -1,8 +1,10 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch'
 import { ECRClient } from '@aws-sdk/client-ecr'
 import { CreateDocumentCommand, PutParameterCommand } from '@aws-sdk/client-ssm'
 import t from 'tap'
 import { EcrRegistryAuth } from '../../../agent/ecr/ecr-registry-auth.js'
 import { ParameterStore } from '../../../agent/ssm/parameter-store.js'
+import { SdkAlarmApi } from '../../../controller/cloudwatch/sdk-alarms.js'
 import { EcrImageRegistry } from '../../../controller/ecr/images.js'
 import { EcrImageRetention } from '../../../controller/ecr/retention.js'
 import { EcrScanFindings } from '../../../controller/ecr/scan-findings.js'
@@ -37,6 +39,7 @@ const input: IamInput = {
   repositories: ['shop/web'],
   tag: { key: 'Role', value: 'web' },
   documentName: 'ecr-ssm-deploy',
+  alarms: ['web-5xx'],
   instance: {
     parameterPaths: ['/app/prod/web/'],
     parameterNames: ['/shared/prod/sentry-dsn'],
@@ -70,7 +73,7 @@ const ignore = () => undefined
 const CONTROLLER_ECR =
   /^ecr:(DescribeImages|DescribeImageScanFindings|BatchGetImage|PutImage|BatchDeleteImage)$/
 function grantedActions(policy: PolicyDocument, withToken: boolean): string[] {
-  const ours = withToken ? /^(ssm:|kms:|ecr:GetAuthorizationToken$)/ : /^(ssm|kms):/
+  const ours = withToken ? /^(ssm:|kms:|ecr:GetAuthorizationToken$)/ : /^(ssm|kms|cloudwatch):/
   return policy.Statement.flatMap((s) => s.Action).filter(
     (a) => ours.test(a) || (!withToken && CONTROLLER_ECR.test(a)),
   )
@@ -96,8 +99,23 @@ t.test(
     const scans = new EcrScanFindings(ecrClient)
     const retention = new EcrImageRetention(ecrClient)
     const image = parseImageRef(`123456789012.dkr.ecr.us-east-1.amazonaws.com/shop/web@${digest}`)
+    const alarms = new SdkAlarmApi(
+      new CloudWatchClient({ endpoint: aws.endpoint, region: 'us-east-1', credentials: testKeys() }),
+    )
+    aws.cloudwatch.setAlarm('web-5xx', 'OK')
     const release = '/ecr-deploy/prod/web'
     const made = await requestsOf(aws, async () => {
+      await api.instancesMatching([{ key: 'tag:Role', values: ['web'] }])
+      await alarms.alarmStates(['web-5xx'])
+      await api.sendCommand({
+        documentName: 'ecr-ssm-deploy',
+        parameters: {},
+        instanceIds: [INSTANCE],
+        maxConcurrency: '1',
+        maxErrors: '0',
+        timeoutSeconds: 60,
+        alarm: 'web-5xx',
+      })
       const version = await api.putParameter(release, '{"format":1}')
       await api.getParameter(release)
       await api.getParameter(`${release}:${version}`).catch(ignore)
@@ -144,9 +162,10 @@ t.test(
       await api.getParameter('/ecr-deploy/web')
       await api.parameterHistory('/app/prod/web/database-url')
       await api.getParameter('/app/prod/web/database-url')
+      await alarms.alarmStates(['billing'])
       await new SdkLockParameterStore(ssm).remove(lockParameterName('staging', 'web'))
     })
-    t.equal(elsewhere.length, 6)
+    t.equal(elsewhere.length, 7)
     const otherRepository = parseImageRef(`123456789012.dkr.ecr.us-east-1.amazonaws.com/shop/admin@${digest}`)
     elsewhere.push(
       ...(await requestsOf(aws, async () => {
@@ -155,7 +174,7 @@ t.test(
         await scans.report(otherRepository).catch(ignore)
       })),
     )
-    t.equal(elsewhere.length, 9)
+    t.equal(elsewhere.length, 10)
     for (const request of elsewhere) t.notOk(allows(ci, request), `refused: ${describe(request)}`)
   },
 )
