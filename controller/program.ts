@@ -9,6 +9,7 @@ import { registerSetupCloudFormation } from './commands/setup-cloudformation.js'
 import { registerSetupDocument } from './commands/setup-document.js'
 import { registerSetupIam } from './commands/setup-iam.js'
 import { registerSetupLifecycle } from './commands/setup-lifecycle.js'
+import { registerSetupPullThroughCache } from './commands/setup-pull-through-cache.js'
 import { registerStatus } from './commands/status.js'
 
 /*
@@ -36,6 +37,7 @@ export function buildProgram(setExit: SetExit): Command {
   registerSetupIam(setup)
   registerSetupCloudFormation(setup)
   registerSetupLifecycle(setup)
+  registerSetupPullThroughCache(setup)
   registerSetupAgents(setup, setExit)
   return program
 }
