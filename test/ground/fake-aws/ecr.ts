@@ -1,5 +1,7 @@
 import { ImageCatalog, type ImageId } from './ecr-images.js'
 import { validateLifecyclePolicy } from './ecr-lifecycle.js'
+import { lifecyclePreviewOperations } from './ecr-lifecycle-preview.js'
+import { pullThroughCacheOperations } from './ecr-pull-through-cache.js'
 import { paginate } from './pagination.js'
 import {
   AwsError,
@@ -21,6 +23,8 @@ export interface EcrOptions {
   readonly password: string
   readonly contents: RegistryContents
   readonly now: () => number
+  /** Whether a Secrets Manager ARN exists, for a pull-through cache rule's credentialArn. */
+  readonly secretExists?: (arn: string) => boolean
 }
 
 /** Test controls of the fake ECR. */
@@ -173,6 +177,12 @@ export function createEcr(options: EcrOptions): { operations: JsonOperations; co
         lastEvaluatedAt: epochSeconds(policy.at),
       }
     },
+    ...lifecyclePreviewOperations(catalog, (name) => policies.get(name)?.text, accountId, options.now),
+    ...pullThroughCacheOperations({
+      accountId,
+      now: options.now,
+      secretExists: options.secretExists ?? (() => false),
+    }),
   }
   return { operations, controls: { lifecyclePolicy: (repository) => policies.get(repository)?.text } }
 }

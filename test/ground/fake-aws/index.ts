@@ -4,6 +4,7 @@ import { createEcr, type EcrControls } from './ecr.js'
 import { type FaultControls, Faults } from './faults.js'
 import { createImds, type ImdsControls } from './imds.js'
 import { httpRegistryContents, MemoryRegistryContents, type RegistryContents } from './registry-contents.js'
+import { createSecretsManager, type SecretsManagerControls } from './secrets-manager.js'
 import { listen, type RecordedCall } from './server.js'
 import { createSsm, type SsmControls } from './ssm/index.js'
 import { createSts, type StsControls } from './sts.js'
@@ -34,6 +35,7 @@ export interface FakeAws {
   env(): Record<string, string>
   readonly ssm: SsmControls
   readonly ecr: EcrControls
+  readonly secretsManager: SecretsManagerControls
   readonly imds: ImdsControls
   readonly sts: StsControls
   readonly faults: FaultControls
@@ -42,7 +44,7 @@ export interface FakeAws {
   close(): Promise<void>
 }
 
-/** Starts SSM, ECR, IMDSv2 and STS on one 127.0.0.1 port. */
+/** Starts SSM, ECR, Secrets Manager, IMDSv2 and STS on one 127.0.0.1 port. */
 export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAws> {
   const now = options.now ?? Date.now
   const accountId = options.accountId ?? '123456789012'
@@ -58,6 +60,7 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
     options.registryHost ??
     (registry === undefined ? `${accountId}.dkr.ecr.${region}.amazonaws.com` : new URL(registry.url).host)
   const faults = new Faults((ms) => sleep(ms))
+  const secretsManager = createSecretsManager({ accountId, region, now })
   const ecr = createEcr({
     accountId,
     region,
@@ -65,6 +68,7 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
     password: registry?.password ?? 'fake-password',
     contents,
     now,
+    secretExists: secretsManager.exists,
   })
   const ssm = createSsm({ accountId, region, now, ...options.ssm })
   faults.onInstanceOnline = (id, online) => ssm.controls.setOnline(id, online)
@@ -82,6 +86,7 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
   const { server, port } = await listen({
     ssm: ssm.operations,
     ecr: ecr.operations,
+    secretsmanager: secretsManager.operations,
     sts: sts.handle,
     imds: imds.handle,
     expiredKey: (accessKeyId) => imds.expired(accessKeyId),
@@ -95,6 +100,7 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
     env: () => ({
       AWS_ENDPOINT_URL_SSM: endpoint,
       AWS_ENDPOINT_URL_ECR: endpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
       AWS_ENDPOINT_URL_STS: endpoint,
       // The CLI needs the trailing slash; the SDK accepts either.
       AWS_EC2_METADATA_SERVICE_ENDPOINT: `${endpoint}/`,
@@ -103,6 +109,7 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
     }),
     ssm: ssm.controls,
     ecr: ecr.controls,
+    secretsManager: secretsManager.controls,
     imds: imds.controls,
     sts: sts.controls,
     faults,

@@ -16,7 +16,7 @@ export type JsonOperations = Record<string, (input: JsonInput) => unknown>
 
 /** One request the fake received, with the access key that signed it (if signed). */
 export interface RecordedCall {
-  readonly service: 'ssm' | 'ecr' | 'sts'
+  readonly service: 'ssm' | 'ecr' | 'secretsmanager' | 'sts'
   readonly operation: string
   readonly accessKeyId: string | undefined
   readonly input: JsonInput
@@ -27,6 +27,7 @@ export interface RecordedCall {
 export interface Routes {
   readonly ssm: JsonOperations
   readonly ecr: JsonOperations
+  readonly secretsmanager: JsonOperations
   readonly sts: (params: URLSearchParams, res: http.ServerResponse) => void
   readonly imds: (req: http.IncomingMessage, res: http.ServerResponse, path: string) => void
   /** Whether a signing key has expired (instance-role keys past their `Expiration`). */
@@ -36,9 +37,10 @@ export interface Routes {
   readonly now: () => number
 }
 
-const TARGET_PREFIXES: Record<string, 'ssm' | 'ecr'> = {
+const TARGET_PREFIXES: Record<string, 'ssm' | 'ecr' | 'secretsmanager'> = {
   AmazonSSM: 'ssm',
   AmazonEC2ContainerRegistry_V20150921: 'ecr',
+  secretsmanager: 'secretsmanager',
 }
 
 /**
