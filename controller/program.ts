@@ -1,5 +1,6 @@
 import { Command } from 'commander'
 import { VERSION } from '../shared/version.js'
+import { registerCost } from './commands/cost.js'
 import { registerDeploy } from './commands/deploy.js'
 import type { SetExit } from './commands/fleet-command.js'
 import { registerHistory } from './commands/history.js'
@@ -29,6 +30,7 @@ export function buildProgram(setExit: SetExit): Command {
   registerRollback(program, setExit)
   registerHistory(program)
   registerStatus(program, setExit)
+  registerCost(program)
 
   const setup = program
     .command('setup')
