@@ -1,11 +1,6 @@
 import { z } from 'zod'
 import { UsageError } from '../../shared/errors.js'
 
-/** Docker's Team plan per seat per month, billed annually, since its December 2024 price change (was $9). */
-export const DOCKER_TEAM_PRICE = 15
-/** ECR private storage, US dollars per GB-month (us-east-1 list price). */
-export const ECR_STORAGE_PRICE = 0.1
-
 export interface CostFlags {
   readonly repository?: readonly string[]
   readonly pricePerGb: string
