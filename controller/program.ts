@@ -1,5 +1,6 @@
 import { Command } from 'commander'
 import { VERSION } from '../shared/version.js'
+import { registerCost } from './commands/cost.js'
 import { registerDeploy } from './commands/deploy.js'
 import type { SetExit } from './commands/fleet-command.js'
 import { registerHistory } from './commands/history.js'
@@ -10,6 +11,7 @@ import { registerSetupCloudFormation } from './commands/setup-cloudformation.js'
 import { registerSetupDocument } from './commands/setup-document.js'
 import { registerSetupIam } from './commands/setup-iam.js'
 import { registerSetupLifecycle } from './commands/setup-lifecycle.js'
+import { registerSetupPullThroughCache } from './commands/setup-pull-through-cache.js'
 import { registerStatus } from './commands/status.js'
 
 /*
@@ -30,6 +32,7 @@ export function buildProgram(setExit: SetExit): Command {
   registerHistory(program)
   registerLock(program)
   registerStatus(program, setExit)
+  registerCost(program)
 
   const setup = program
     .command('setup')
@@ -38,6 +41,7 @@ export function buildProgram(setExit: SetExit): Command {
   registerSetupIam(setup)
   registerSetupCloudFormation(setup)
   registerSetupLifecycle(setup)
+  registerSetupPullThroughCache(setup)
   registerSetupAgents(setup, setExit)
   return program
 }

@@ -23,6 +23,10 @@ export function iamCommand(setup: Command, name: string): Command {
     .option('--agent-config <file>', 'agent.yaml whose envFromParameters the instances read')
     .option('--kms-key <arns...>', 'KMS key the instances decrypt SecureStrings with, through SSM only')
     .option(
+      '--pull-through-cache <prefixes...>',
+      'ECR pull-through cache prefixes the instances pull base images through, e.g. docker-hub',
+    )
+    .option(
       '--ssm-managed-instance-core',
       'also attach AmazonSSMManagedInstanceCore (Session Manager, Patch Manager; reads every parameter)',
     )

@@ -42,6 +42,8 @@ export interface InstanceGrants {
   readonly kmsKeys: readonly string[]
   /** Attach AmazonSSMManagedInstanceCore too (Session Manager, Patch Manager...): wider, opt-in. */
   readonly managedInstanceCore: boolean
+  /** ECR pull-through cache prefixes (`--pull-through-cache`) whose images the instances pull. */
+  readonly pullThroughCache?: readonly string[]
 }
 
 export interface PolicyStatement {

@@ -3,12 +3,14 @@ import { UsageError } from '../../shared/errors.js'
 import { partitionOf } from '../../shared/partition.js'
 import { RELEASE_PARAMETER_ROOT } from '../../shared/release.js'
 import type { InstanceGrants } from './iam.js'
+import { checkCachePrefix } from './pull-through-cache.js'
 
 /** The instance-role flags of `setup iam` and `setup cloudformation`, as commander gives them. */
 export interface InstanceGrantFlags {
   readonly parameterPath?: readonly string[]
   readonly kmsKey?: readonly string[]
   readonly ssmManagedInstanceCore?: boolean
+  readonly pullThroughCache?: readonly string[]
 }
 
 /** An agent.yaml handed in by `--agent-config`: its text and where it came from, for messages. */
@@ -77,6 +79,9 @@ export function parseInstanceGrants(
     parameterNames,
     kmsKeys,
     managedInstanceCore: flags.ssmManagedInstanceCore === true,
+    pullThroughCache: unique(flags.pullThroughCache ?? []).map((prefix) =>
+      checkCachePrefix(prefix, '--pull-through-cache'),
+    ),
   }
 }
 

@@ -1,4 +1,4 @@
-import { partitionOf, registrySuffixesOf } from '../../shared/partition.js'
+import { arnIn, partitionOf, registrySuffixesOf } from '../../shared/partition.js'
 import { RELEASE_PARAMETER_ROOT } from '../../shared/release.js'
 import {
   type IamInput,
@@ -60,6 +60,28 @@ export function instanceRolePolicy(input: IamInput): PolicyDocument {
       Action: ['ssm:GetParameters'],
       Resource: own,
     })
+  // A pull through the cache is authorized on the cached repository `<prefix>/<upstream path>`: the usual
+  // pull actions, and on a first pull ECR imports the image (and creates its repository) as the caller.
+  const caches = input.instance.pullThroughCache ?? []
+  if (caches.length > 0) {
+    const cached = caches.map((prefix) =>
+      arnIn(input.region, 'ecr', input.accountId, `repository/${prefix}/*`),
+    )
+    statements.push(
+      {
+        Sid: 'PullThroughCachePull',
+        Effect: 'Allow',
+        Action: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+        Resource: cached,
+      },
+      {
+        Sid: 'PullThroughCacheImport',
+        Effect: 'Allow',
+        Action: ['ecr:BatchImportUpstreamImage', 'ecr:CreateRepository'],
+        Resource: cached,
+      },
+    )
+  }
   // Only through SSM: the role cannot decrypt anything else with the key, nor call KMS with it directly.
   if (kmsKeys.length > 0) {
     statements.push({

@@ -342,3 +342,33 @@ t.test('setup --alarm names alarms exactly: an IAM wildcard in a name is refused
   t.notOk('alarms' in parseIamFlags(flags))
   t.throws(() => parseIamFlags({ ...flags, alarm: ['web-*'] }), { message: /--alarm: "web-\*"/ })
 })
+
+t.test('--pull-through-cache lets the instances pull and import through that prefix only', async (t) => {
+  const repo = (name: string) => `arn:aws:ecr:eu-west-1:123456789012:repository/${name}`
+  const without = instanceRolePolicy(input)
+  const cached = instanceRolePolicy(
+    role({ instance: { ...input.instance, pullThroughCache: ['docker-hub'] } }),
+  )
+  const node = repo('docker-hub/library/node')
+  t.notOk(can(without, 'ecr:BatchImportUpstreamImage', node), 'nothing without the flag')
+  t.notOk(can(without, 'ecr:BatchGetImage', node))
+  for (const action of [
+    'ecr:BatchImportUpstreamImage',
+    'ecr:CreateRepository',
+    'ecr:BatchGetImage',
+    'ecr:GetDownloadUrlForLayer',
+    'ecr:BatchCheckLayerAvailability',
+  ])
+    t.ok(can(cached, action, node), `${action} on a cached repository`)
+  for (const [action, resource] of [
+    ['ecr:CreateRepository', repo('shop/other')],
+    ['ecr:CreateRepository', repo('docker-hub')],
+    ['ecr:CreateRepository', repo('docker-hubx/library/node')],
+    ['ecr:BatchImportUpstreamImage', repo('shop/web')],
+    ['ecr:BatchImportUpstreamImage', 'arn:aws:ecr:us-east-1:123456789012:repository/docker-hub/library/node'],
+    ['ecr:PutImage', node],
+    ['ecr:DeleteRepository', node],
+    ['ecr:CreatePullThroughCacheRule', 'arn:aws:ecr:eu-west-1:123456789012:registry/*'],
+  ] as const)
+    t.notOk(can(cached, action, resource), `not ${action} ${resource}`)
+})

@@ -78,5 +78,18 @@ t.test('flags and file together, each path once', async (t) => {
     parameterNames: ['/app/prod/web/database-url'],
     kmsKeys: [],
     managedInstanceCore: false,
+    pullThroughCache: [],
   })
+})
+
+t.test('--pull-through-cache takes ECR prefixes, once each, and refuses others', async (t) => {
+  t.same(
+    parseInstanceGrants({ pullThroughCache: ['docker-hub', 'docker-hub'] }, 'eu-west-1', 'prod')
+      .pullThroughCache,
+    ['docker-hub'],
+  )
+  t.throws(
+    () => parseInstanceGrants({ pullThroughCache: ['Docker Hub'] }, 'eu-west-1', 'prod'),
+    /--pull-through-cache: "Docker Hub" is not an ECR repository prefix/,
+  )
 })

@@ -105,3 +105,79 @@ t.test('setup lifecycle previews, then puts a policy the fake ECR validates', as
   t.equal(zero.code, 2)
   t.match(zero.stderr, /--keep must be a whole number of at least 1, found 0/)
 })
+
+t.test(
+  'setup pull-through-cache checks the secret, creates the rule once, and never prints the token',
+  async (t) => {
+    const token = 'dckr_pat_never-printed-0123456789'
+    const region = ['--region', ground.region]
+    const missing = await cli(
+      'setup',
+      'pull-through-cache',
+      '--secret',
+      'ecr-pullthroughcache/hub',
+      ...region,
+    )
+    t.equal(missing.code, 2)
+    t.match(
+      missing.stderr,
+      'error [E_USAGE]: --secret: there is no secret "ecr-pullthroughcache/hub" in Secrets Manager in us-east-1',
+    )
+    aws.secretsManager.put('ecr-pullthroughcache/hub', JSON.stringify({ username: 'acme', token }))
+    const wrongKeys = await cli(
+      'setup',
+      'pull-through-cache',
+      '--secret',
+      'ecr-pullthroughcache/hub',
+      ...region,
+    )
+    t.equal(wrongKeys.code, 2)
+    t.match(wrongKeys.stderr, '"ecr-pullthroughcache/hub" has no accessToken key (it has username, token)')
+    t.notMatch(wrongKeys.stderr + wrongKeys.stdout, token)
+    t.notOk(
+      aws.calls.some((c) => c.operation === 'CreatePullThroughCacheRule'),
+      'nothing created',
+    )
+
+    const arn = aws.secretsManager.put(
+      'ecr-pullthroughcache/docker-hub',
+      JSON.stringify({ username: 'acme', accessToken: token }),
+    )
+    const first = await cli(
+      'setup',
+      'pull-through-cache',
+      '--secret',
+      'ecr-pullthroughcache/docker-hub',
+      ...region,
+    )
+    t.equal(first.code, 0, first.stderr)
+    t.match(
+      first.stdout,
+      `created pull-through cache rule docker-hub -> registry-1.docker.io with credentials ${arn}\n`,
+    )
+    t.match(first.stdout, 'FROM 123456789012.dkr.ecr.us-east-1.amazonaws.com/docker-hub/library/node:24')
+    t.match(first.stdout, 'need the library/ namespace')
+    t.notMatch(first.stdout + first.stderr, token)
+    const again = await cli(
+      'setup',
+      'pull-through-cache',
+      '--secret',
+      'ecr-pullthroughcache/docker-hub',
+      ...region,
+    )
+    t.equal(again.code, 0, again.stderr)
+    t.match(again.stdout, /^unchanged: pull-through cache rule docker-hub/)
+    t.equal(aws.calls.filter((c) => c.operation === 'CreatePullThroughCacheRule').length, 1, 'created once')
+
+    aws.secretsManager.put(
+      'ecr-pullthroughcache/hub',
+      JSON.stringify({ username: 'acme', accessToken: token }),
+    )
+    const other = await cli('setup', 'pull-through-cache', '--secret', 'ecr-pullthroughcache/hub', ...region)
+    t.equal(other.code, 2)
+    t.match(
+      other.stderr,
+      /rule "docker-hub" for registry-1\.docker\.io with .*docker-hub-\w{6}, not registry-1\.docker\.io with .*\/hub-\w{6}/,
+    )
+  },
+)

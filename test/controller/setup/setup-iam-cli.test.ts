@@ -47,6 +47,7 @@ const flags = [
   '--parameter-path', '/app/prod/api/',
   '--agent-config', agentYaml,
   '--kms-key', KEY,
+  '--pull-through-cache', 'docker-hub',
 ]
 
 t.test(
@@ -157,4 +158,25 @@ t.test('a secret named under /ecr-deploy/ in agent.yaml is refused, naming the k
     result.stderr,
     /old\.yaml: services\.web\.envFromParameters\.DATABASE_URL: "\/ecr-deploy\/web\/database-url" is under \/ecr-deploy\/, which holds releases: move the parameter outside it/,
   )
+})
+
+t.test('setup iam --pull-through-cache grants the cache prefix to the instance role', async (t) => {
+  const iam = await cli('setup', 'iam', ...flags)
+  t.equal(iam.code, 0, iam.stderr)
+  const documents = JSON.parse(iam.stdout) as IamDocuments
+  t.match(documents.instanceRolePolicy.Statement, [
+    {},
+    {},
+    {},
+    {},
+    {
+      Sid: 'PullThroughCachePull',
+      Resource: ['arn:aws:ecr:eu-west-1:123456789012:repository/docker-hub/*'],
+    },
+    {
+      Sid: 'PullThroughCacheImport',
+      Action: ['ecr:BatchImportUpstreamImage', 'ecr:CreateRepository'],
+      Resource: ['arn:aws:ecr:eu-west-1:123456789012:repository/docker-hub/*'],
+    },
+  ])
 })

@@ -3,6 +3,7 @@ import { awsCli } from './aws-cli-runner.js'
 import { createCloudWatch } from './cloudwatch.js'
 import { createEcr } from './ecr.js'
 import { MemoryRegistryContents } from './index.js'
+import { createSecretsManager } from './secrets-manager.js'
 import { createSsm } from './ssm/index.js'
 import { fakeWithSsm, shellDocument } from './test-clients.js'
 
@@ -122,6 +123,45 @@ t.test('the real AWS CLI v2 parses every other operation of the fake', async (t)
   await cli('ecr', 'put-lifecycle-policy', '--repository-name', 'team/app', '--lifecycle-policy-text', POLICY)
   const policy = await cli('ecr', 'get-lifecycle-policy', '--repository-name', 'team/app')
   t.match(policy, { repositoryName: 'team/app', lifecyclePolicyText: POLICY })
+  const started = await cli('ecr', 'start-lifecycle-policy-preview', '--repository-name', 'team/app')
+  t.match(started, { repositoryName: 'team/app', lifecyclePolicyText: POLICY, status: 'IN_PROGRESS' })
+  const pending = await cli('ecr', 'get-lifecycle-policy-preview', '--repository-name', 'team/app')
+  t.match(pending, { status: 'IN_PROGRESS' })
+  const preview = await cli('ecr', 'get-lifecycle-policy-preview', '--repository-name', 'team/app')
+  t.match(preview, { status: 'COMPLETE', previewResults: [], summary: { expiringImageTotalCount: 0 } })
+
+  const secretArn = aws.secretsManager.put(
+    'ecr-pullthroughcache/docker-hub',
+    JSON.stringify({ username: 'u', accessToken: 'cli-token' }),
+  )
+  const described = await cli(
+    'secretsmanager',
+    'describe-secret',
+    '--secret-id',
+    'ecr-pullthroughcache/docker-hub',
+  )
+  t.match(described, { ARN: secretArn, Name: 'ecr-pullthroughcache/docker-hub', CreatedDate: String })
+  const value = await cli('secretsmanager', 'get-secret-value', '--secret-id', secretArn)
+  t.match(value, { ARN: secretArn, SecretString: '{"username":"u","accessToken":"cli-token"}' })
+  // The CLI here (2.9) predates credentialArn, so it creates a rule for an upstream that takes none; the
+  // SDK's rule with credentials is checked in ecr-pull-through-cache.test.ts.
+  const rule = await cli(
+    'ecr',
+    'create-pull-through-cache-rule',
+    '--ecr-repository-prefix',
+    'ecr-public',
+    '--upstream-registry-url',
+    'public.ecr.aws',
+  )
+  t.match(rule, {
+    ecrRepositoryPrefix: 'ecr-public',
+    upstreamRegistryUrl: 'public.ecr.aws',
+    createdAt: /^20\d\d-/,
+  })
+  const rules = await cli('ecr', 'describe-pull-through-cache-rules')
+  t.match(rules.pullThroughCacheRules, [
+    { ecrRepositoryPrefix: 'ecr-public', upstreamRegistryUrl: 'public.ecr.aws' },
+  ])
 
   const role = await cli(
     'sts',
@@ -148,6 +188,7 @@ t.test('the real AWS CLI v2 parses every other operation of the fake', async (t)
       }).operations,
     ),
     ...Object.keys(createCloudWatch({ accountId: '1', region: 'us-east-1', now: Date.now }).operations),
+    ...Object.keys(createSecretsManager({ accountId: '1', region: 'us-east-1', now: Date.now }).operations),
     'AssumeRoleWithWebIdentity',
   ].sort()
   const checked = new Set([...CHECKED_ELSEWHERE, ...aws.calls.map((c) => c.operation)])
@@ -157,3 +198,36 @@ t.test('the real AWS CLI v2 parses every other operation of the fake', async (t)
     'no operation of the fake is left without a CLI check',
   )
 })
+
+t.test(
+  'the real AWS CLI v2 reads the errors of the fake Secrets Manager and pull-through cache rules',
+  async (t) => {
+    const { aws } = await fakeWithSsm(t, { contents: new MemoryRegistryContents() })
+    const cli = await awsCli(t, aws.endpoint)
+    const missing = await cli.fail(
+      'secretsmanager',
+      'describe-secret',
+      '--secret-id',
+      'ecr-pullthroughcache/none',
+    )
+    t.match(missing?.stderr, /ResourceNotFoundException.*can't find the specified secret/)
+    const noRule = await cli.fail(
+      'ecr',
+      'describe-pull-through-cache-rules',
+      '--ecr-repository-prefixes',
+      'docker-hub',
+    )
+    t.match(noRule?.stderr, /PullThroughCacheRuleNotFoundException/)
+    const noCredentials = await cli.fail(
+      'ecr',
+      'create-pull-through-cache-rule',
+      '--ecr-repository-prefix',
+      'docker-hub',
+      '--upstream-registry-url',
+      'registry-1.docker.io',
+    )
+    t.match(noCredentials?.stderr, /InvalidParameterException.*credentialArn is required/)
+    const noPreview = await cli.fail('ecr', 'get-lifecycle-policy-preview', '--repository-name', 'team/none')
+    t.match(noPreview?.stderr, /RepositoryNotFoundException/)
+  },
+)

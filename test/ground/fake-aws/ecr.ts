@@ -1,5 +1,7 @@
 import { ImageCatalog, type ImageId } from './ecr-images.js'
 import { validateLifecyclePolicy } from './ecr-lifecycle.js'
+import { lifecyclePreviewOperations } from './ecr-lifecycle-preview.js'
+import { pullThroughCacheOperations } from './ecr-pull-through-cache.js'
 import { type ScanAnswer, ScanAnswers } from './ecr-scans.js'
 import { TagChanges } from './ecr-tags.js'
 import { writeOperations } from './ecr-writes.js'
@@ -24,6 +26,8 @@ export interface EcrOptions {
   readonly password: string
   readonly contents: RegistryContents
   readonly now: () => number
+  /** Whether a Secrets Manager ARN exists, for a pull-through cache rule's credentialArn. */
+  readonly secretExists?: (arn: string) => boolean
 }
 
 /** Test controls of the fake ECR. */
@@ -194,6 +198,12 @@ export function createEcr(options: EcrOptions): { operations: JsonOperations; co
         lastEvaluatedAt: epochSeconds(policy.at),
       }
     },
+    ...lifecyclePreviewOperations(catalog, (name) => policies.get(name)?.text, accountId, options.now),
+    ...pullThroughCacheOperations({
+      accountId,
+      now: options.now,
+      secretExists: options.secretExists ?? (() => false),
+    }),
   }
   return {
     operations,

@@ -5,6 +5,7 @@ import { createEcr, type EcrControls } from './ecr.js'
 import { type FaultControls, Faults } from './faults.js'
 import { createImds, type ImdsControls } from './imds.js'
 import { httpRegistryContents, MemoryRegistryContents, type RegistryContents } from './registry-contents.js'
+import { createSecretsManager, type SecretsManagerControls } from './secrets-manager.js'
 import { listen, type RecordedCall } from './server.js'
 import { createSsm, type SsmControls } from './ssm/index.js'
 import { createSts, type StsControls } from './sts.js'
@@ -36,6 +37,7 @@ export interface FakeAws {
   readonly ssm: SsmControls
   readonly ecr: EcrControls
   readonly cloudwatch: CloudWatchControls
+  readonly secretsManager: SecretsManagerControls
   readonly imds: ImdsControls
   readonly sts: StsControls
   readonly faults: FaultControls
@@ -44,7 +46,7 @@ export interface FakeAws {
   close(): Promise<void>
 }
 
-/** Starts SSM, ECR, CloudWatch (DescribeAlarms), IMDSv2 and STS on one 127.0.0.1 port. */
+/** Starts SSM, ECR, CloudWatch (DescribeAlarms), Secrets Manager, IMDSv2 and STS on one 127.0.0.1 port. */
 export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAws> {
   const now = options.now ?? Date.now
   const accountId = options.accountId ?? '123456789012'
@@ -60,6 +62,7 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
     options.registryHost ??
     (registry === undefined ? `${accountId}.dkr.ecr.${region}.amazonaws.com` : new URL(registry.url).host)
   const faults = new Faults((ms) => sleep(ms))
+  const secretsManager = createSecretsManager({ accountId, region, now })
   const ecr = createEcr({
     accountId,
     region,
@@ -67,6 +70,7 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
     password: registry?.password ?? 'fake-password',
     contents,
     now,
+    secretExists: secretsManager.exists,
   })
   const cloudwatch = createCloudWatch({ accountId, region, now })
   const ssm = createSsm({
@@ -93,6 +97,7 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
     ecr: ecr.operations,
     cloudwatch: cloudwatch.operations,
     cloudwatchQuery: cloudwatch.query,
+    secretsmanager: secretsManager.operations,
     sts: sts.handle,
     imds: imds.handle,
     expiredKey: (accessKeyId) => imds.expired(accessKeyId),
@@ -107,6 +112,7 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
       AWS_ENDPOINT_URL_SSM: endpoint,
       AWS_ENDPOINT_URL_ECR: endpoint,
       AWS_ENDPOINT_URL_CLOUDWATCH: endpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
       AWS_ENDPOINT_URL_STS: endpoint,
       // The CLI needs the trailing slash; the SDK accepts either.
       AWS_EC2_METADATA_SERVICE_ENDPOINT: `${endpoint}/`,
@@ -116,6 +122,7 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
     ssm: ssm.controls,
     ecr: ecr.controls,
     cloudwatch: cloudwatch.controls,
+    secretsManager: secretsManager.controls,
     imds: imds.controls,
     sts: sts.controls,
     faults,

@@ -16,7 +16,7 @@ export type JsonOperations = Record<string, (input: JsonInput) => unknown>
 
 /** One request the fake received, with the access key that signed it (if signed). */
 export interface RecordedCall {
-  readonly service: 'ssm' | 'ecr' | 'sts' | 'cloudwatch'
+  readonly service: 'ssm' | 'ecr' | 'secretsmanager' | 'sts' | 'cloudwatch'
   readonly operation: string
   readonly accessKeyId: string | undefined
   readonly input: JsonInput
@@ -39,6 +39,7 @@ export interface Routes {
   readonly ssm: JsonOperations
   readonly ecr: JsonOperations
   readonly cloudwatch: JsonOperations
+  readonly secretsmanager: JsonOperations
   readonly sts: (params: URLSearchParams, res: http.ServerResponse) => void
   /** CloudWatch's query protocol (form bodies naming its API version). */
   readonly cloudwatchQuery: (params: URLSearchParams, res: http.ServerResponse) => void
@@ -50,11 +51,12 @@ export interface Routes {
   readonly now: () => number
 }
 
-const TARGET_PREFIXES: Record<string, 'ssm' | 'ecr' | 'cloudwatch'> = {
+const TARGET_PREFIXES: Record<string, 'ssm' | 'ecr' | 'secretsmanager' | 'cloudwatch'> = {
   AmazonSSM: 'ssm',
   AmazonEC2ContainerRegistry_V20150921: 'ecr',
   // CloudWatch over awsJson1_0, the protocol both the SDK and the CLI choose for it.
   GraniteServiceVersion20100801: 'cloudwatch',
+  secretsmanager: 'secretsmanager',
 }
 
 /**
