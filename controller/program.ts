@@ -3,6 +3,7 @@ import { VERSION } from '../shared/version.js'
 import { registerDeploy } from './commands/deploy.js'
 import type { SetExit } from './commands/fleet-command.js'
 import { registerHistory } from './commands/history.js'
+import { registerMigrate } from './commands/migrate.js'
 import { registerRollback } from './commands/rollback.js'
 import { registerSetupAgents } from './commands/setup-agents.js'
 import { registerSetupCloudFormation } from './commands/setup-cloudformation.js'
@@ -28,6 +29,7 @@ export function buildProgram(setExit: SetExit): Command {
   registerRollback(program, setExit)
   registerHistory(program)
   registerStatus(program, setExit)
+  registerMigrate(program)
 
   const setup = program
     .command('setup')

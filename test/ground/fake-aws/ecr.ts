@@ -1,5 +1,6 @@
 import { ImageCatalog, type ImageId } from './ecr-images.js'
 import { validateLifecyclePolicy } from './ecr-lifecycle.js'
+import { CreatedRepositories } from './ecr-repositories.js'
 import { paginate } from './pagination.js'
 import {
   AwsError,
@@ -27,6 +28,8 @@ export interface EcrOptions {
 export interface EcrControls {
   /** The lifecycle policy text stored for a repository, if any. */
   lifecyclePolicy(repository: string): string | undefined
+  /** The tag mutability and scan on push CreateRepository set, if it made the repository. */
+  repositorySettings(repository: string): { imageTagMutability: string; scanOnPush: boolean } | undefined
 }
 
 const TOKEN_LIFETIME_MS = 12 * 60 * 60 * 1000
@@ -34,10 +37,13 @@ const TOKEN_LIFETIME_MS = 12 * 60 * 60 * 1000
 /** ECR's awsJson1_1 operations, answered from a real (or in-memory) registry's contents. */
 export function createEcr(options: EcrOptions): { operations: JsonOperations; controls: EcrControls } {
   const policies = new Map<string, { text: string; at: number }>()
+  const created = new CreatedRepositories()
   const { accountId, contents } = options
   const catalog = new ImageCatalog(contents, accountId, options.now)
   const repoNotFound = (name: string): AwsError => catalog.repositoryNotFound(name)
-  const requireTags = (name: string): Promise<string[]> => catalog.requireTags(name)
+  // A created repository with nothing pushed yet is unknown to the registry, but exists with no images.
+  const requireTags = async (name: string): Promise<string[]> =>
+    (await contents.tags(name)) ?? (created.get(name) ? [] : catalog.requireTags(name))
   const imageIds = (input: JsonInput): ImageId[] | undefined => {
     const value = input.imageIds
     return Array.isArray(value) ? (value as ImageId[]) : undefined
@@ -53,8 +59,13 @@ export function createEcr(options: EcrOptions): { operations: JsonOperations; co
         },
       ],
     }),
+    CreateRepository: async (input) => {
+      const name = requiredString(input, 'repositoryName')
+      created.create(input, await contents.repositories(), options.now(), accountId)
+      return { repository: created.describe(name, options.region, accountId, options.registryHost) }
+    },
     DescribeRepositories: async (input) => {
-      const all = await contents.repositories()
+      const all = [...new Set([...(await contents.repositories()), ...created.names()])].sort()
       const wanted = optionalStringList(input, 'repositoryNames')
       for (const name of wanted ?? []) if (!all.includes(name)) throw repoNotFound(name)
       const names = wanted ?? all
@@ -65,21 +76,21 @@ export function createEcr(options: EcrOptions): { operations: JsonOperations; co
         100,
       )
       return {
-        repositories: page.items.map((name) => ({
-          repositoryArn: `arn:aws:ecr:${options.region}:${accountId}:repository/${name}`,
-          registryId: accountId,
-          repositoryName: name,
-          repositoryUri: `${options.registryHost}/${name}`,
-          createdAt: epochSeconds(0),
-          imageTagMutability: 'MUTABLE',
-        })),
+        repositories: page.items.map((name) =>
+          created.describe(name, options.region, accountId, options.registryHost),
+        ),
         ...(page.nextToken === undefined ? {} : { nextToken: page.nextToken }),
       }
     },
     DescribeImages: async (input) => {
       const name = requiredString(input, 'repositoryName')
-      const images = await catalog.taggedImages(name)
       const ids = imageIds(input)
+      if ((await contents.tags(name)) === undefined && created.get(name)) {
+        const first = ids?.[0]
+        if (first !== undefined) throw catalog.imageNotFound(name, first)
+        return { imageDetails: [] }
+      }
+      const images = await catalog.taggedImages(name)
       let details: ReturnType<ImageCatalog['detail']>[]
       if (ids === undefined) {
         const tagStatus = (input.filter as { tagStatus?: string } | undefined)?.tagStatus ?? 'ANY'
@@ -174,5 +185,11 @@ export function createEcr(options: EcrOptions): { operations: JsonOperations; co
       }
     },
   }
-  return { operations, controls: { lifecyclePolicy: (repository) => policies.get(repository)?.text } }
+  return {
+    operations,
+    controls: {
+      lifecyclePolicy: (repository) => policies.get(repository)?.text,
+      repositorySettings: (repository) => created.get(repository),
+    },
+  }
 }
