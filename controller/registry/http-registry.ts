@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto'
-import { RegistryAuthError, RegistryError, SourceNotFoundError } from '../../shared/errors.js'
-import { hideInLogs } from '../../shared/log-secrets.js'
+import { RegistryError, SourceNotFoundError } from '../../shared/errors.js'
 import { terminalLine } from '../report/terminal-text.js'
-import { basicHeader, type Credentials, parseChallenge, tokenUrl } from './auth.js'
+import type { Credentials } from './auth.js'
 import { nextPage, rateLimit } from './headers.js'
 import { MANIFEST_ACCEPT } from './media-types.js'
 import type { BlobSource, BlobWrite, Manifest, RateLimit, Registry } from './registry.js'
+import { RegistrySession, type Send } from './session.js'
 
 export interface HttpRegistryOptions {
   /** `https://registry-1.docker.io`, `https://<account>.dkr.ecr.<region>.amazonaws.com`... */
@@ -21,35 +21,30 @@ export interface HttpRegistryOptions {
 /** Manifests are small; a registry answering more than this for one is not answering a manifest. */
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024
 
-interface Send {
-  readonly method: string
-  readonly path: string
-  readonly scope: string
-  readonly headers?: Record<string, string>
-  readonly body?: Buffer | ReadableStream<Uint8Array>
-}
-
 /**
  * The OCI distribution API over fetch. Written here rather than taken from npm: the Node clients there
  * either only pull (no upload or mount) or sit on unmaintained HTTP stacks; this needs a dozen calls.
- * Auth follows the registry's challenge: Basic (ECR, htpasswd) or a Bearer token per scope (Docker Hub),
- * fetched again once when a request is refused, as tokens expire in minutes on a long copy.
+ * Logins are {@link RegistrySession}'s.
  */
 export class HttpRegistry implements Registry {
   readonly host: string
   readonly #base: URL
-  readonly #credentials: Credentials | undefined
-  readonly #fetch: typeof fetch
+  readonly #session: RegistrySession
   readonly #onRateLimit: (limit: RateLimit) => void
-  readonly #auth = new Map<string, string>()
-  #basic: string | undefined
 
   constructor(options: HttpRegistryOptions) {
     this.host = options.host
     this.#base = new URL(options.baseUrl)
-    this.#credentials = options.credentials
-    this.#fetch = options.fetch ?? fetch
+    this.#session = new RegistrySession(options.host, this.#base, options.credentials, options.fetch ?? fetch)
     this.#onRateLimit = options.onRateLimit ?? (() => {})
+  }
+
+  #send(request: Send): Promise<Response> {
+    return this.#session.send(request)
+  }
+
+  #failure(res: Response, what: string): Promise<RegistryError> {
+    return this.#session.failure(res, what)
   }
 
   async tags(repository: string): Promise<string[]> {
@@ -219,85 +214,6 @@ export class HttpRegistry implements Registry {
   }
 
   /** Sends with the credentials the scope needs; on 401 gets them again from the challenge and retries once. */
-  async #send(request: Send, retried = false): Promise<Response> {
-    const headers = new Headers(request.headers)
-    const auth = this.#auth.get(request.scope) ?? this.#basic
-    if (auth !== undefined) headers.set('authorization', auth)
-    const url = new URL(request.path, this.#base)
-    const res = await this.#fetch(url, {
-      method: request.method,
-      headers,
-      ...(request.body === undefined ? {} : { body: request.body, duplex: 'half' }),
-    } as RequestInit).catch((error: unknown) => {
-      throw new RegistryError(`cannot reach ${this.host}: ${(error as Error).message}`, { cause: error })
-    })
-    if (res.status !== 401) return res
-    await res.body?.cancel()
-    const refused = `${this.host} refused ${this.#who()} for ${request.scope}`
-    if (retried || request.body instanceof ReadableStream) throw new RegistryAuthError(refused)
-    await this.#authenticate(res.headers.get('www-authenticate'), request.scope, refused)
-    return this.#send(request, true)
-  }
-
-  async #authenticate(header: string | null, scope: string, refused: string): Promise<void> {
-    const challenge = parseChallenge(header)
-    if (challenge === undefined) throw new RegistryAuthError(`${refused}, and named no way to log in`)
-    if (challenge.scheme === 'basic') {
-      if (this.#credentials === undefined)
-        throw new RegistryAuthError(`${this.host} needs a login for ${scope}`)
-      this.#basic = basicHeader(this.#credentials)
-      return
-    }
-    const headers = new Headers()
-    if (this.#credentials !== undefined) headers.set('authorization', basicHeader(this.#credentials))
-    const res = await this.#fetch(tokenUrl(challenge, scope), { headers }).catch((error: unknown) => {
-      throw new RegistryError(`cannot reach the token service of ${this.host}: ${(error as Error).message}`, {
-        cause: error,
-      })
-    })
-    if (res.status === 401 || res.status === 403) {
-      await res.body?.cancel()
-      throw new RegistryAuthError(`the token service of ${this.host} refused ${this.#who()}`)
-    }
-    if (!res.ok) throw await this.#failure(res, `getting a token for ${scope}`)
-    const body = (await res.json()) as { token?: unknown; access_token?: unknown }
-    const token = typeof body.token === 'string' ? body.token : body.access_token
-    if (typeof token !== 'string' || token === '') {
-      throw new RegistryAuthError(`the token service of ${this.host} answered no token for ${scope}`)
-    }
-    hideInLogs(token)
-    this.#auth.set(scope, `Bearer ${token}`)
-  }
-
-  #who(): string {
-    return this.#credentials === undefined
-      ? 'anonymous access'
-      : `the login of "${terminalLine(this.#credentials.username)}"`
-  }
-
-  /** An error naming what failed and the registry's own error codes (text from the registry is kept short and printable). */
-  async #failure(res: Response, what: string): Promise<RegistryError> {
-    const text = await res.text().catch(() => '')
-    let codes = ''
-    try {
-      const body = JSON.parse(text) as { errors?: { code?: unknown }[] }
-      codes = (body.errors ?? [])
-        .map((error) =>
-          typeof error.code === 'string' ? error.code.replace(/[^A-Z_]/g, '').slice(0, 40) : '',
-        )
-        .filter((code) => code !== '')
-        .join(', ')
-    } catch {
-      // Not JSON: the status alone says enough.
-    }
-    const detail = codes === '' ? '' : ` (${codes})`
-    if (res.status === 429) {
-      return new RegistryError(
-        `${this.host} is rate limiting ${what}${detail}: wait, then run the same command again`,
-      )
-    }
-    return new RegistryError(`${this.host} answered HTTP ${res.status} to ${what}${detail}`)
-  }
 }
 
 const TAG = /^[\w][\w.-]{0,127}$/

@@ -59,6 +59,11 @@ export class MiniRegistry {
     return new Promise((resolve) => this.#server.close(() => resolve()))
   }
 
+  /** Forgets every token handed out, as a token service's short lifetime does. */
+  expireTokens(): void {
+    this.#tokens.clear()
+  }
+
   /** Stores a blob in a repository; returns its digest. */
   addBlob(repository: string, bytes: Buffer): string {
     const digest = sha256(bytes)

@@ -149,3 +149,14 @@ t.test('rate-limit headers are reported from manifest reads', async (t) => {
   await client.manifest('acme/web', 'v1')
   t.strictSame(seen, [{ limit: 100, remaining: 7, windowSeconds: 21600 }])
 })
+
+t.test('an expired token is fetched again once, and the request repeated', async (t) => {
+  const server = await mini(t, { auth: { kind: 'token', user: 'acme', password: login.password } })
+  const image = testImage('amd64')
+  server.addManifest('acme/web', image.manifest.mediaType, image.manifest.bytes, 'v1')
+  const client = new HttpRegistry({ baseUrl: server.url, host: 'docker.io', credentials: login })
+  await client.manifest('acme/web', 'v1')
+  server.expireTokens()
+  t.equal((await client.manifest('acme/web', 'v1'))?.digest, image.manifest.digest)
+  t.equal(server.requests.filter((r) => r.path.startsWith('/token')).length, 2)
+})
