@@ -13,6 +13,8 @@ export interface HubRegistry {
   readonly url: string
   readonly user: string
   readonly password: string
+  /** The registry's storage directory, for tests that take a blob away underneath it. */
+  readonly storage: string
 }
 
 /** Starts it with the ground's registry code (same binary and config, another address); stopped at teardown. */
@@ -20,6 +22,7 @@ export async function startHubRegistry(t: Test): Promise<HubRegistry> {
   const dir = mkdtempSync(join(tmpdir(), 'hub-registry-'))
   const port = await freePort()
   const hub = {
+    storage: join(dir, 'storage'),
     host: `127.0.0.1:${port}`,
     url: `http://127.0.0.1:${port}`,
     user: 'acme',

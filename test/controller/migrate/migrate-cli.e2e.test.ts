@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import tls from 'node:tls'
@@ -54,6 +54,7 @@ const run = (to: string, args: string[], extra: Record<string, string> = {}) =>
     ...env,
     ...extra,
   })
+const sha256Hex = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex')
 const fresh = (name: string) => `migrate-${randomBytes(4).toString('hex')}/${name}`
 
 const multi = testIndex('web-v1')
@@ -90,21 +91,44 @@ t.test(
   },
 )
 
-t.test('an interrupted copy resumes: only what is missing is uploaded, the tag comes last', async (t) => {
-  const to = fresh('web')
-  await run(to, ['--tags', 'none-yet*']).then((r) => t.equal(r.code, 15, 'nothing matches; nothing created'))
-  // What a run stopped after the first platform leaves behind: its blobs and manifest, no tag.
-  const [first, second] = multi.platforms
-  if (first === undefined || second === undefined) throw new Error('two platforms')
-  await run(to, ['--tags', 'v2'])
-  await pushImage(ecr, to, first, first.manifest.digest).catch((error: Error) => t.fail(error.message))
-  t.equal(await ecrDigest(to, 'v1'), null)
-  const resumed = await run(to, ['--tags', 'v1'])
-  t.equal(resumed.code, 0, resumed.stderr)
-  const missing = second.blobs.reduce((sum, blob) => sum + blob.length, 0)
-  t.match(resumed.stdout, `1 copied, 0 skipped, 0 failed; ${missing} B uploaded`)
-  t.equal(await ecrDigest(to, 'v1'), multi.index.digest)
-})
+t.test(
+  'a copy interrupted by a failing source leaves no tag, and running it again copies only the rest',
+  async (t) => {
+    const to = fresh('web')
+    const image = testIndex('resume')
+    await pushIndex(hubClient, 'acme/resume', image, 'r1')
+    const [first, second] = image.platforms
+    const layer = second?.blobs[1]
+    if (first === undefined || second === undefined || layer === undefined) throw new Error('two platforms')
+    // The source loses the second platform's layer: the run fails there, after the first platform is in.
+    const hex = sha256Hex(layer)
+    const data = join(hub.storage, 'docker/registry/v2/blobs/sha256', hex.slice(0, 2), hex, 'data')
+    const saved = readFileSync(data)
+    rmSync(data)
+    const resume = (args: string[]) =>
+      runController(aws, home, ['migrate', '--from', `${hub.host}/acme/resume`, '--to', to, ...args], env)
+    const broken = await resume(['--tags', 'r1'])
+    t.equal(broken.code, 15, broken.stderr)
+    t.match(
+      broken.stderr,
+      `error [E_REGISTRY]: ${hub.host} answered HTTP 404 to reading blob sha256:${hex} of acme/resume`,
+    )
+    t.match(broken.stdout, '0 copied, 0 skipped, 1 failed')
+    t.equal(await ecrDigest(to, 'r1'), null, 'no half-copied tag')
+    t.equal(await ecrDigest(to, first.manifest.digest), first.manifest.digest, 'the first platform is in')
+
+    writeFileSync(data, saved)
+    const resumed = await resume(['--tags', 'r1'])
+    t.equal(resumed.code, 0, resumed.stderr)
+    // The second platform's config went in before its layer failed: the layer alone is uploaded now.
+    t.match(
+      resumed.stdout,
+      `1 copied, 0 skipped, 0 failed; ${layer.length} B uploaded`,
+      'only the lost layer',
+    )
+    t.equal(await ecrDigest(to, 'r1'), image.index.digest)
+  },
+)
 
 t.test(
   'a moved tag on an immutable repository is refused with both digests, even with --force',
