@@ -63,9 +63,16 @@ export class RegistrySession {
       this.#basic = basicHeader(this.#credentials)
       return
     }
+    const url = tokenUrl(challenge, scope)
+    // The login goes wherever the realm says, as docker sends it; never in clear from an https registry.
+    if (url.protocol !== 'https:' && this.base.protocol === 'https:') {
+      throw new RegistryAuthError(
+        `${this.host} names a token service that is not https; the login was not sent`,
+      )
+    }
     const headers = new Headers()
     if (this.#credentials !== undefined) headers.set('authorization', basicHeader(this.#credentials))
-    const res = await this.#fetch(tokenUrl(challenge, scope), { headers }).catch((error: unknown) => {
+    const res = await this.#fetch(url, { headers }).catch((error: unknown) => {
       throw new RegistryError(`cannot reach the token service of ${this.host}: ${(error as Error).message}`, {
         cause: error,
       })

@@ -160,3 +160,25 @@ t.test('an expired token is fetched again once, and the request repeated', async
   t.equal((await client.manifest('acme/web', 'v1'))?.digest, image.manifest.digest)
   t.equal(server.requests.filter((r) => r.path.startsWith('/token')).length, 2)
 })
+
+t.test('an https registry whose token realm is plain http is not sent the login', async (t) => {
+  const asked: string[] = []
+  const fetcher: typeof fetch = async (input) => {
+    asked.push(String(input))
+    return new Response(null, {
+      status: 401,
+      headers: { 'www-authenticate': 'Bearer realm="http://tokens.example/token",service="hub"' },
+    })
+  }
+  const client = new HttpRegistry({
+    baseUrl: 'https://registry.example',
+    host: 'registry.example',
+    credentials: login,
+    fetch: fetcher,
+  })
+  await t.rejects(client.manifest('acme/web', 'v1'), {
+    name: 'RegistryAuthError',
+    message: 'registry.example names a token service that is not https; the login was not sent',
+  })
+  t.strictSame(asked, ['https://registry.example/v2/acme/web/manifests/v1'])
+})
