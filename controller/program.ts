@@ -5,6 +5,7 @@ import { registerDeploy } from './commands/deploy.js'
 import type { SetExit } from './commands/fleet-command.js'
 import { registerHistory } from './commands/history.js'
 import { registerLock } from './commands/lock.js'
+import { registerMigrate } from './commands/migrate.js'
 import { registerRollback } from './commands/rollback.js'
 import { registerSetupAgents } from './commands/setup-agents.js'
 import { registerSetupCloudFormation } from './commands/setup-cloudformation.js'
@@ -33,6 +34,7 @@ export function buildProgram(setExit: SetExit): Command {
   registerLock(program)
   registerStatus(program, setExit)
   registerCost(program)
+  registerMigrate(program)
 
   const setup = program
     .command('setup')

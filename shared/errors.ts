@@ -21,6 +21,8 @@ export const ExitCode = Object.freeze({
   aws: 14,
   abortedRolledBack: 15,
   /** 128 + SIGINT's number, as a shell reports a process stopped by Ctrl-C. */
+  registry: 16,
+  conflict: 17,
   interrupted: 130,
 })
 
@@ -128,6 +130,26 @@ export const catalogue = Object.freeze({
     exitCode: ExitCode.internal,
     hint: 'Check that ecr-deploy-proxy runs (systemctl status ecr-deploy-proxy) and its socket path.',
   },
+  E_REGISTRY: {
+    exitCode: ExitCode.registry,
+    hint: 'A registry call failed; run the same command again: what was copied is skipped.',
+  },
+  E_REGISTRY_AUTH: {
+    exitCode: ExitCode.registry,
+    hint: 'Check DOCKERHUB_USERNAME and DOCKERHUB_TOKEN (or the docker config file) for the source, and the AWS credentials for ECR.',
+  },
+  E_SOURCE_NOT_FOUND: {
+    exitCode: ExitCode.registry,
+    hint: 'Check the --from repository and the --tags pattern against the source registry.',
+  },
+  E_TAG_CONFLICT: {
+    exitCode: ExitCode.conflict,
+    hint: 'Nothing was changed for that tag. Pass --force to move a tag in a mutable repository, or copy under another tag.',
+  },
+  E_MIGRATION_INCOMPLETE: {
+    exitCode: ExitCode.partialFailure,
+    hint: 'Some tags were not copied; see the table. Run the same command again: copied tags are skipped.',
+  },
 } satisfies Record<string, CatalogueEntry>)
 
 export type ErrorCode = keyof typeof catalogue
@@ -233,6 +255,27 @@ export class ScanRefusedError extends DeployToolError {
 }
 export class ProxyError extends DeployToolError {
   readonly code = 'E_PROXY'
+}
+
+/** A registry (the migration's source or ECR's registry API) answered with an error. */
+export class RegistryError extends DeployToolError {
+  readonly code = 'E_REGISTRY'
+}
+/** A registry refused the credentials given, or gave no access. */
+export class RegistryAuthError extends DeployToolError {
+  readonly code = 'E_REGISTRY_AUTH'
+}
+/** The source repository, or the tags asked for, are not in the source registry. */
+export class SourceNotFoundError extends DeployToolError {
+  readonly code = 'E_SOURCE_NOT_FOUND'
+}
+/** A tag already in ECR names another digest than the source's, and may not be moved. */
+export class TagConflictError extends DeployToolError {
+  readonly code = 'E_TAG_CONFLICT'
+}
+/** A migration copied some tags and failed others. */
+export class MigrationIncompleteError extends DeployToolError {
+  readonly code = 'E_MIGRATION_INCOMPLETE'
 }
 
 /** Formats an error the way both CLIs print it: `error [CODE]: message` then the hint. */

@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { configFileRegion } from '../config-file-region.js'
 import { resolveRegion } from '../options.js'
+import { LIFECYCLE_DEFAULTS } from '../setup/lifecycle.js'
 
 interface LifecycleFlags {
   readonly repository: string
@@ -18,8 +19,12 @@ export function registerSetupLifecycle(setup: Command): void {
       'put an ECR lifecycle policy that bounds storage cost; show the current one and what would expire',
     )
     .requiredOption('--repository <name>', 'ECR repository')
-    .option('--keep <count>', 'tagged images to keep', '30')
-    .option('--untagged-days <days>', 'days before untagged images expire', '7')
+    .option('--keep <count>', 'tagged images to keep', String(LIFECYCLE_DEFAULTS.keep))
+    .option(
+      '--untagged-days <days>',
+      'days before untagged images expire',
+      String(LIFECYCLE_DEFAULTS.untaggedDays),
+    )
     .option('--dry-run', 'show what would expire without putting the policy')
     .option('--region <region>', 'AWS region (default: AWS_REGION, then the AWS config file)')
     .action(async (flags: LifecycleFlags) => {

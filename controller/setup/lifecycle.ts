@@ -50,6 +50,9 @@ export interface LifecyclePolicy {
   readonly rules: readonly LifecycleRule[]
 }
 
+/** What `setup lifecycle` puts without flags, and what `migrate` puts on a repository it creates. */
+export const LIFECYCLE_DEFAULTS: LifecycleInput = Object.freeze({ keep: 30, untaggedDays: 7 })
+
 export function lifecyclePolicy(input: LifecycleInput): LifecyclePolicy {
   if (!Number.isInteger(input.keep) || input.keep < 1) {
     throw new UsageError(`--keep must be a whole number of at least 1, found ${input.keep}`)

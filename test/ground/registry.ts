@@ -21,9 +21,16 @@ export interface RegistryAccess {
 
 /**
  * Writes the registry config and its htpasswd (bcrypt, the only scheme the registry accepts).
- * The password goes to htpasswd on stdin so it never shows in a process list.
+ * The password goes to htpasswd on stdin so it never shows in a process list. The ground's ECR-shaped
+ * registry listens with TLS on 127.0.0.1:443; a second one (playing Docker Hub) may listen elsewhere
+ * over plain HTTP (`tls` null).
  */
-export function writeRegistryFiles(dir: string, tls: TlsFiles, access: RegistryAccess): string {
+export function writeRegistryFiles(
+  dir: string,
+  tls: TlsFiles | null,
+  access: Pick<RegistryAccess, 'user' | 'password'>,
+  addr = '127.0.0.1:443',
+): string {
   const htpasswd = join(dir, 'htpasswd')
   execFileSync('htpasswd', ['-B', '-i', '-c', htpasswd, access.user], {
     input: access.password,
@@ -40,10 +47,8 @@ export function writeRegistryFiles(dir: string, tls: TlsFiles, access: RegistryA
       '  filesystem:',
       `    rootdirectory: ${join(dir, 'storage')}`,
       'http:',
-      '  addr: 127.0.0.1:443',
-      '  tls:',
-      `    certificate: ${tls.serverCert}`,
-      `    key: ${tls.serverKey}`,
+      `  addr: ${addr}`,
+      ...(tls === null ? [] : ['  tls:', `    certificate: ${tls.serverCert}`, `    key: ${tls.serverKey}`]),
       'auth:',
       '  htpasswd:',
       '    realm: ecr-ssm-deploy-ground',
@@ -54,20 +59,33 @@ export function writeRegistryFiles(dir: string, tls: TlsFiles, access: RegistryA
   return config
 }
 
-/** Starts the registry and waits until it accepts `access`; returns its pid. */
-export async function startRegistry(config: string, dir: string, access: RegistryAccess): Promise<number> {
+/** How to ask a registry for `GET /v2/` with its login: the HTTP status, 0 when nothing answers. */
+export type RegistryProbe = () => Promise<number>
+
+/**
+ * Starts the registry and waits until `probe` (by default `access` on 127.0.0.1:443) answers 200;
+ * returns its pid.
+ */
+export async function startRegistry(
+  config: string,
+  dir: string,
+  access: RegistryAccess | null,
+  probe: RegistryProbe = async () =>
+    access === null ? 0 : (await registryStatus(access, '/v2/', 'GET')).status,
+  where = '127.0.0.1:443',
+): Promise<number> {
   const logPath = join(dir, 'registry.log')
-  const holder = (await registryStatus(access, '/v2/', 'GET')).status
+  const holder = await probe()
   if (holder !== 0) {
     throw new Error(
-      `something that is not this test ground already answers on 127.0.0.1:443 (HTTP ${holder}); stop it and rerun`,
+      `something that is not this test ground already answers on ${where} (HTTP ${holder}); stop it and rerun`,
     )
   }
   const pid = spawnDaemon(REGISTRY_BINARY, ['serve', config], logPath)
   try {
-    await waitUntil(`the registry on 127.0.0.1:443 (log: ${logPath})`, 15_000, async () => {
+    await waitUntil(`the registry on ${where} (log: ${logPath})`, 15_000, async () => {
       if (!isAlive(pid)) throw new Error(`the registry exited at start; see ${logPath}`)
-      return (await registryStatus(access, '/v2/', 'GET')).status === 200
+      return (await probe()) === 200
     })
   } catch (error) {
     await stopDaemon(pid, REGISTRY_BINARY, 5_000)

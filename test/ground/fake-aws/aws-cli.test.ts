@@ -112,6 +112,27 @@ t.test('the real AWS CLI v2 accepts the fake SSM and ECR answers', async (t) => 
   t.match(put, { repositoryName: 'team/app', lifecyclePolicyText: policy, registryId: '123456789012' })
   t.equal(aws.ecr.lifecyclePolicy('team/app'), policy)
 
+  const created = await cli(
+    'ecr',
+    'create-repository',
+    '--repository-name',
+    'shop/new',
+    '--image-tag-mutability',
+    'IMMUTABLE',
+    '--image-scanning-configuration',
+    'scanOnPush=true',
+  )
+  t.match(created.repository, {
+    repositoryName: 'shop/new',
+    imageTagMutability: 'IMMUTABLE',
+    imageScanningConfiguration: { scanOnPush: true },
+    repositoryUri: 'reg.example/shop/new',
+  })
+  const described = await cli('ecr', 'describe-repositories', '--repository-names', 'shop/new')
+  t.match(described.repositories, [{ repositoryName: 'shop/new', imageTagMutability: 'IMMUTABLE' }])
+  const noImages = await cli('ecr', 'describe-images', '--repository-name', 'shop/new')
+  t.strictSame(noImages.imageDetails, [], 'a created repository has no images until one is pushed')
+
   await ssm.send(new PutParameterCommand({ Name: '/app/desired', Value: 'v1', Type: 'String' }))
   const param = await cli('ssm', 'get-parameter', '--name', '/app/desired')
   t.match(param.Parameter, { Name: '/app/desired', Value: 'v1', Version: 1, Type: 'String' })

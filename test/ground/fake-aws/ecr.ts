@@ -2,6 +2,7 @@ import { ImageCatalog, type ImageId } from './ecr-images.js'
 import { validateLifecyclePolicy } from './ecr-lifecycle.js'
 import { lifecyclePreviewOperations } from './ecr-lifecycle-preview.js'
 import { pullThroughCacheOperations } from './ecr-pull-through-cache.js'
+import { CreatedRepositories } from './ecr-repositories.js'
 import { type ScanAnswer, ScanAnswers } from './ecr-scans.js'
 import { TagChanges } from './ecr-tags.js'
 import { writeOperations } from './ecr-writes.js'
@@ -38,6 +39,8 @@ export interface EcrControls {
   setScan(repository: string, digest: string, answer: ScanAnswer | undefined): void
   /** Moves an image to ECR's archive (ARCHIVED), mid-restore (ACTIVATING) or back (ACTIVE). */
   setImageStatus(repository: string, digest: string, status: 'ACTIVE' | 'ARCHIVED' | 'ACTIVATING'): void
+  /** The tag mutability and scan on push CreateRepository set, if it made the repository. */
+  repositorySettings(repository: string): { imageTagMutability: string; scanOnPush: boolean } | undefined
 }
 
 const TOKEN_LIFETIME_MS = 12 * 60 * 60 * 1000
@@ -45,6 +48,7 @@ const TOKEN_LIFETIME_MS = 12 * 60 * 60 * 1000
 /** ECR's awsJson1_1 operations, answered from a real (or in-memory) registry's contents. */
 export function createEcr(options: EcrOptions): { operations: JsonOperations; controls: EcrControls } {
   const policies = new Map<string, { text: string; at: number }>()
+  const created = new CreatedRepositories()
   const { accountId } = options
   const contents = new TagChanges(options.contents)
   const catalog = new ImageCatalog(contents, accountId, options.now)
@@ -56,7 +60,9 @@ export function createEcr(options: EcrOptions): { operations: JsonOperations; co
     imageStatus: statusOf(name, manifest.digest),
   })
   const repoNotFound = (name: string): AwsError => catalog.repositoryNotFound(name)
-  const requireTags = (name: string): Promise<string[]> => catalog.requireTags(name)
+  // A created repository with nothing pushed yet is unknown to the registry, but exists with no images.
+  const requireTags = async (name: string): Promise<string[]> =>
+    (await contents.tags(name)) ?? (created.get(name) ? [] : catalog.requireTags(name))
   const imageIds = (input: JsonInput): ImageId[] | undefined => {
     const value = input.imageIds
     return Array.isArray(value) ? (value as ImageId[]) : undefined
@@ -72,8 +78,13 @@ export function createEcr(options: EcrOptions): { operations: JsonOperations; co
         },
       ],
     }),
+    CreateRepository: async (input) => {
+      const name = requiredString(input, 'repositoryName')
+      created.create(input, await contents.repositories(), options.now(), accountId)
+      return { repository: created.describe(name, options.region, accountId, options.registryHost) }
+    },
     DescribeRepositories: async (input) => {
-      const all = await contents.repositories()
+      const all = [...new Set([...(await contents.repositories()), ...created.names()])].sort()
       const wanted = optionalStringList(input, 'repositoryNames')
       for (const name of wanted ?? []) if (!all.includes(name)) throw repoNotFound(name)
       const names = wanted ?? all
@@ -84,21 +95,21 @@ export function createEcr(options: EcrOptions): { operations: JsonOperations; co
         100,
       )
       return {
-        repositories: page.items.map((name) => ({
-          repositoryArn: `arn:aws:ecr:${options.region}:${accountId}:repository/${name}`,
-          registryId: accountId,
-          repositoryName: name,
-          repositoryUri: `${options.registryHost}/${name}`,
-          createdAt: epochSeconds(0),
-          imageTagMutability: 'MUTABLE',
-        })),
+        repositories: page.items.map((name) =>
+          created.describe(name, options.region, accountId, options.registryHost),
+        ),
         ...(page.nextToken === undefined ? {} : { nextToken: page.nextToken }),
       }
     },
     DescribeImages: async (input) => {
       const name = requiredString(input, 'repositoryName')
-      const images = await catalog.taggedImages(name)
       const ids = imageIds(input)
+      if ((await contents.tags(name)) === undefined && created.get(name)) {
+        const first = ids?.[0]
+        if (first !== undefined) throw catalog.imageNotFound(name, first)
+        return { imageDetails: [] }
+      }
+      const images = await catalog.taggedImages(name)
       let details: ReturnType<typeof detail>[]
       if (ids === undefined) {
         const filter = input.filter as { tagStatus?: string; imageStatus?: string } | undefined
@@ -211,6 +222,7 @@ export function createEcr(options: EcrOptions): { operations: JsonOperations; co
       lifecyclePolicy: (repository) => policies.get(repository)?.text,
       setScan: (repository, digest, answer) => scans.set(repository, digest, answer),
       setImageStatus: (repository, digest, status) => statuses.set(`${repository}@${digest}`, status),
+      repositorySettings: (repository) => created.get(repository),
     },
   }
 }
