@@ -37,7 +37,10 @@ async function setup(t: Test) {
     )
     return (out.imageDetails?.[0]?.imageTags ?? []).filter((tag) => tag.startsWith('deployed-')).sort()
   }
-  const versions = () => aws.calls.filter((c) => c.operation === 'PutParameter').length
+  // Release versions only: the deploy lock is a parameter of its own, outside /ecr-deploy/.
+  const versions = () =>
+    aws.calls.filter((c) => c.operation === 'PutParameter' && String(c.input.Name).startsWith('/ecr-deploy/'))
+      .length
   return { aws, stub, cli, tagsOf, versions }
 }
 

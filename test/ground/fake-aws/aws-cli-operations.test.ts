@@ -26,6 +26,8 @@ const CHECKED_ELSEWHERE = [
   'DescribeImageScanFindings',
   // cloudwatch-alarms.test.ts
   'DescribeAlarms',
+  // aws-cli.test.ts
+  'CreateRepository',
 ]
 
 const POLICY = JSON.stringify({
