@@ -27,7 +27,7 @@ export async function deployDeps(region: string, json: boolean): Promise<DeployD
     fleet: SdkFleetApi.forRegion(region),
     clock,
     onOutcome: (outcome, phase) =>
-      live.print(`${phase === 'rollback' ? 'rollback ' : ''}${outcomeLine(outcome)}`),
+      live.print(`${phase === 'deploy' ? '' : `${phase} `}${outcomeLine(outcome)}`),
   }
 }
 

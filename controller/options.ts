@@ -22,6 +22,8 @@ export interface FleetOptions {
 export interface ReleaseOptions extends FleetOptions {
   readonly environment: string
   readonly origin: ReleaseOrigin
+  /** False with --no-prepull: no pull to the whole fleet before the first wave (controller/prepull.ts). */
+  readonly prepull?: boolean
 }
 
 /** Validated `ecr-deploy deploy` options. */
@@ -34,6 +36,8 @@ export interface DeployOptions extends ReleaseOptions {
 /** The flags as commander hands them over. */
 export interface DeployFlags extends FleetFlags {
   readonly image: string
+  /** Commander's `--no-prepull`: false when given. */
+  readonly prepull?: boolean
   readonly environment?: string
   /** The spec file's path. */
   readonly spec?: string
@@ -166,14 +170,19 @@ export function parseEnvironment(flag: string | undefined): string {
 }
 
 export function parseReleaseFlags(
-  flags: FleetFlags & { readonly environment?: string },
+  flags: FleetFlags & { readonly environment?: string; readonly prepull?: boolean },
   env: NodeJS.ProcessEnv,
   origin: ReleaseOrigin,
   fallbackRegion?: string,
 ): ReleaseOptions {
   assertServiceName(flags.service)
   const environment = parseEnvironment(flags.environment)
-  return { ...parseFleetFlags(flags, env, fallbackRegion), environment, origin }
+  return {
+    ...parseFleetFlags(flags, env, fallbackRegion),
+    environment,
+    origin,
+    ...(flags.prepull === false ? { prepull: false } : {}),
+  }
 }
 
 /** The deploy's flags, with the spec file already read and checked (spec-file.ts). */

@@ -2,6 +2,7 @@ import type { DesiredRelease, ReleaseVersion } from '../shared/release.js'
 import { releaseSelectorText, withState } from '../shared/release.js'
 import type { ImageRegistry } from './ecr/images.js'
 import type { FleetOptions } from './options.js'
+import { type PrepullOptions, prepullFleet } from './prepull.js'
 import { writeRelease } from './release-store.js'
 import type { DeployReport, PhaseReport } from './report/fleet-report.js'
 import { DEPLOY_STEP_NAME } from './ssm/document.js'
@@ -15,7 +16,7 @@ export interface DeployDeps {
   readonly registry: ImageRegistry
   readonly fleet: FleetApi
   readonly clock: WaitClock
-  readonly onOutcome?: (outcome: InstanceOutcome, phase: 'deploy' | 'rollback') => void
+  readonly onOutcome?: (outcome: InstanceOutcome, phase: 'pull' | 'deploy' | 'rollback') => void
 }
 
 /*
@@ -41,11 +42,13 @@ function tookIt(phase: PhaseReport): string[] {
 
 export async function rollOut(
   deps: DeployDeps,
-  options: FleetOptions,
+  options: PrepullOptions,
   release: DesiredRelease,
   stable: ReleaseVersion | undefined,
 ): Promise<DeployReport> {
   const rolling = await writeRelease(deps.fleet, release)
+  const pulled = await prepullFleet(deps, options, release, rolling)
+  if (pulled.stopped) return pulled.stopped
   let deploy: PhaseReport
   try {
     deploy = await runPhase(deps, options, options.targeting, release, rolling.selector, 'deploy')
@@ -61,6 +64,7 @@ export async function rollOut(
     parameterVersion: rolling.version,
     ...(release.replaces === undefined ? {} : { replaces: release.replaces.version }),
     ...(release.restores === undefined ? {} : { restores: release.restores }),
+    ...pulled.report,
     deploy,
   }
   if (!failed(deploy)) {

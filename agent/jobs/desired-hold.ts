@@ -106,6 +106,8 @@ export function holdDesiredOnRollback(deployer: Deployer, deps: DesiredHoldDeps)
       await afterRollback(request, outcome)
       return outcome
     },
+    // A pull deploys nothing, so it neither sets nor clears a hold.
+    pull: (request) => deployer.pull(request),
     status: (service) => deployer.status(service),
     history: (service) => deployer.history(service),
     reconcile: () => deployer.reconcile(),

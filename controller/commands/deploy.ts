@@ -24,6 +24,10 @@ export function registerDeploy(program: Command, setExit: SetExit): void {
       '--spec <file>',
       "the service's spec for this release, YAML or JSON (default: the stable release's spec)",
     )
+    .option(
+      '--no-prepull',
+      'do not have every target pull the image before the first instance switches (each then pulls as it switches)',
+    )
   withLockFlags(command).action(async (flags: DeployFlags & LockFlags & { json?: boolean }) => {
     const options = await loadDeployOptions(flags, process.env)
     const [{ deployRelease }, { runLocked }] = await Promise.all([

@@ -19,8 +19,12 @@ export function registerRollback(program: Command, setExit: SetExit): void {
       '--to <version|digest>',
       'release version number or sha256 digest (default: the release the current stable one replaced)',
     )
+    .option('--no-prepull', 'do not have every target pull the image before the first instance switches')
   withLockFlags(command).action(
-    async (flags: FleetFlags & LockFlags & { environment?: string; json?: boolean; to?: string }) => {
+    async (
+      flags: FleetFlags &
+        LockFlags & { environment?: string; json?: boolean; to?: string; prepull?: boolean },
+    ) => {
       const options = parseReleaseFlags(
         flags,
         process.env,

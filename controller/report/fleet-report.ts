@@ -27,6 +27,10 @@ export interface DeployReport {
   readonly replaces?: number
   /** A rollback re-applies this earlier version. */
   readonly restores?: number
+  /** The pull sent to every target before the first wave; absent with --no-prepull. */
+  readonly prepull?: PhaseReport
+  /** Why the pull stopped the rollout before any instance switched; `deploy` then sent nothing. */
+  readonly pullFailure?: string
   readonly deploy: PhaseReport
   /** After a failure: the stable release sent back to the instances that had taken the new one. */
   readonly rollback?: PhaseReport

@@ -62,7 +62,9 @@ export function stateLine(report: DeployReport): string {
 
 /** The closing summary on the terminal. */
 export function summaryText(report: DeployReport): string {
-  const lines = phaseLines(`deploy ${report.service}`, report.deploy)
+  const lines = report.prepull ? phaseLines(`pull ${report.service}`, report.prepull) : []
+  if (report.pullFailure !== undefined) lines.push(`no instance switched: ${shown(report.pullFailure)}`)
+  else lines.push(...phaseLines(`deploy ${report.service}`, report.deploy))
   if (report.rollback) lines.push(...phaseLines(`rollback ${report.service}`, report.rollback))
   if (report.rollbackSkipped) lines.push(`rollback not sent: ${report.rollbackSkipped}`)
   lines.push(stateLine(report))

@@ -1,4 +1,10 @@
-import { ExitCode, PartialFailureError, TimeoutError, TotalFailureError } from '../../shared/errors.js'
+import {
+  ExitCode,
+  PartialFailureError,
+  PullFailedError,
+  TimeoutError,
+  TotalFailureError,
+} from '../../shared/errors.js'
 import type { WaitResult } from '../ssm/waiter.js'
 import { countsOf, type DeployReport } from './fleet-report.js'
 
@@ -12,6 +18,12 @@ import { countsOf, type DeployReport } from './fleet-report.js'
  * No instance at all is a failure: a deploy that reached nobody did not deploy.
  */
 export function verdictOf(report: DeployReport): Error | undefined {
+  if (report.pullFailure !== undefined && report.prepull !== undefined) {
+    const failed = countsOf(report.prepull).failed
+    return new PullFailedError(
+      `${failed + report.prepull.unfinished.length + report.prepull.unlisted} of ${report.prepull.targetCount} instance(s) could not pull the release's image, so the rollout stopped before any instance switched and the release is aborted; the report names each instance and why`,
+    )
+  }
   const phase = report.deploy
   const counts = countsOf(phase)
   const ok = counts.succeeded + counts.unchanged
