@@ -13,7 +13,7 @@ export const clock: WaitClock = { now: Date.now, sleep: (ms) => sleep(ms), rando
  * The real implementations a deploy or rollback runs with, shared by the CLI and the GitHub Action.
  * The SDK is loaded only once the caller's input is known to be good.
  */
-export async function deployDeps(region: string, json: boolean): Promise<DeployDeps> {
+export async function deployDeps(region: string, json: boolean, alarm = false): Promise<DeployDeps> {
   const [{ EcrImageRegistry }, { SdkFleetApi }, { outcomeLine }, { LiveLine }, guarded] = await Promise.all([
     import('./ecr/images.js'),
     import('./ssm/sdk-fleet-api.js'),
@@ -22,8 +22,13 @@ export async function deployDeps(region: string, json: boolean): Promise<DeployD
     guardedForCi(),
   ])
   const live = new LiveLine(process.stdout, json, guarded)
+  // CloudWatch is loaded only for a rollout that watches an alarm.
+  const alarms = alarm
+    ? (await import('./cloudwatch/sdk-alarms.js')).SdkAlarmApi.forRegion(region)
+    : undefined
   return {
     registry: EcrImageRegistry.forRegion(region),
+    ...(alarms === undefined ? {} : { alarms }),
     fleet: SdkFleetApi.forRegion(region),
     clock,
     onOutcome: (outcome, phase) =>

@@ -5,6 +5,7 @@ import { assertServiceName } from '../shared/service-name.js'
 import type { ReleaseOrigin } from './origin.js'
 import { DEPLOY_DOCUMENT_NAME } from './ssm/document.js'
 import type { Targeting } from './ssm/send-command.js'
+import { parseRolloutFlags, type RolloutFlags, type RolloutOptions } from './waves.js'
 
 /** Validated options of every command that sends our document to a fleet. */
 export interface FleetOptions {
@@ -31,10 +32,12 @@ export interface DeployOptions extends ReleaseOptions {
   readonly image: ImageRef
   /** From --spec; without it the stable release's spec is carried over. */
   readonly spec?: ReleaseSpecText
+  /** --canary/--waves, --bake and --alarm; absent without any of them. */
+  readonly rollout?: RolloutOptions
 }
 
 /** The flags as commander hands them over. */
-export interface DeployFlags extends FleetFlags {
+export interface DeployFlags extends FleetFlags, RolloutFlags {
   readonly image: string
   /** Commander's `--no-prepull`: false when given. */
   readonly prepull?: boolean
@@ -196,5 +199,12 @@ export function parseDeployFlags(
   parseEnvironment(flags.environment)
   const image = parseImageRef(flags.image)
   const release = parseReleaseFlags(flags, env, origin, image.region)
-  return Object.freeze({ ...release, image, ...(spec === undefined ? {} : { spec }) })
+  const rollout = parseRolloutFlags(flags)
+  const plain = rollout.waves.length === 0 && rollout.alarm === undefined
+  return Object.freeze({
+    ...release,
+    image,
+    ...(spec === undefined ? {} : { spec }),
+    ...(plain ? {} : { rollout }),
+  })
 }

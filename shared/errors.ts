@@ -18,6 +18,7 @@ export const ExitCode = Object.freeze({
   timeout: 12,
   awsAuth: 13,
   aws: 14,
+  abortedRolledBack: 15,
   /** 128 + SIGINT's number, as a shell reports a process stopped by Ctrl-C. */
   interrupted: 130,
 })
@@ -104,6 +105,10 @@ export const catalogue = Object.freeze({
   E_AWS_AUTH: {
     exitCode: ExitCode.awsAuth,
     hint: 'Check the AWS credentials (OIDC role, instance role or environment) and their permissions.',
+  },
+  E_ROLLOUT_ABORTED: {
+    exitCode: ExitCode.abortedRolledBack,
+    hint: 'The rollout stopped, the release is marked aborted, and every instance that had taken it was sent the stable release back (one that failed restored it itself); the report names the alarm or the failures.',
   },
   E_AWS: { exitCode: ExitCode.aws, hint: 'An AWS call failed; retry, or check the named resource.' },
   E_INTERRUPTED: {
@@ -194,6 +199,10 @@ export class TotalFailureError extends DeployToolError {
 }
 export class TimeoutError extends DeployToolError {
   readonly code = 'E_TIMEOUT'
+}
+/** A rollout stopped (alarm, failures beyond --max-errors, timeout) and was rolled back. */
+export class RolloutAbortedError extends DeployToolError {
+  readonly code = 'E_ROLLOUT_ABORTED'
 }
 export class AwsAuthError extends DeployToolError {
   readonly code = 'E_AWS_AUTH'

@@ -31,6 +31,12 @@ export function deployFlagsFromInputs(read: ActionInputReader): DeployFlags & Lo
   const comment = optional('comment')
   const environment = optional('environment')
   const spec = optional('spec')
+  const rollout = Object.fromEntries(
+    (['canary', 'waves', 'bake', 'alarm'] as const).flatMap((name) => {
+      const value = optional(name)
+      return value === undefined ? [] : [[name, value]]
+    }),
+  )
   return {
     service: text('service', true),
     image: text('image', true),
@@ -46,6 +52,7 @@ export function deployFlagsFromInputs(read: ActionInputReader): DeployFlags & Lo
     ...(document === undefined ? {} : { document }),
     ...(region === undefined ? {} : { region }),
     ...(comment === undefined ? {} : { comment }),
+    ...rollout,
   }
 }
 

@@ -25,7 +25,7 @@ async function run(): Promise<void> {
     // Masked by the runner in everything the job prints from here on.
     if (github !== undefined) core.setSecret(github.token)
     const options = await loadDeployOptions(flags, process.env)
-    const deps = await deployDeps(options.region, false)
+    const deps = await deployDeps(options.region, false, options.rollout?.alarm !== undefined)
     const deploy = () => deployRelease(deps, options)
     const report = await runLocked(options, flags, () =>
       github === undefined ? deploy() : githubDeployment(github, options, process.env, deploy),

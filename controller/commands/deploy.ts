@@ -25,8 +25,24 @@ export function registerDeploy(program: Command, setExit: SetExit): void {
       "the service's spec for this release, YAML or JSON (default: the stable release's spec)",
     )
     .option(
+      '--canary <n|%>',
+      'send the release to this many instances first, then the rest (= --waves <n>,100%)',
+    )
+    .option(
+      '--waves <list>',
+      'cumulative wave sizes, e.g. 1,10%,100%: one SSM command per wave, each at --max-concurrency',
+    )
+    .option(
+      '--bake <seconds>',
+      'wait this long after each wave, watching --alarm, before the next (default 0)',
+    )
+    .option(
+      '--alarm <name>',
+      'CloudWatch alarm (one; a composite alarm watches several): SSM stops a command while it is in ALARM, and the rollout is aborted and rolled back',
+    )
+    .option(
       '--no-prepull',
-      'do not have every target pull the image before the first instance switches (each then pulls as it switches)',
+      'do not have every target pull the image before the first wave (each wave then pulls as it switches)',
     )
   withLockFlags(command).action(async (flags: DeployFlags & LockFlags & { json?: boolean }) => {
     const options = await loadDeployOptions(flags, process.env)
@@ -34,7 +50,7 @@ export function registerDeploy(program: Command, setExit: SetExit): void {
       import('../deploy.js'),
       import('../lock/while-locked.js'),
     ])
-    const deps = await deployDeps(options.region, flags.json === true)
+    const deps = await deployDeps(options.region, flags.json === true, options.rollout?.alarm !== undefined)
     const report = await runLocked(options, flags, () => deployRelease(deps, options))
     setExit(await finishReport(report, flags.json === true))
   })

@@ -26,6 +26,7 @@ export function iamCommand(setup: Command, name: string): Command {
       '--ssm-managed-instance-core',
       'also attach AmazonSSMManagedInstanceCore (Session Manager, Patch Manager; reads every parameter)',
     )
+    .option('--alarm <names...>', 'CloudWatch alarms deploy --alarm watches: the CI role may read only these')
 }
 
 /** The flags checked, with `--agent-config` read: what both commands build from. */

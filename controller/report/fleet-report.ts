@@ -12,6 +12,15 @@ export interface PhaseReport {
   readonly unfinished: readonly string[]
   /** Targets SSM counted but never listed by the end of the wait. */
   readonly unlisted: number
+  /** Alarms SSM saw in ALARM on the command (AlarmConfiguration); it stopped sending for them. */
+  readonly triggeredAlarms?: readonly string[]
+}
+
+/** Why a rollout stopped before it was marked stable. */
+export interface RolloutAbort {
+  readonly cause: 'alarm' | 'failures' | 'timeout' | 'unreached'
+  /** Names the alarm, or the failures, and the wave. */
+  readonly message: string
 }
 
 export interface DeployReport {
@@ -31,7 +40,14 @@ export interface DeployReport {
   readonly prepull?: PhaseReport
   /** Why the pull stopped the rollout before any instance switched; `deploy` then sent nothing. */
   readonly pullFailure?: string
+  /** Every wave together (a rollout without waves is one). */
   readonly deploy: PhaseReport
+  /** A rollout in waves: each wave as sent, in order; the waves after an abort are never sent. */
+  readonly waves?: readonly PhaseReport[]
+  /** How many waves were planned, when the rollout went in waves. */
+  readonly plannedWaves?: number
+  /** Why the rollout stopped, when it was aborted. */
+  readonly abort?: RolloutAbort
   /** After a failure: the stable release sent back to the instances that had taken the new one. */
   readonly rollback?: PhaseReport
   /** Why no rollback was sent after a failure. */

@@ -2,6 +2,8 @@ import {
   ExitCode,
   PartialFailureError,
   PullFailedError,
+  RollbackFailedError,
+  RolloutAbortedError,
   TimeoutError,
   TotalFailureError,
 } from '../../shared/errors.js'
@@ -24,6 +26,8 @@ export function verdictOf(report: DeployReport): Error | undefined {
       `${failed + report.prepull.unfinished.length + report.prepull.unlisted} of ${report.prepull.targetCount} instance(s) could not pull the release's image, so the rollout stopped before any instance switched and the release is aborted; the report names each instance and why`,
     )
   }
+  const aborted = abortVerdict(report)
+  if (aborted !== undefined) return aborted
   const phase = report.deploy
   const counts = countsOf(phase)
   const ok = counts.succeeded + counts.unchanged
@@ -47,6 +51,25 @@ export function verdictOf(report: DeployReport): Error | undefined {
   return new PartialFailureError(
     `the deploy failed on ${counts.failed} of ${phase.outcomes.length} instance(s)${rolledBack}`,
   )
+}
+
+/**
+ * A rollout in waves, or one stopped by its alarm, that was aborted: "aborted and rolled back", naming the
+ * cause; a rollback that failed on an instance is the worse news and wins.
+ */
+function abortVerdict(report: DeployReport): Error | undefined {
+  const abort = report.abort
+  if (abort === undefined || (report.waves === undefined && abort.cause !== 'alarm')) return undefined
+  const failedBack = report.rollback ? countsOf(report.rollback).failed : 0
+  if (failedBack > 0 || report.rollback?.timedOut) {
+    return new RollbackFailedError(
+      `the rollout was aborted (${abort.message}), and the rollback did not finish on every instance: ${failedBack} failed`,
+    )
+  }
+  const back = report.rollback
+    ? `the stable release was sent back to ${report.rollback.outcomes.length} instance(s)`
+    : `no rollback was sent: ${report.rollbackSkipped ?? 'nothing had taken it'}`
+  return new RolloutAbortedError(`the rollout was aborted: ${abort.message}; ${back}`)
 }
 
 /** `status`: a wait that ended first is a timeout; an instance without a usable answer, a partial failure. */

@@ -18,8 +18,11 @@ export interface IamFlags extends InstanceGrantFlags {
   readonly tag: string
   readonly repository: readonly string[]
   readonly document?: string
+  readonly alarm?: readonly string[]
 }
 
+/** A CloudWatch alarm name that is also a literal ARN: no IAM wildcards, no control characters. */
+const ALARM = /^(?!\s*$)[^*?\p{Cc}]{1,255}$/u
 const REPO = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/
 const ACCOUNT = /^\d{12}$/
 const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d$/
@@ -67,6 +70,12 @@ export function parseIamFlags(flags: IamFlags, agentConfig?: AgentConfigSource):
       `--service: "${badService}" is not a service name (1 to 63 lowercase letters, digits or '-', starting with a letter or digit)`,
     )
   const namespace = namespaceOf(flags)
+  const badAlarm = (flags.alarm ?? []).find((name) => !ALARM.test(name))
+  if (badAlarm !== undefined) {
+    throw new UsageError(
+      `--alarm: "${badAlarm}" is not a CloudWatch alarm name IAM can name exactly (1 to 255 characters, no * or ?)`,
+    )
+  }
   return {
     githubRepo: flags.githubRepo,
     ...(flags.environment === undefined
@@ -80,6 +89,7 @@ export function parseIamFlags(flags: IamFlags, agentConfig?: AgentConfigSource):
     tag: { key: tag[1] ?? '', value: tag[2] ?? '' },
     documentName: flags.document ?? DEPLOY_DOCUMENT_NAME,
     instance: parseInstanceGrants(flags, flags.region, namespace, agentConfig),
+    ...(flags.alarm === undefined ? {} : { alarms: [...new Set(flags.alarm)] }),
   }
 }
 

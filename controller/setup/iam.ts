@@ -28,6 +28,8 @@ export interface IamInput {
   readonly documentName: string
   /** What the instance role reads besides the releases; see instance-policy.ts. */
   readonly instance: InstanceGrants
+  /** CloudWatch alarms a rollout watches (`deploy --alarm`); none: no CloudWatch access at all. */
+  readonly alarms?: readonly string[]
 }
 
 /** The instance's own parameters and keys, from `--parameter-path`, `--agent-config` and `--kms-key`. */
@@ -161,6 +163,25 @@ export function ciRolePolicy(input: IamInput): PolicyDocument {
         ),
       },
       lockGrantStatement(input),
+      // A rollout in waves resolves tag targets to instance ids; IAM takes no narrower resource for it.
+      {
+        Sid: 'ResolveTargetsForWaves',
+        Effect: 'Allow',
+        Action: ['ssm:DescribeInstanceInformation'],
+        Resource: ['*'],
+      },
+      // deploy --alarm reads the alarm between waves, and SendCommand's AlarmConfiguration has SSM read it
+      // as the caller: DescribeAlarms on the named alarms only.
+      ...(input.alarms === undefined || input.alarms.length === 0
+        ? []
+        : [
+            {
+              Sid: 'WatchRolloutAlarms',
+              Effect: 'Allow' as const,
+              Action: ['cloudwatch:DescribeAlarms'],
+              Resource: input.alarms.map((name) => arnIn(region, 'cloudwatch', accountId, `alarm:${name}`)),
+            },
+          ]),
     ],
   }
 }

@@ -12,6 +12,8 @@ export interface CommandRequest {
   readonly maxErrors: string
   readonly timeoutSeconds: number
   readonly comment?: string
+  /** SendCommand's AlarmConfiguration: SSM stops the command when this CloudWatch alarm is in ALARM. */
+  readonly alarm?: string
 }
 
 export type CommandStatus =
@@ -28,6 +30,8 @@ export interface CommandState {
   readonly status: CommandStatus
   readonly targetCount: number
   readonly completedCount: number
+  /** The alarms SSM saw in ALARM (ListCommands' TriggeredAlarms): it stopped the command for them. */
+  readonly triggeredAlarms?: readonly string[]
 }
 
 export interface Invocation {
@@ -59,6 +63,13 @@ export interface ParameterVersion {
 }
 
 export interface FleetApi {
+  /**
+   * The managed instances SSM Targets would select (DescribeInstanceInformation with the same tag filters),
+   * so that a rollout can send its waves to explicit ids.
+   */
+  instancesMatching(
+    targets: readonly { readonly key: string; readonly values: readonly string[] }[],
+  ): Promise<readonly string[]>
   sendCommand(request: CommandRequest): Promise<string>
   getCommand(commandId: string): Promise<CommandState | undefined>
   listInvocations(commandId: string, nextToken?: string): Promise<InvocationPage>

@@ -1,4 +1,5 @@
 import {
+  DescribeInstanceInformationCommand,
   GetCommandInvocationCommand,
   GetParameterCommand,
   GetParameterHistoryCommand,
@@ -31,6 +32,31 @@ export class SdkFleetApi implements FleetApi {
     return new SdkFleetApi(new SSMClient({ region }))
   }
 
+  async instancesMatching(
+    targets: readonly { readonly key: string; readonly values: readonly string[] }[],
+  ): Promise<readonly string[]> {
+    const ids: string[] = []
+    let token: string | undefined
+    do {
+      const output = await this.#client
+        .send(
+          new DescribeInstanceInformationCommand({
+            Filters: targets.map((t) => ({ Key: t.key, Values: [...t.values] })),
+            MaxResults: 50,
+            ...(token ? { NextToken: token } : {}),
+          }),
+        )
+        .catch((error: unknown) => {
+          throw awsFailure('DescribeInstanceInformation', error, targets.map((t) => t.key).join(', '))
+        })
+      for (const instance of output.InstanceInformationList ?? []) {
+        if (instance.InstanceId) ids.push(instance.InstanceId)
+      }
+      token = output.NextToken
+    } while (token)
+    return ids
+  }
+
   async sendCommand(request: CommandRequest): Promise<string> {
     const output = await this.#client
       .send(
@@ -45,6 +71,9 @@ export class SdkFleetApi implements FleetApi {
           MaxErrors: request.maxErrors,
           TimeoutSeconds: request.timeoutSeconds,
           ...(request.comment === undefined ? {} : { Comment: request.comment }),
+          ...(request.alarm === undefined
+            ? {}
+            : { AlarmConfiguration: { Alarms: [{ Name: request.alarm }], IgnorePollAlarmFailure: false } }),
         }),
       )
       .catch((error: unknown) => {
@@ -65,11 +94,15 @@ export class SdkFleetApi implements FleetApi {
       })
     const command = output.Commands?.[0]
     if (!command) return undefined
+    const triggered = (command.TriggeredAlarms ?? [])
+      .filter((alarm) => alarm.State === 'ALARM' && alarm.Name !== undefined)
+      .map((alarm) => alarm.Name as string)
     return {
       commandId,
       status: (command.Status ?? 'Pending') as CommandStatus,
       targetCount: command.TargetCount ?? 0,
       completedCount: command.CompletedCount ?? 0,
+      ...(triggered.length === 0 ? {} : { triggeredAlarms: triggered }),
     }
   }
 

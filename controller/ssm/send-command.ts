@@ -19,6 +19,7 @@ export interface CommandPlan {
   readonly maxErrors: string
   readonly timeoutSeconds: number
   readonly comment?: string
+  readonly alarm?: string
 }
 
 /**
@@ -39,6 +40,7 @@ export function commandRequests(plan: CommandPlan): CommandRequest[] {
     maxErrors: plan.maxErrors,
     timeoutSeconds: plan.timeoutSeconds,
     ...(plan.comment === undefined ? {} : { comment: plan.comment }),
+    ...(plan.alarm === undefined ? {} : { alarm: plan.alarm }),
   }
   if (plan.targeting.kind === 'targets') return [{ ...base, targets: plan.targeting.targets }]
   const ids = plan.targeting.instanceIds

@@ -32,6 +32,8 @@ export interface WaitResult {
    * SendCommand that is normal for a moment; at the end of the wait their result is unknown.
    */
   readonly unlisted: number
+  /** Alarms SSM reported in ALARM on a command (AlarmConfiguration): it stopped sending for them. */
+  readonly triggeredAlarms?: readonly string[]
 }
 
 const TERMINAL = new Set(['Success', 'Failed', 'TimedOut', 'Cancelled'])
@@ -55,6 +57,7 @@ export async function waitForCommands(
   const targets = new Map<string, number>()
   const listed = new Map<string, Set<string>>()
   const done = new Set<string>()
+  const alarms = new Set<string>()
   let interval = options.firstIntervalMs ?? 1_000
   const maxInterval = options.maxIntervalMs ?? 5_000
   let throttled = 0
@@ -64,6 +67,7 @@ export async function waitForCommands(
       for (const commandId of options.commandIds) {
         if (done.has(commandId)) continue
         const command = await api.getCommand(commandId)
+        for (const alarm of command?.triggeredAlarms ?? []) alarms.add(alarm)
         const invocations = await listAll(api, commandId)
         if (command) targets.set(commandId, command.targetCount)
         const listedHere = listed.get(commandId) ?? new Set<string>()
@@ -119,6 +123,7 @@ export async function waitForCommands(
     timedOut,
     unfinished: [...unfinished],
     unlisted,
+    ...(alarms.size === 0 ? {} : { triggeredAlarms: [...alarms] }),
   }
 }
 

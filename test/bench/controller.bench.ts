@@ -75,6 +75,7 @@ const aws = await startFakeAws()
 function countingFleet(client: SSMClient, pages: { first: boolean; size: number }[]): FleetApi {
   const api = new SdkFleetApi(client)
   return {
+    instancesMatching: (targets) => api.instancesMatching(targets),
     sendCommand: (request) => api.sendCommand(request),
     getCommand: (id) => api.getCommand(id),
     listInvocations: async (id, token) => {

@@ -47,6 +47,15 @@ export function iamRequestsOf(call: RecordedCall, scope: CallScope): PolicyReque
       return [...names.map((name) => ({ action, resource: parameter(name) })), ...decrypting(names)]
     }
     case 'ssm:SendCommand': {
+      // AlarmConfiguration: SSM reads the alarm as the caller.
+      const alarms = (
+        (input.AlarmConfiguration as { Alarms?: { Name?: string }[] } | undefined)?.Alarms ?? []
+      ).map(
+        (alarm): PolicyRequest => ({
+          action: 'cloudwatch:DescribeAlarms',
+          resource: arn('cloudwatch', `alarm:${String(alarm.Name)}`),
+        }),
+      )
       const document = String(input.DocumentName)
       const documentArn = document.startsWith('AWS-')
         ? `arn:aws:ssm:${region}::document/${document}`
@@ -61,8 +70,15 @@ export function iamRequestsOf(call: RecordedCall, scope: CallScope): PolicyReque
             Object.entries(scope.instanceTags[id] ?? {}).map(([k, v]) => [`ssm:resourceTag/${k}`, v]),
           ),
         })),
+        ...alarms,
       ]
     }
+    case 'cloudwatch:DescribeAlarms':
+      return ((input.AlarmNames as string[] | undefined) ?? ['*']).map((name) => ({
+        action,
+        resource: name === '*' ? '*' : arn('cloudwatch', `alarm:${name}`),
+      }))
+    case 'ssm:DescribeInstanceInformation':
     case 'ssm:ListCommands':
     case 'ssm:ListCommandInvocations':
     case 'ssm:GetCommandInvocation':

@@ -15,6 +15,7 @@ export interface FleetCall {
 
 /** How a test answers each port method; a method it leaves out fails the call that reaches it. */
 export interface FleetAnswers {
+  instancesMatching?: FleetApi['instancesMatching']
   sendCommand?: (request: CommandRequest) => Promise<string>
   getCommand?: (commandId: string) => Promise<CommandState | undefined>
   listInvocations?: (commandId: string, nextToken?: string) => Promise<InvocationPage>
@@ -47,6 +48,7 @@ export function recordingFleetApi(answers: FleetAnswers): RecordingFleetApi {
   return {
     calls,
     callsOf: (method) => calls.filter((c) => c.method === method),
+    instancesMatching: (...args) => call('instancesMatching', answers.instancesMatching, args),
     sendCommand: (...args) => call('sendCommand', answers.sendCommand, args),
     getCommand: (...args) => call('getCommand', answers.getCommand, args),
     listInvocations: (...args) => call('listInvocations', answers.listInvocations, args),

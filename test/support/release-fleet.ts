@@ -5,9 +5,10 @@ import { type RecordingFleetApi, recordingFleetApi } from './recording-fleet-api
 
 /**
  * How one instance answers one command: it deployed (or pulled, for `action=pull`), its agent failed and
- * restored (or could not pull), or it never finished.
+ * restored (or could not pull), it never finished, or SSM cancelled it (as its alarm guard does) before it
+ * ran or while it ran.
  */
-export type InstanceAnswer = 'deployed' | 'failed' | 'unfinished'
+export type InstanceAnswer = 'deployed' | 'failed' | 'unfinished' | 'cancelled' | 'cancelled-running'
 
 export interface ReleaseFleet {
   readonly api: RecordingFleetApi
@@ -25,7 +26,12 @@ export interface ReleaseFleet {
 export function releaseFleet(
   instances: readonly string[],
   answer: (request: CommandRequest, instanceId: string) => InstanceAnswer,
-  options: { readonly kept?: number; readonly firstVersion?: number } = {},
+  options: {
+    readonly kept?: number
+    readonly firstVersion?: number
+    /** The alarms ListCommands reports in ALARM for a command (SSM's AlarmConfiguration guard). */
+    readonly triggeredAlarms?: (request: CommandRequest) => readonly string[]
+  } = {},
 ): ReleaseFleet {
   const parameters = new Map<string, string[]>()
   const firstVersions = new Map<string, number>()
@@ -42,6 +48,20 @@ export function releaseFleet(
       const said = answer(request, instanceId)
       if (said === 'unfinished') {
         return { instanceId, status: 'InProgress', statusDetails: 'InProgress', output: '' }
+      }
+      if (said === 'cancelled') {
+        return { instanceId, status: 'Cancelled', statusDetails: 'Cancelled', output: '' }
+      }
+      if (said === 'cancelled-running') {
+        const [startedAt, finishedAt] = [new Date(0), new Date(1000)]
+        return {
+          instanceId,
+          status: 'Cancelled',
+          statusDetails: 'Cancelled',
+          output: '',
+          startedAt,
+          finishedAt,
+        }
       }
       const ok = said === 'deployed'
       const line =
@@ -65,6 +85,7 @@ export function releaseFleet(
     })
   }
   const api = recordingFleetApi({
+    instancesMatching: async () => [...instances],
     getParameter: async (name) => versionsOf(name).at(-1),
     getParameterVersion: async (name, version) => versionsOf(name).find((v) => v.version === version),
     parameterHistory: async (name) => versionsOf(name),
@@ -86,9 +107,12 @@ export function releaseFleet(
       const all = invocations(commandId)
       const running = all.some((i) => i.status === 'InProgress')
       const failed = all.some((i) => i.status === 'Failed')
+      const cancelled = all.some((i) => i.status === 'Cancelled')
+      const alarms = options.triggeredAlarms?.(sent[Number(commandId.slice(1))] as CommandRequest) ?? []
       return {
         commandId,
-        status: running ? 'InProgress' : failed ? 'Failed' : 'Success',
+        status: running ? 'InProgress' : failed ? 'Failed' : cancelled ? 'Cancelled' : 'Success',
+        ...(alarms.length === 0 ? {} : { triggeredAlarms: alarms }),
         targetCount: all.length,
         completedCount: all.filter((i) => i.status !== 'InProgress').length,
       }

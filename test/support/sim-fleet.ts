@@ -90,6 +90,8 @@ export async function startSimFleet(
         config,
         [
           `agentId: ${run}-${spec.name}`,
+          // The environment the releases of `deploy --environment prod` are written for.
+          'environment: prod',
           'services:',
           '  web:',
           `    repository: ${repository}`,

@@ -97,3 +97,22 @@ t.test('toolkit refusals become usage errors that name the input', async (t) => 
     new UsageError('input image: Input required and not supplied: image'),
   )
 })
+
+t.test('waves, bake and alarm inputs become the rollout; none of them, no rollout', async (t) => {
+  const options = optionsOf(t, { targets: 'tag:Role=web', waves: '1,10%', bake: '60', alarm: 'web-health' })
+  t.strictSame(options.rollout, {
+    waves: [
+      { kind: 'count', count: 1 },
+      { kind: 'percent', percent: 10 },
+      { kind: 'percent', percent: 100 },
+    ],
+    bakeSeconds: 60,
+    alarm: 'web-health',
+  })
+  t.strictSame(optionsOf(t, { targets: 'tag:Role=web', canary: '2' }).rollout?.waves.length, 2)
+  t.notOk('rollout' in optionsOf(t, { targets: 'tag:Role=web' }))
+  t.throws(() => optionsOf(t, { targets: 'tag:Role=web', canary: '1', waves: '1,100%' }), {
+    constructor: UsageError,
+    message: /either --canary or --waves/,
+  })
+})

@@ -1,8 +1,10 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch'
 import { ECRClient } from '@aws-sdk/client-ecr'
 import { CreateDocumentCommand, PutParameterCommand } from '@aws-sdk/client-ssm'
 import t from 'tap'
 import { EcrRegistryAuth } from '../../../agent/ecr/ecr-registry-auth.js'
 import { ParameterStore } from '../../../agent/ssm/parameter-store.js'
+import { SdkAlarmApi } from '../../../controller/cloudwatch/sdk-alarms.js'
 import { EcrImageRegistry } from '../../../controller/ecr/images.js'
 import { lockParameterName } from '../../../controller/lock/lock-record.js'
 import { ciRolePolicy, type IamInput, type PolicyDocument } from '../../../controller/setup/iam.js'
@@ -35,6 +37,7 @@ const input: IamInput = {
   repositories: ['shop/web'],
   tag: { key: 'Role', value: 'web' },
   documentName: 'ecr-ssm-deploy',
+  alarms: ['web-5xx'],
   instance: {
     parameterPaths: ['/app/prod/web/'],
     parameterNames: ['/shared/prod/sentry-dsn'],
@@ -65,7 +68,7 @@ const ignore = () => undefined
  * the workflow's `docker push` pushes) with that token, which no SDK call here shows.
  */
 function grantedActions(policy: PolicyDocument, withToken: boolean): string[] {
-  const ours = withToken ? /^(ssm:|kms:|ecr:GetAuthorizationToken$)/ : /^(ssm|kms):/
+  const ours = withToken ? /^(ssm:|kms:|ecr:GetAuthorizationToken$)/ : /^(ssm|kms|cloudwatch):/
   return policy.Statement.flatMap((s) => s.Action).filter((a) => ours.test(a))
 }
 
@@ -85,8 +88,23 @@ t.test(
     const ecr = new EcrImageRegistry(
       new ECRClient({ endpoint: aws.endpoint, region: 'us-east-1', credentials: testKeys() }),
     )
+    const alarms = new SdkAlarmApi(
+      new CloudWatchClient({ endpoint: aws.endpoint, region: 'us-east-1', credentials: testKeys() }),
+    )
+    aws.cloudwatch.setAlarm('web-5xx', 'OK')
     const release = '/ecr-deploy/prod/web'
     const made = await requestsOf(aws, async () => {
+      await api.instancesMatching([{ key: 'tag:Role', values: ['web'] }])
+      await alarms.alarmStates(['web-5xx'])
+      await api.sendCommand({
+        documentName: 'ecr-ssm-deploy',
+        parameters: {},
+        instanceIds: [INSTANCE],
+        maxConcurrency: '1',
+        maxErrors: '0',
+        timeoutSeconds: 60,
+        alarm: 'web-5xx',
+      })
       const version = await api.putParameter(release, '{"format":1}')
       await api.getParameter(release)
       await api.getParameter(`${release}:${version}`).catch(ignore)
@@ -126,9 +144,10 @@ t.test(
       await api.getParameter('/ecr-deploy/web')
       await api.parameterHistory('/app/prod/web/database-url')
       await api.getParameter('/app/prod/web/database-url')
+      await alarms.alarmStates(['billing'])
       await new SdkLockParameterStore(ssm).remove(lockParameterName('staging', 'web'))
     })
-    t.equal(elsewhere.length, 6)
+    t.equal(elsewhere.length, 7)
     for (const request of elsewhere) t.notOk(allows(ci, request), `refused: ${describe(request)}`)
   },
 )

@@ -303,3 +303,42 @@ t.test('the OIDC audience is the one configure-aws-credentials must ask for in t
   t.equal(audience('us-gov-west-1'), 'sts.amazonaws.com')
   t.equal(audience('eu-west-1'), 'sts.amazonaws.com')
 })
+
+t.test('the CI role reads only the named rollout alarms, and none without --alarm', async (t) => {
+  const alarm = (name: string) => `arn:aws:cloudwatch:eu-west-1:123456789012:alarm:${name}`
+  const watched = ciRolePolicy({ ...input, alarms: ['web-5xx', 'web-health'] })
+  t.ok(can(watched, 'cloudwatch:DescribeAlarms', alarm('web-5xx')))
+  t.ok(can(watched, 'cloudwatch:DescribeAlarms', alarm('web-health')))
+  t.notOk(can(watched, 'cloudwatch:DescribeAlarms', alarm('billing')), 'another alarm')
+  t.notOk(can(watched, 'cloudwatch:SetAlarmState', alarm('web-5xx')), 'it cannot silence the alarm')
+  t.notOk(can(watched, 'cloudwatch:PutMetricAlarm', alarm('web-5xx')), 'or change it')
+  const plain = ciRolePolicy(input)
+  t.notOk(can(plain, 'cloudwatch:DescribeAlarms', alarm('web-5xx')), 'no alarm named: no CloudWatch')
+  t.notOk(plain.Statement.some((s) => s.Action.some((a) => a.startsWith('cloudwatch:'))))
+})
+
+t.test(
+  'the CI role may resolve tag targets to instances for waves, and nothing else of the inventory',
+  async (t) => {
+    const ci = ciRolePolicy(input)
+    t.ok(can(ci, 'ssm:DescribeInstanceInformation', '*'))
+    t.notOk(can(ci, 'ssm:DescribeInstanceProperties', '*'))
+    t.notOk(can(ci, 'ssm:GetInventory', '*'))
+  },
+)
+
+t.test('setup --alarm names alarms exactly: an IAM wildcard in a name is refused', async (t) => {
+  const { parseIamFlags } = await import('../../../controller/setup/flags.js')
+  const flags = {
+    githubRepo: 'acme/shop',
+    account: '123456789012',
+    region: 'eu-west-1',
+    tag: 'Role=web',
+    repository: ['shop/web'],
+    environment: 'prod',
+    service: ['web'],
+  }
+  t.strictSame(parseIamFlags({ ...flags, alarm: ['web-5xx', 'web-5xx'] }).alarms, ['web-5xx'])
+  t.notOk('alarms' in parseIamFlags(flags))
+  t.throws(() => parseIamFlags({ ...flags, alarm: ['web-*'] }), { message: /--alarm: "web-\*"/ })
+})

@@ -28,6 +28,7 @@ t.test('setup document installs the document once, then reports it unchanged', a
   t.strictSame(described.Document?.Parameters?.map((p) => p.Name).sort(), [
     'action',
     'image',
+    'release',
     'service',
     'to',
   ])

@@ -1,6 +1,7 @@
+import { CreateDocumentCommand } from '@aws-sdk/client-ssm'
 import t from 'tap'
 import { SdkFleetApi } from '../../../controller/ssm/sdk-fleet-api.js'
-import { fakeWithSsm } from '../../ground/fake-aws/test-clients.js'
+import { fakeWithSsm, shellDocument } from '../../ground/fake-aws/test-clients.js'
 
 // The waiter's own tests run on a recording FleetApi; what the adapter puts on the wire is checked here.
 
@@ -52,4 +53,49 @@ t.test('the history is read 50 versions a page until the last', async (t) => {
   t.equal(pages.length, 2)
   t.strictSame(pages[0]?.input, { Name: '/ecr-deploy/prod/web', MaxResults: 50 })
   t.equal(await api.parameterHistory('/nothing').then((h) => h.length), 0, 'no parameter, no history')
+})
+
+t.test('tag targets are resolved to managed instance ids, 50 a page, with the same filters', async (t) => {
+  const { aws, ssm } = await fakeWithSsm(t)
+  const api = new SdkFleetApi(ssm)
+  const ids = Array.from({ length: 60 }, (_, i) => `i-${String(i).padStart(17, '0')}`)
+  for (const [i, id] of ids.entries()) aws.ssm.addInstance({ id, tags: { Role: i % 2 === 0 ? 'web' : 'db' } })
+  const web = await api.instancesMatching([{ key: 'tag:Role', values: ['web'] }])
+  t.strictSame(
+    [...web].sort(),
+    ids.filter((_, i) => i % 2 === 0),
+  )
+  t.strictSame((await api.instancesMatching([{ key: 'tag-key', values: ['Role'] }])).length, 60, 'two pages')
+  t.strictSame(aws.calls.filter((c) => c.operation === 'DescribeInstanceInformation')[0]?.input, {
+    Filters: [{ Key: 'tag:Role', Values: ['web'] }],
+    MaxResults: 50,
+  })
+})
+
+t.test('an alarm goes on the wire as AlarmConfiguration, and TriggeredAlarms come back', async (t) => {
+  const { aws, ssm } = await fakeWithSsm(t)
+  const api = new SdkFleetApi(ssm)
+  await ssm.send(
+    new CreateDocumentCommand({ Name: 'doc', Content: shellDocument(['echo ran']), DocumentType: 'Command' }),
+  )
+  aws.ssm.addInstance({ id: 'i-0000000000000000a' })
+  aws.cloudwatch.setAlarm('web-5xx', 'ALARM')
+  const request = {
+    documentName: 'doc',
+    parameters: {},
+    instanceIds: ['i-0000000000000000a'],
+    maxConcurrency: '1',
+    maxErrors: '0',
+    timeoutSeconds: 60,
+  }
+  const guarded = await api.sendCommand({ ...request, alarm: 'web-5xx' })
+  t.strictSame(aws.calls.find((c) => c.operation === 'SendCommand')?.input.AlarmConfiguration, {
+    Alarms: [{ Name: 'web-5xx' }],
+    IgnorePollAlarmFailure: false,
+  })
+  const plain = await api.sendCommand(request)
+  await aws.ssm.settled()
+  t.match(await api.getCommand(guarded), { status: 'Cancelled', triggeredAlarms: ['web-5xx'] })
+  t.notOk((await api.getCommand(plain))?.triggeredAlarms, 'without AlarmConfiguration SSM ignores alarms')
+  t.equal(aws.calls.filter((c) => c.operation === 'SendCommand')[1]?.input.AlarmConfiguration, undefined)
 })

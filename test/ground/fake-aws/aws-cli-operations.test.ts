@@ -1,5 +1,6 @@
 import t from 'tap'
 import { awsCli } from './aws-cli-runner.js'
+import { createCloudWatch } from './cloudwatch.js'
 import { createEcr } from './ecr.js'
 import { MemoryRegistryContents } from './index.js'
 import { createSsm } from './ssm/index.js'
@@ -18,6 +19,8 @@ const CHECKED_ELSEWHERE = [
   'GetAuthorizationToken',
   'DescribeImages',
   'PutLifecyclePolicy',
+  // cloudwatch-alarms.test.ts
+  'DescribeAlarms',
 ]
 
 const POLICY = JSON.stringify({
@@ -140,6 +143,7 @@ t.test('the real AWS CLI v2 parses every other operation of the fake', async (t)
         now: Date.now,
       }).operations,
     ),
+    ...Object.keys(createCloudWatch({ accountId: '1', region: 'us-east-1', now: Date.now }).operations),
     'AssumeRoleWithWebIdentity',
   ].sort()
   const checked = new Set([...CHECKED_ELSEWHERE, ...aws.calls.map((c) => c.operation)])

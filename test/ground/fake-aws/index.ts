@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { type CloudWatchControls, createCloudWatch } from './cloudwatch.js'
 import { createEcr, type EcrControls } from './ecr.js'
 import { type FaultControls, Faults } from './faults.js'
 import { createImds, type ImdsControls } from './imds.js'
@@ -34,6 +35,7 @@ export interface FakeAws {
   env(): Record<string, string>
   readonly ssm: SsmControls
   readonly ecr: EcrControls
+  readonly cloudwatch: CloudWatchControls
   readonly imds: ImdsControls
   readonly sts: StsControls
   readonly faults: FaultControls
@@ -42,7 +44,7 @@ export interface FakeAws {
   close(): Promise<void>
 }
 
-/** Starts SSM, ECR, IMDSv2 and STS on one 127.0.0.1 port. */
+/** Starts SSM, ECR, CloudWatch (DescribeAlarms), IMDSv2 and STS on one 127.0.0.1 port. */
 export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAws> {
   const now = options.now ?? Date.now
   const accountId = options.accountId ?? '123456789012'
@@ -66,7 +68,14 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
     contents,
     now,
   })
-  const ssm = createSsm({ accountId, region, now, ...options.ssm })
+  const cloudwatch = createCloudWatch({ accountId, region, now })
+  const ssm = createSsm({
+    accountId,
+    region,
+    now,
+    alarmState: cloudwatch.controls.alarmState,
+    ...options.ssm,
+  })
   faults.onInstanceOnline = (id, online) => ssm.controls.setOnline(id, online)
   faults.onDeliveryFailure = (id, failure) => ssm.setDeliveryFailure(id, failure)
   const imds = createImds({
@@ -82,6 +91,8 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
   const { server, port } = await listen({
     ssm: ssm.operations,
     ecr: ecr.operations,
+    cloudwatch: cloudwatch.operations,
+    cloudwatchQuery: cloudwatch.query,
     sts: sts.handle,
     imds: imds.handle,
     expiredKey: (accessKeyId) => imds.expired(accessKeyId),
@@ -95,6 +106,7 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
     env: () => ({
       AWS_ENDPOINT_URL_SSM: endpoint,
       AWS_ENDPOINT_URL_ECR: endpoint,
+      AWS_ENDPOINT_URL_CLOUDWATCH: endpoint,
       AWS_ENDPOINT_URL_STS: endpoint,
       // The CLI needs the trailing slash; the SDK accepts either.
       AWS_EC2_METADATA_SERVICE_ENDPOINT: `${endpoint}/`,
@@ -103,6 +115,7 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
     }),
     ssm: ssm.controls,
     ecr: ecr.controls,
+    cloudwatch: cloudwatch.controls,
     imds: imds.controls,
     sts: sts.controls,
     faults,

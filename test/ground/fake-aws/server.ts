@@ -16,7 +16,7 @@ export type JsonOperations = Record<string, (input: JsonInput) => unknown>
 
 /** One request the fake received, with the access key that signed it (if signed). */
 export interface RecordedCall {
-  readonly service: 'ssm' | 'ecr' | 'sts'
+  readonly service: 'ssm' | 'ecr' | 'sts' | 'cloudwatch'
   readonly operation: string
   readonly accessKeyId: string | undefined
   readonly input: JsonInput
@@ -27,7 +27,10 @@ export interface RecordedCall {
 export interface Routes {
   readonly ssm: JsonOperations
   readonly ecr: JsonOperations
+  readonly cloudwatch: JsonOperations
   readonly sts: (params: URLSearchParams, res: http.ServerResponse) => void
+  /** CloudWatch's query protocol (form bodies naming its API version). */
+  readonly cloudwatchQuery: (params: URLSearchParams, res: http.ServerResponse) => void
   readonly imds: (req: http.IncomingMessage, res: http.ServerResponse, path: string) => void
   /** Whether a signing key has expired (instance-role keys past their `Expiration`). */
   readonly expiredKey: (accessKeyId: string | undefined) => boolean
@@ -36,9 +39,11 @@ export interface Routes {
   readonly now: () => number
 }
 
-const TARGET_PREFIXES: Record<string, 'ssm' | 'ecr'> = {
+const TARGET_PREFIXES: Record<string, 'ssm' | 'ecr' | 'cloudwatch'> = {
   AmazonSSM: 'ssm',
   AmazonEC2ContainerRegistry_V20150921: 'ecr',
+  // CloudWatch over awsJson1_0, the protocol both the SDK and the CLI choose for it.
+  GraniteServiceVersion20100801: 'cloudwatch',
 }
 
 /**
@@ -78,8 +83,10 @@ async function handle(routes: Routes, req: http.IncomingMessage, res: http.Serve
   }
   const params = new URLSearchParams(body)
   const operation = params.get('Action') ?? ''
+  // A form body is STS, unless it names CloudWatch's API version.
+  const service = params.get('Version') === '2010-08-01' ? 'cloudwatch' : 'sts'
   routes.calls.push({
-    service: 'sts',
+    service,
     operation,
     accessKeyId: signingAccessKeyId(req.headers.authorization),
     input: Object.fromEntries(params),
@@ -91,7 +98,8 @@ async function handle(routes: Routes, req: http.IncomingMessage, res: http.Serve
     if (error instanceof AwsError) return writeXmlError(res, error)
     throw error
   }
-  routes.sts(params, res)
+  if (service === 'cloudwatch') routes.cloudwatchQuery(params, res)
+  else routes.sts(params, res)
 }
 
 async function handleJson(

@@ -85,11 +85,11 @@ export function writeXmlError(res: ServerResponse, error: AwsError): void {
   )
 }
 
-function writeXml(res: ServerResponse, status: number, body: string): void {
+export function writeXml(res: ServerResponse, status: number, body: string): void {
   res.writeHead(status, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(body) })
   res.end(body)
 }
 
-function escapeXml(text: string): string {
+export function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
 }

@@ -35,6 +35,10 @@ export interface CommandState {
   statusDetails: string
   readonly invocations: InvocationState[]
   readonly abort: AbortController
+  /** AlarmConfiguration's one alarm: the command stops once it is in ALARM. */
+  readonly alarm?: string
+  /** Set when the alarm stopped the command (ListCommands' TriggeredAlarms). */
+  triggeredAlarm?: string
   /** Settles when every invocation reached a terminal state. */
   done?: Promise<void>
 }

@@ -50,6 +50,12 @@ export function commandView(command: CommandState) {
       CloudWatchOutputEnabled: false,
     },
     TimeoutSeconds: command.timeoutSeconds,
+    ...(command.alarm === undefined
+      ? {}
+      : { AlarmConfiguration: { IgnorePollAlarmFailure: false, Alarms: [{ Name: command.alarm }] } }),
+    ...(command.triggeredAlarm === undefined
+      ? {}
+      : { TriggeredAlarms: [{ Name: command.triggeredAlarm, State: 'ALARM' }] }),
   }
 }
 

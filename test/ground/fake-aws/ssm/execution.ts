@@ -18,6 +18,8 @@ export interface ExecutionDeps {
   readonly instances: Instances
   readonly region: string
   readonly now: () => number
+  /** A CloudWatch alarm's state, undefined when it does not exist. */
+  readonly alarmState: (name: string) => string | undefined
   /** How long an offline instance is waited for before its invocation ends Delivery Timed Out. */
   readonly deliveryTimeoutMs: (command: CommandState) => number
 }
@@ -52,16 +54,46 @@ export async function execute(
     command.statusDetails = details
   }
   const tooManyErrors = (): boolean => command.invocations.filter(isError).length > maxErrors
+  const watch = watchAlarm(command, deps)
   const worker = async (): Promise<void> => {
     for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+      watch.check()
       if (tooManyErrors()) settleUnrun(next, 'Cancelled', 'Terminated')
       else if (command.abort.signal.aborted) settleUnrun(next, 'Cancelled', 'Cancelled')
       else await runInvocation(command, next, document, params, deps, update)
       update()
     }
   }
-  await Promise.all(Array.from({ length: Math.min(concurrency, total) }, worker))
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, total) }, worker))
+  } finally {
+    watch.stop()
+  }
   update()
+}
+
+/** How often a running command's alarm is read: often enough for tests, never the only check. */
+const ALARM_POLL_MS = 50
+
+/**
+ * SendCommand's AlarmConfiguration as SSM documents it: while the alarm is in ALARM the command stops, as
+ * a CancelCommand does: invocations not started end Cancelled, running ones are cancelled, and the
+ * command lists the alarm in TriggeredAlarms. It is read before each invocation starts and while any runs.
+ * OK and INSUFFICIENT_DATA go on; an alarm that cannot be read stops the command (IgnorePollAlarmFailure
+ * false, the only value the fake takes).
+ */
+function watchAlarm(command: CommandState, deps: ExecutionDeps): { check(): void; stop(): void } {
+  const alarm = command.alarm
+  if (alarm === undefined) return { check: () => undefined, stop: () => undefined }
+  const check = (): void => {
+    if (command.triggeredAlarm !== undefined || command.abort.signal.aborted) return
+    const state = deps.alarmState(alarm)
+    if (state === 'OK' || state === 'INSUFFICIENT_DATA') return
+    command.triggeredAlarm = alarm
+    command.abort.abort()
+  }
+  const timer = setInterval(check, ALARM_POLL_MS)
+  return { check, stop: () => clearInterval(timer) }
 }
 
 async function runInvocation(

@@ -19,6 +19,8 @@ export interface SsmOptions {
    */
   readonly invocationLagMs?: number
   readonly now: () => number
+  /** A CloudWatch alarm's state, for SendCommand's AlarmConfiguration; undefined when it does not exist. */
+  readonly alarmState?: (name: string) => string | undefined
 }
 
 /**
@@ -58,6 +60,7 @@ export function createSsm(options: SsmOptions) {
     instances,
     region: options.region,
     now: options.now,
+    alarmState: options.alarmState ?? (() => undefined),
     deliveryTimeoutMs: (command: CommandState) => options.deliveryTimeoutMs ?? command.timeoutSeconds * 1000,
   }
   const operations: JsonOperations = {

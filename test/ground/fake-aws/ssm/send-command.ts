@@ -48,6 +48,7 @@ export function sendCommand(
   )
   const selected = selectInstances(context.instances, context.accountId, instanceIds, targets)
   const timeoutSeconds = optionalNumber(input, 'TimeoutSeconds') ?? 3600
+  const alarm = alarmOf(input)
   const command: CommandState = {
     id: randomUUID(),
     request: input,
@@ -76,12 +77,32 @@ export function sendCommand(
       }),
     ),
     abort: new AbortController(),
+    ...(alarm === undefined ? {} : { alarm }),
   }
   // SSM answers SendCommand before anything is delivered, so the answer always says Pending.
   command.done = new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
     execute(command, resolved.parsed, params, context.deps),
   )
   return command
+}
+
+/** AlarmConfiguration takes exactly one alarm, by name (1 to 255 characters, not blank). */
+function alarmOf(input: JsonInput): string | undefined {
+  const config = input.AlarmConfiguration as { Alarms?: { Name?: unknown }[] } | undefined
+  if (config === undefined || config === null) return undefined
+  const alarms = config.Alarms ?? []
+  if (alarms.length !== 1) {
+    throw validation(
+      `Value at 'alarmConfiguration.alarms' failed to satisfy constraint: Member must have length ${alarms.length > 1 ? 'less than or equal to 1' : 'greater than or equal to 1'}`,
+    )
+  }
+  const name = alarms[0]?.Name
+  if (typeof name !== 'string' || name.length < 1 || name.length > 255 || /^\s*$/.test(name)) {
+    throw validation(
+      "Value at 'alarmConfiguration.alarms.1.member.name' failed to satisfy constraint: Member must satisfy regular expression pattern: ^(?!\\s*$).+",
+    )
+  }
+  return name
 }
 
 function checkLimits(
