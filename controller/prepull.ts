@@ -3,9 +3,11 @@ import { withState } from '../shared/release.js'
 import type { FleetOptions } from './options.js'
 import { writeRelease } from './release-store.js'
 import type { DeployReport, PhaseReport } from './report/fleet-report.js'
-import type { DeployDeps } from './rollout.js'
 import { DEPLOY_STEP_NAME } from './ssm/document.js'
+import type { FleetApi } from './ssm/fleet-api.js'
+import type { InstanceOutcome } from './ssm/outcome.js'
 import { runOnFleet } from './ssm/run-on-fleet.js'
+import type { WaitClock } from './ssm/waiter.js'
 
 /*
  * Before any instance switches, every target pulls the release's image (the document's `pull` action: the
@@ -22,6 +24,13 @@ import { runOnFleet } from './ssm/run-on-fleet.js'
 export const PREPULL_MAX_CONCURRENCY = '100%'
 export const PREPULL_MAX_ERRORS = '100%'
 
+/** What the pull acts through: the rollout's own deps fit. */
+export interface PrepullDeps {
+  readonly fleet: FleetApi
+  readonly clock: WaitClock
+  readonly onOutcome?: (outcome: InstanceOutcome, phase: 'pull') => void
+}
+
 export interface PrepullOptions extends FleetOptions {
   /** False with --no-prepull: each wave pulls as it switches, as before. */
   readonly prepull?: boolean
@@ -34,7 +43,7 @@ export type Prepulled =
 
 /** Sends `pull` to the whole target set and waits; undefined with --no-prepull. */
 export async function sendPull(
-  deps: DeployDeps,
+  deps: PrepullDeps,
   options: PrepullOptions,
   release: DesiredRelease,
   selector: string,
@@ -76,7 +85,7 @@ export function pullFailure(phase: PhaseReport): string | undefined {
  * replaces stands) and the rollout ends there: no instance switched, so nothing is rolled back.
  */
 export async function prepullFleet(
-  deps: DeployDeps,
+  deps: PrepullDeps,
   options: PrepullOptions,
   release: DesiredRelease,
   rolling: { readonly version: number; readonly selector: string },

@@ -7,7 +7,7 @@ import { summaryText } from '../../controller/report/text.js'
 import { verdictOf } from '../../controller/report/verdict.js'
 import { rollbackRelease } from '../../controller/rollback.js'
 import type { CommandRequest } from '../../controller/ssm/fleet-api.js'
-import { PullFailedError } from '../../shared/errors.js'
+import { PullFailedError, TotalFailureError } from '../../shared/errors.js'
 import { parseImageRef, withDigest } from '../../shared/image-ref.js'
 import { releaseText } from '../../shared/release.js'
 import { type InstanceAnswer, releaseFleet, steppingClock } from '../support/release-fleet.js'
@@ -127,6 +127,17 @@ t.test('a pull not finished when the wait ends stops the rollout too', async (t)
   t.strictSame(f.sent.map(actionOf), ['pull'])
   t.equal(report.pullFailure, `the pull before the first wave not finished when the wait ended on ${C}`)
   t.type(verdictOf(report), PullFailedError)
+})
+
+t.test('a pull that reached no instance is a total failure, as a deploy that reached nobody', async (t) => {
+  const f = releaseFleet([], () => 'deployed')
+  f.parameters.set(NAME, [STABLE_1])
+  const deps = { registry: fleet(() => 'deployed').deps.registry, fleet: f.api, clock: steppingClock() }
+  const report = await deployRelease(deps, options())
+  t.strictSame(f.sent.map(actionOf), ['pull'])
+  t.equal(report.pullFailure, 'the pull before the first wave reached no instance')
+  t.type(verdictOf(report), TotalFailureError)
+  t.equal(verdictOf(report)?.message, 'no instance matched the targets of command c0')
 })
 
 t.test('--no-prepull sends no pull: each wave pulls as it switches', async (t) => {
