@@ -37,6 +37,9 @@ export function deployFlagsFromInputs(read: ActionInputReader): DeployFlags & Lo
       return value === undefined ? [] : [[name, value]]
     }),
   )
+  const prepull = text('prepull')
+  if (!['', 'true', 'false'].includes(prepull))
+    throw new UsageError(`input prepull: "${prepull}" is not "true" or "false"`)
   return {
     service: text('service', true),
     image: text('image', true),
@@ -53,6 +56,7 @@ export function deployFlagsFromInputs(read: ActionInputReader): DeployFlags & Lo
     ...(region === undefined ? {} : { region }),
     ...(comment === undefined ? {} : { comment }),
     ...rollout,
+    ...(prepull === 'false' ? { prepull: false } : {}),
   }
 }
 
