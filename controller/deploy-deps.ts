@@ -50,7 +50,7 @@ export async function deployDeps(
     fleet: SdkFleetApi.forRegion(region),
     clock,
     onOutcome: (outcome, phase) =>
-      live.print(`${phase === 'rollback' ? 'rollback ' : ''}${outcomeLine(outcome)}`),
+      live.print(`${phase === 'deploy' ? '' : `${phase} `}${outcomeLine(outcome)}`),
   }
 }
 

@@ -27,6 +27,8 @@ export interface ReleaseOptions extends FleetOptions {
   readonly origin: ReleaseOrigin
   /** `deployed-` tags kept in ECR for this environment and service (--keep-deployed; default 10). */
   readonly keepDeployed?: number
+  /** False with --no-prepull: no pull to the whole fleet before the first wave (controller/prepull.ts). */
+  readonly prepull?: boolean
 }
 
 /** Validated `ecr-deploy deploy` options. */
@@ -43,6 +45,8 @@ export interface DeployOptions extends ReleaseOptions {
 /** The flags as commander hands them over. */
 export interface DeployFlags extends FleetFlags, RolloutFlags {
   readonly image: string
+  /** Commander's `--no-prepull`: false when given. */
+  readonly prepull?: boolean
   readonly environment?: string
   /** The spec file's path. */
   readonly spec?: string
@@ -179,7 +183,11 @@ export function parseEnvironment(flag: string | undefined): string {
 }
 
 export function parseReleaseFlags(
-  flags: FleetFlags & { readonly environment?: string; readonly keepDeployed?: string },
+  flags: FleetFlags & {
+    readonly environment?: string
+    readonly keepDeployed?: string
+    readonly prepull?: boolean
+  },
   env: NodeJS.ProcessEnv,
   origin: ReleaseOrigin,
   fallbackRegion?: string,
@@ -187,7 +195,13 @@ export function parseReleaseFlags(
   assertServiceName(flags.service)
   const environment = parseEnvironment(flags.environment)
   const keepDeployed = parseKeepDeployed(flags.keepDeployed)
-  return { ...parseFleetFlags(flags, env, fallbackRegion), environment, origin, keepDeployed }
+  return {
+    ...parseFleetFlags(flags, env, fallbackRegion),
+    environment,
+    origin,
+    keepDeployed,
+    ...(flags.prepull === false ? { prepull: false } : {}),
+  }
 }
 
 /** The deploy's flags, with the spec file already read and checked (spec-file.ts). */

@@ -4,6 +4,7 @@ import { bake, checkAlarmBeforeStart } from './bake.js'
 import type { AlarmApi } from './cloudwatch/alarms.js'
 import type { ImageRegistry } from './ecr/images.js'
 import type { FleetOptions } from './options.js'
+import { type PrepullOptions, prepullFleet } from './prepull.js'
 import { writeRelease } from './release-store.js'
 import type { DeployReport, PhaseReport, RolloutAbort } from './report/fleet-report.js'
 import { DEPLOY_STEP_NAME } from './ssm/document.js'
@@ -20,11 +21,11 @@ export interface DeployDeps {
   readonly clock: WaitClock
   /** Needed only with --alarm. */
   readonly alarms?: AlarmApi
-  readonly onOutcome?: (outcome: InstanceOutcome, phase: 'deploy' | 'rollback') => void
+  readonly onOutcome?: (outcome: InstanceOutcome, phase: 'pull' | 'deploy' | 'rollback') => void
 }
 
 /** A deploy's or rollback's options; `rollout` absent is one command under SSM's rate control. */
-export type RolloutFleetOptions = FleetOptions & { readonly rollout?: RolloutOptions }
+export type RolloutFleetOptions = PrepullOptions & { readonly rollout?: RolloutOptions }
 
 /*
  * A deploy and a rollback are the same act: write the release as a `rolling` version, send that version to
@@ -124,6 +125,8 @@ export async function rollOut(
   await checkAlarmBeforeStart(deps.alarms, rollout.alarm)
   const targets = await waveTargets(deps, options, rollout)
   const rolling = await writeRelease(deps.fleet, release)
+  const pulled = await prepullFleet(deps, options, release, rolling)
+  if (pulled.stopped) return pulled.stopped
   const phases: PhaseReport[] = []
   let abort: RolloutAbort | undefined
   try {
@@ -162,6 +165,7 @@ export async function rollOut(
     parameterVersion: rolling.version,
     ...(release.replaces === undefined ? {} : { replaces: release.replaces.version }),
     ...(release.restores === undefined ? {} : { restores: release.restores }),
+    ...pulled.report,
     deploy: together(phases, release.image, rolling.selector),
     ...(waved ? { waves: phases, plannedWaves: targets.length } : {}),
   }

@@ -35,6 +35,17 @@ export function deployArgv(
   return ['deploy', '--service', args.service, ...what, '--wait']
 }
 
+/**
+ * `pull` fetches a release's digest-pinned image with the instance role and touches no container and no
+ * ledger: the controller sends it to the whole fleet before the switch waves, so each wave only switches.
+ */
+export function pullArgv(
+  args: { readonly service: string } & ({ readonly image: string } | { readonly release: string }),
+): readonly string[] {
+  const what = 'release' in args ? ['--release', args.release] : ['--image', args.image]
+  return ['pull', '--service', args.service, ...what]
+}
+
 export function rollbackArgv(args: { readonly service: string; readonly to?: string }): readonly string[] {
   return ['rollback', '--service', args.service, ...(args.to === undefined ? [] : ['--to', args.to])]
 }
@@ -43,7 +54,11 @@ export function statusArgv(args: { readonly service: string }): readonly string[
   return ['status', '--service', args.service, '--json']
 }
 
-export type AgentResultKind = 'deployed' | 'unchanged' | 'rolled-back' | 'failed'
+/**
+ * `pulled` answers `pull` only. The line keeps the keys of the others, so a controller older than `pull`
+ * still parses it (it never sends `pull`, so it never sees one).
+ */
+export type AgentResultKind = 'deployed' | 'unchanged' | 'rolled-back' | 'pulled' | 'failed'
 
 /** What the controller needs from a result line; also all an agent too old to run the document prints. */
 export interface AgentVerdict {
@@ -56,7 +71,7 @@ export interface AgentVerdict {
 }
 
 /**
- * The last stdout line of `deploy` and `rollback`, parsed by the controller from the SSM output
+ * The last stdout line of `deploy`, `rollback` and `pull`, parsed by the controller from the SSM output
  * (which keeps 24,000 characters, so everything above it stays compact).
  */
 export interface AgentResultLine extends AgentVerdict {

@@ -37,6 +37,8 @@ export function trackInFlight(deployer: Deployer): TrackedDeployer {
     reconcile: () => track(() => deployer.reconcile()),
     prune: () => track(() => deployer.prune()),
     retire: (service) => track(() => deployer.retire(service)),
+    // A pull changes no container: a stop mid-pull leaves nothing half done, so shutdown does not wait.
+    pull: (request) => deployer.pull(request),
     status: (service) => deployer.status(service),
     history: (service) => deployer.history(service),
   }

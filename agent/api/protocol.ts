@@ -1,5 +1,5 @@
 import { catalogue, DeployToolError, type ErrorCode, ExitCode } from '../../shared/errors.js'
-import type { DeployOutcome, DeployResult, ProgressEvent } from '../deploy/deployer.js'
+import type { DeployOutcome, DeployResult, ProgressEvent, PullOutcome } from '../deploy/deployer.js'
 
 /**
  * The lines the daemon streams to the CLI (NDJSON, one object a line) and the error body of every route.
@@ -11,15 +11,16 @@ export interface ProgressLine extends ProgressEvent {
   readonly type: 'progress'
 }
 
-/** The last line of a successful deploy or rollback. */
+/** The last line of a successful deploy, rollback or pull. */
 export interface ResultLine {
   readonly type: 'result'
-  readonly result: DeployResult
+  readonly result: DeployResult | 'pulled'
   readonly service: string
   readonly image: string
   readonly digest: string
   readonly previousDigest: string | null
-  readonly releaseId: string
+  /** The ledger's id of the release now current; null after a pull, which records nothing. */
+  readonly releaseId: string | null
   readonly durationMs: number
   readonly message: string
 }
@@ -47,6 +48,20 @@ export function resultLineOf(outcome: DeployOutcome): ResultLine {
     digest: outcome.release.digest,
     previousDigest: outcome.previous?.digest ?? null,
     releaseId: outcome.release.id,
+    durationMs: outcome.durationMs,
+    message: outcome.message,
+  }
+}
+
+export function pullResultLineOf(outcome: PullOutcome): ResultLine {
+  return {
+    type: 'result',
+    result: outcome.result,
+    service: outcome.service,
+    image: outcome.image,
+    digest: outcome.digest,
+    previousDigest: null,
+    releaseId: null,
     durationMs: outcome.durationMs,
     message: outcome.message,
   }

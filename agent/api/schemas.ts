@@ -26,6 +26,24 @@ export interface DeployBody {
   readonly wait?: boolean
 }
 
+/** POST /pull: what a deploy names, pulled only. */
+export const pullBodySchema = Object.freeze({
+  type: 'object',
+  additionalProperties: false,
+  required: ['service'],
+  properties: {
+    service,
+    image: deployBodySchema.properties.image,
+    release: deployBodySchema.properties.release,
+  },
+})
+
+export interface PullBody {
+  readonly service: string
+  readonly image?: string
+  readonly release?: string
+}
+
 /** POST /rollback */
 export const rollbackBodySchema = Object.freeze({
   type: 'object',

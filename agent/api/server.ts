@@ -5,10 +5,12 @@ import type { ReleaseSelector } from '../../shared/release.js'
 import type { Deployer } from '../deploy/deployer.js'
 import { type ReleaseDeploy, selectorOf } from '../deploy/release-request.js'
 import { httpStatusOf } from './http-status.js'
-import { errorLineOf } from './protocol.js'
+import { errorLineOf, pullResultLineOf, resultLineOf } from './protocol.js'
 import {
   type DeployBody,
   deployBodySchema,
+  type PullBody,
+  pullBodySchema,
   type RetireBody,
   type RollbackBody,
   retireBodySchema,
@@ -73,9 +75,19 @@ export function buildServer(deps: ApiDeps): FastifyInstance {
 
   app.post<{ Body: DeployBody }>('/deploy', { schema: { body: deployBodySchema } }, (request, reply) => {
     const { service, wait } = request.body
-    const what = deployTarget(request.body, deps.releases)
+    const what = deployTarget('/deploy', request.body, deps.releases)
     return streamOperation(reply, async (onProgress) =>
-      deployer.deploy({ service, ...(await what()), onProgress, ...(wait ? { wait } : {}) }),
+      resultLineOf(
+        await deployer.deploy({ service, ...(await what()), onProgress, ...(wait ? { wait } : {}) }),
+      ),
+    )
+  })
+
+  // The deploy's target and checks, and only the pull: the controller sends it before the switch waves.
+  app.post<{ Body: PullBody }>('/pull', { schema: { body: pullBodySchema } }, (request, reply) => {
+    const what = deployTarget('/pull', request.body, deps.releases)
+    return streamOperation(reply, async (onProgress) =>
+      pullResultLineOf(await deployer.pull({ service: request.body.service, ...(await what()), onProgress })),
     )
   })
 
@@ -84,8 +96,8 @@ export function buildServer(deps: ApiDeps): FastifyInstance {
     { schema: { body: rollbackBodySchema } },
     (request, reply) => {
       const { service, to } = request.body
-      return streamOperation(reply, (onProgress) =>
-        deployer.rollback({ service, onProgress, ...(to === undefined ? {} : { to }) }),
+      return streamOperation(reply, async (onProgress) =>
+        resultLineOf(await deployer.rollback({ service, onProgress, ...(to === undefined ? {} : { to }) })),
       )
     },
   )
@@ -122,11 +134,12 @@ export function buildServer(deps: ApiDeps): FastifyInstance {
 }
 
 /**
- * What a deploy body names, checked before anything streams: an image (validated here to name the bad
- * part; the deployer receives the reference as the user wrote it), or a release, read once the deploy runs.
+ * What a deploy or pull body names, checked before anything streams: an image (validated here to name the bad
+ * part; the deployer receives the reference as the user wrote it), or a release, read once the operation runs.
  */
 function deployTarget(
-  body: DeployBody,
+  route: '/deploy' | '/pull',
+  body: PullBody,
   releases: ApiDeps['releases'],
 ): () => Promise<{ readonly image: string; readonly release?: ReleaseDeploy['release'] }> {
   const { service, image, release } = body
@@ -135,10 +148,10 @@ function deployTarget(
     return async () => ({ image })
   }
   if (image !== undefined || release === undefined) {
-    throw new UsageError('POST /deploy: give exactly one of "image" and "release"')
+    throw new UsageError(`POST ${route}: give exactly one of "image" and "release"`)
   }
   const selector = selectorOf(release)
   if (releases === undefined)
-    throw new UsageError('POST /deploy: this agent was started without a release source')
+    throw new UsageError(`POST ${route}: this agent was started without a release source`)
   return () => releases(service, selector)
 }

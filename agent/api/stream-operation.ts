@@ -1,20 +1,20 @@
 import { PassThrough } from 'node:stream'
 import type { FastifyReply } from 'fastify'
 import { DeployToolError } from '../../shared/errors.js'
-import type { DeployOutcome, ProgressEvent } from '../deploy/deployer.js'
+import type { ProgressEvent } from '../deploy/deployer.js'
 import { httpStatusOf } from './http-status.js'
-import { errorLineOf, progressLineOf, resultLineOf, type StreamLine } from './protocol.js'
+import { errorLineOf, progressLineOf, type ResultLine, type StreamLine } from './protocol.js'
 
 export const NDJSON = 'application/x-ndjson'
 
 /**
- * Runs a deploy or rollback and streams it as NDJSON: progress lines, then one result or error line.
+ * Runs a deploy, rollback or pull and streams it as NDJSON: progress lines, then one result or error line.
  * The status line is held back until the first progress event, so a request refused at once (busy, unknown
  * service) still gets a proper HTTP status with the error line as its whole body.
  */
 export async function streamOperation(
   reply: FastifyReply,
-  run: (onProgress: (event: ProgressEvent) => void) => Promise<DeployOutcome>,
+  run: (onProgress: (event: ProgressEvent) => void) => Promise<ResultLine>,
 ): Promise<FastifyReply> {
   let stream: PassThrough | undefined
   const write = (line: StreamLine): void => {
@@ -26,8 +26,7 @@ export async function streamOperation(
     if (!stream.destroyed) stream.write(`${JSON.stringify(line)}\n`)
   }
   try {
-    const outcome = await run((event) => write(progressLineOf(event)))
-    write(resultLineOf(outcome))
+    write(await run((event) => write(progressLineOf(event))))
   } catch (error) {
     if (!(error instanceof DeployToolError)) reply.log.error({ err: error }, 'operation failed unexpectedly')
     const line = errorLineOf(error)

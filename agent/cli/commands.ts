@@ -47,17 +47,42 @@ export interface DeployOptions {
 /** The daemon checks a release selector (this client loads no schema library); an image is checked here. */
 export function deployCommand(client: AgentClient, io: CliIo, options: DeployOptions): Promise<void> {
   return operation(io, options.json, options.service, options.image ?? null, (onProgress) => {
-    assertServiceName(options.service)
-    if ((options.image === undefined) === (options.release === undefined)) {
-      throw new UsageError(
-        'deploy takes exactly one of --release <selector> (such as /ecr-deploy/prod/web:7) and --image <uri>',
-      )
-    }
-    const what = options.release === undefined ? { image: options.image } : { release: options.release }
-    if (options.image !== undefined) parseImageRef(options.image)
-    const body = { service: options.service, ...what, ...(options.wait ? { wait: true } : {}) }
+    const body = { ...targetBody('deploy', options), ...(options.wait ? { wait: true } : {}) }
     return client.stream('/deploy', body, onProgress)
   })
+}
+
+export interface PullOptions {
+  readonly service: string
+  /** Exactly one of image and release. */
+  readonly image?: string
+  readonly release?: string
+  readonly json: boolean
+}
+
+/** Pulls what `deploy` with the same options would run; no container changes. */
+export function pullCommand(client: AgentClient, io: CliIo, options: PullOptions): Promise<void> {
+  return operation(io, options.json, options.service, options.image ?? null, (onProgress) =>
+    client.stream('/pull', targetBody('pull', options), onProgress),
+  )
+}
+
+/** The body of a deploy or a pull: exactly one of a release selector and an image. */
+function targetBody(
+  command: 'deploy' | 'pull',
+  options: PullOptions,
+): { service: string; image?: string; release?: string } {
+  assertServiceName(options.service)
+  if ((options.image === undefined) === (options.release === undefined)) {
+    throw new UsageError(
+      `${command} takes exactly one of --release <selector> (such as /ecr-deploy/prod/web:7) and --image <uri>`,
+    )
+  }
+  if (options.image !== undefined) {
+    parseImageRef(options.image)
+    return { service: options.service, image: options.image }
+  }
+  return { service: options.service, release: options.release as string }
 }
 
 export interface RollbackOptions {

@@ -8,6 +8,7 @@ import {
   deployCommand,
   historyCommand,
   OperationFailed,
+  pullCommand,
   reloadCommand,
   retireCommand,
   rollbackCommand,
@@ -78,6 +79,20 @@ export function buildProgram(io: CliIo = processIo): Command {
         options: { service: string; image?: string; release?: string; wait: boolean; json: boolean },
         command: Command,
       ) => deployCommand(client(command), io, options),
+    )
+
+  program
+    .command('pull')
+    .description(
+      'pull the image of a release (or an ECR image) ahead of its deploy, changing no container; prints one JSON result line',
+    )
+    .requiredOption('--service <name>', 'service name from the agent configuration')
+    .option('--release <selector>', 'release parameter version, such as /ecr-deploy/prod/web:7')
+    .option('--image <uri>', 'ECR image, by tag or @sha256 digest')
+    .option('--json', 'print only the JSON result line on stdout', false)
+    .action(
+      (options: { service: string; image?: string; release?: string; json: boolean }, command: Command) =>
+        pullCommand(client(command), io, options),
     )
 
   program

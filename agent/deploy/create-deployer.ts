@@ -8,6 +8,8 @@ import {
   type DeployRequest,
   orphanAction,
   type ProgressEvent,
+  type PullOutcome,
+  type PullRequest,
   type RollbackRequest,
   type ServiceStatus,
   type UpkeepReport,
@@ -15,6 +17,7 @@ import {
 import type { DeployerDeps } from './deps.js'
 import { resolveImage, serviceOf, validateRequest } from './prepare.js'
 import { pruneService } from './prune.js'
+import { pullRelease } from './pull-release.js'
 import { reconcileService } from './reconcile.js'
 import { recordedService, requestedService } from './release-config.js'
 import { orphanedServices, retireService } from './retire.js'
@@ -58,6 +61,10 @@ class AgentDeployer implements Deployer {
         progress,
       })
     })
+  }
+
+  pull(request: PullRequest): Promise<PullOutcome> {
+    return pullRelease(this.deps, request)
   }
 
   async rollback(request: RollbackRequest): Promise<DeployOutcome> {

@@ -37,6 +37,26 @@ export interface DeployRequest {
   readonly onProgress?: (event: ProgressEvent) => void
 }
 
+/** A pull: the deploy's checks and image, and nothing started, stopped or recorded. */
+export interface PullRequest {
+  readonly service: string
+  /** ECR image reference, by tag or digest. */
+  readonly image: string
+  /** Pulled for a release: checked against the file's policy as its deploy will be. */
+  readonly release?: ReleaseRef
+  readonly onProgress?: (event: ProgressEvent) => void
+}
+
+export interface PullOutcome {
+  readonly service: string
+  readonly result: 'pulled'
+  /** The digest-pinned image now on the instance. */
+  readonly image: string
+  readonly digest: string
+  readonly durationMs: number
+  readonly message: string
+}
+
 export interface RollbackRequest {
   readonly service: string
   /** Release id to return to; default: the previous successful release. */
@@ -69,6 +89,8 @@ export function orphanAction(service: string, containers: number): string {
  */
 export interface Deployer {
   deploy(request: DeployRequest): Promise<DeployOutcome>
+  /** Pulls a release's image ahead of its deploy; touches no container and no ledger. */
+  pull(request: PullRequest): Promise<PullOutcome>
   rollback(request: RollbackRequest): Promise<DeployOutcome>
   status(service?: string): Promise<readonly ServiceStatus[]>
   history(service: string): Promise<readonly ReleaseRecord[]>

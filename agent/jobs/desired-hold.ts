@@ -121,6 +121,8 @@ export function holdDesiredOnRollback(deployer: Deployer, deps: DesiredHoldDeps)
         await afterRollback(request, outcome)
         return outcome
       }),
+    // A pull deploys nothing, so it neither sets nor clears a hold.
+    pull: (request) => deployer.pull(request),
     status: async (service) =>
       (await deployer.status(service)).map((status) =>
         settling.has(status.service) ? { ...status, state: 'deploying', healthy: null } : status,

@@ -44,6 +44,9 @@ export function deployFlagsFromInputs(read: ActionInputReader): DeployFlags & Lo
       return value === undefined ? [] : [[name, value]]
     }),
   )
+  const prepull = text('prepull')
+  if (!['', 'true', 'false'].includes(prepull))
+    throw new UsageError(`input prepull: "${prepull}" is not "true" or "false"`)
   return {
     service: text('service', true),
     image: text('image', true),
@@ -64,6 +67,7 @@ export function deployFlagsFromInputs(read: ActionInputReader): DeployFlags & Lo
     ...(allowUnscanned === 'true' ? { allowUnscanned: true } : {}),
     ...(keepDeployed === undefined ? {} : { keepDeployed }),
     ...rollout,
+    ...(prepull === 'false' ? { prepull: false } : {}),
   }
 }
 

@@ -50,7 +50,10 @@ export function registerDeploy(program: Command, setExit: SetExit): void {
       '--alarm <name>',
       'CloudWatch alarm (one; a composite alarm watches several): SSM stops a command while it is in ALARM, and the rollout is aborted and rolled back',
     )
-
+    .option(
+      '--no-prepull',
+      'do not have every target pull the image before the first wave (each wave then pulls as it switches)',
+    )
   withLockFlags(command).action(async (flags: DeployFlags & LockFlags & { json?: boolean }) => {
     const options = await loadDeployOptions(flags, process.env)
     const [{ deployRelease }, { runLocked }] = await Promise.all([

@@ -23,10 +23,17 @@ export function registerRollback(program: Command, setExit: SetExit): void {
       '--keep-deployed <count>',
       'deployed-<environment>.<service>.<version> tags kept in ECR, which the lifecycle policy never expires (default 10)',
     )
+    .option('--no-prepull', 'do not have every target pull the image before the first instance switches')
   withLockFlags(command).action(
     async (
       flags: FleetFlags &
-        LockFlags & { environment?: string; json?: boolean; to?: string; keepDeployed?: string },
+        LockFlags & {
+          environment?: string
+          json?: boolean
+          to?: string
+          keepDeployed?: string
+          prepull?: boolean
+        },
     ) => {
       const options = parseReleaseFlags(
         flags,

@@ -36,6 +36,10 @@ export interface DeployReport {
   readonly replaces?: number
   /** A rollback re-applies this earlier version. */
   readonly restores?: number
+  /** The pull sent to every target before the first wave; absent with --no-prepull. */
+  readonly prepull?: PhaseReport
+  /** Why the pull stopped the rollout before any instance switched; `deploy` then sent nothing. */
+  readonly pullFailure?: string
   /** Every wave together (a rollout without waves is one). */
   readonly deploy: PhaseReport
   /** A rollout in waves: each wave as sent, in order; the waves after an abort are never sent. */

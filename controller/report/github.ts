@@ -44,9 +44,21 @@ function tails(phase: PhaseReport): string[] {
 /** Markdown for $GITHUB_STEP_SUMMARY; everything an instance or the fleet reported is shown as code. */
 export function jobSummary(report: DeployReport): string {
   const counts = countsOf(report.deploy)
+  const pulled = report.prepull ? pullSummary(report.prepull) : []
+  if (report.pullFailure !== undefined) {
+    const lines = [
+      `## Deploy ${report.service}`,
+      '',
+      ...pulled,
+      '',
+      `No instance switched: ${report.pullFailure}.`,
+    ]
+    return `${[...lines, '', `${stateLine(report)}.`].join('\n')}\n`
+  }
   const lines = [
     `## Deploy ${report.service}`,
     '',
+    ...(pulled.length > 0 ? [...pulled, ''] : []),
     `Image ${codeSpan(report.deploy.image)} (release ${codeSpan(report.deploy.release)}), SSM command ${report.deploy.commandIds.map((id) => codeSpan(id)).join(', ')}: **${counts.succeeded} succeeded, ${counts.unchanged} unchanged, ${counts.failed} failed**.`,
     '',
     ...table(report.deploy),
@@ -69,10 +81,21 @@ export function jobSummary(report: DeployReport): string {
   return `${lines.join('\n')}\n`
 }
 
+/** The pull every target ran before the first wave. */
+function pullSummary(phase: PhaseReport): string[] {
+  const counts = countsOf(phase)
+  return [
+    `Pulled before the first wave, SSM command ${phase.commandIds.map((id) => codeSpan(id)).join(', ')}: **${counts.succeeded + counts.unchanged} pulled, ${counts.failed} failed**.`,
+    '',
+    ...table(phase),
+    ...tails(phase),
+  ]
+}
+
 /** `::error::` annotations, one per failed instance; the instance's words as data without controls. */
 export function annotations(report: DeployReport): string[] {
   const data = (untrusted: string) => neutraliseCommands(terminalLines(untrusted).join('\n'))
-  return report.deploy.outcomes
+  return [...(report.prepull?.outcomes ?? []), ...report.deploy.outcomes]
     .filter((o) => o.result === 'failed')
     .map(
       (o) =>

@@ -63,15 +63,21 @@ export function stateLine(report: DeployReport): string {
 /** The closing summary on the terminal. */
 export function summaryText(report: DeployReport): string {
   const waves = report.waves ?? []
+  const pulled = report.prepull ? phaseLines(`pull ${report.service}`, report.prepull) : []
   const lines =
-    waves.length === 0
-      ? phaseLines(`deploy ${report.service}`, report.deploy)
-      : waves.flatMap((wave, i) =>
-          phaseLines(
-            `deploy ${report.service} wave ${i + 1} of ${report.plannedWaves ?? waves.length}`,
-            wave,
-          ),
-        )
+    report.pullFailure !== undefined
+      ? [...pulled, `no instance switched: ${shown(report.pullFailure)}`]
+      : waves.length === 0
+        ? [...pulled, ...phaseLines(`deploy ${report.service}`, report.deploy)]
+        : [
+            ...pulled,
+            ...waves.flatMap((wave, i) =>
+              phaseLines(
+                `deploy ${report.service} wave ${i + 1} of ${report.plannedWaves ?? waves.length}`,
+                wave,
+              ),
+            ),
+          ]
   const planned = report.plannedWaves ?? waves.length
   if (waves.length + 1 === planned) lines.push(`wave ${planned} was not sent`)
   if (waves.length + 1 < planned) lines.push(`waves ${waves.length + 1} to ${planned} were not sent`)

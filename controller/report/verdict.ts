@@ -1,6 +1,7 @@
 import {
   ExitCode,
   PartialFailureError,
+  PullFailedError,
   RollbackFailedError,
   RolloutAbortedError,
   TimeoutError,
@@ -19,6 +20,18 @@ import { countsOf, type DeployReport } from './fleet-report.js'
  * No instance at all is a failure: a deploy that reached nobody did not deploy.
  */
 export function verdictOf(report: DeployReport): Error | undefined {
+  if (report.pullFailure !== undefined && report.prepull !== undefined) {
+    // As for a deploy: a pull that reached nobody is a rollout that reached nobody.
+    if (report.prepull.outcomes.length === 0 && !report.prepull.timedOut) {
+      return new TotalFailureError(
+        `no instance matched the targets of command ${report.prepull.commandIds.join(', ')}`,
+      )
+    }
+    const failed = countsOf(report.prepull).failed
+    return new PullFailedError(
+      `${failed + report.prepull.unfinished.length + report.prepull.unlisted} of ${report.prepull.targetCount} instance(s) could not pull the release's image, so the rollout stopped before any instance switched and the release is aborted; the report names each instance and why`,
+    )
+  }
   const aborted = abortVerdict(report)
   if (aborted !== undefined) return aborted
   const phase = report.deploy

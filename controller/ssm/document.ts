@@ -2,6 +2,7 @@ import {
   AGENT_COMMAND,
   deployArgv,
   OPTIONAL_RELEASE_ID_PATTERN,
+  pullArgv,
   resultLineText,
   rollbackArgv,
   statusArgv,
@@ -65,6 +66,10 @@ const script = [
   '  deploy)',
   `    if [ -n "$SSM_release" ]; then ${execAgent(deployArgv({ service, release: parameter('release') }))}; fi`,
   `    ${execAgent(deployArgv({ service, image: parameter('image') }))} ;;`,
+  // Only the image, with the instance role: sent to the whole fleet before the switch waves.
+  '  pull)',
+  `    if [ -n "$SSM_release" ]; then ${execAgent(pullArgv({ service, release: parameter('release') }))}; fi`,
+  `    ${execAgent(pullArgv({ service, image: parameter('image') }))} ;;`,
   '  rollback)',
   `    if [ -n "$SSM_to" ]; then ${execAgent(rollbackArgv({ service, to: parameter('to') }))}; fi`,
   `    ${execAgent(rollbackArgv({ service }))} ;;`,
@@ -83,12 +88,12 @@ export function deployDocument() {
   return {
     schemaVersion: '2.2',
     description:
-      'ecr-ssm-deploy: deploy, roll back or report a service through the ecr-deploy-agent on the instance.',
+      'ecr-ssm-deploy: deploy, pull ahead, roll back or report a service through the ecr-deploy-agent on the instance.',
     parameters: {
       action: {
         type: 'String',
         description: 'What the agent does.',
-        allowedValues: ['deploy', 'rollback', 'status'],
+        allowedValues: ['deploy', 'pull', 'rollback', 'status'],
         default: 'deploy',
         interpolationType: 'ENV_VAR',
       },
@@ -101,14 +106,14 @@ export function deployDocument() {
       release: {
         type: 'String',
         description:
-          'Release to deploy: one version of its release parameter, /ecr-deploy/<environment>/<service>:<version> (deploy only; what ecr-deploy sends).',
+          'Release to deploy or pull: one version of its release parameter, /ecr-deploy/<environment>/<service>:<version> (deploy and pull; what ecr-deploy sends).',
         allowedPattern: `^$|${RELEASE_SELECTOR_PATTERN}`,
         default: '',
         interpolationType: 'ENV_VAR',
       },
       image: {
         type: 'String',
-        description: 'Digest-pinned ECR image (deploy by hand, when release is empty).',
+        description: 'Digest-pinned ECR image (deploy or pull by hand, when release is empty).',
         allowedPattern: `^$|${PINNED_IMAGE_PATTERN}`,
         default: '',
         interpolationType: 'ENV_VAR',

@@ -67,15 +67,20 @@ const deploy = (f: Fleet, ...more: string[]) =>
   ])
 
 /** Which release each instance was sent, in order: "<instance> <version>". */
+/** The deploys each instance's stub ran (the pull before the first wave is asserted apart). */
 async function sentReleases(f: Fleet): Promise<string[]> {
-  return (await f.stub.calls()).map((line) => {
+  const deploys = (await f.stub.calls()).filter((line) => line.split(' ')[1] === 'deploy')
+  return deploys.map((line) => {
     const [instance] = line.split(' ')
     return `${instance} ${/--release \/ecr-deploy\/prod\/web:(\d+)/.exec(line)?.[1] ?? '?'}`
   })
 }
 
 const stateOf = (f: Fleet) => (JSON.parse(f.aws.ssm.parameter(RELEASE) ?? '{}') as { state?: string }).state
-const sendCommands = (f: Fleet) => f.aws.calls.filter((c) => c.operation === 'SendCommand')
+const actionOf = (c: { input: Record<string, unknown> }) =>
+  (c.input.Parameters as Record<string, string[]> | undefined)?.action?.[0]
+const sendCommands = (f: Fleet) =>
+  f.aws.calls.filter((c) => c.operation === 'SendCommand' && actionOf(c) === 'deploy')
 
 t.test('a clean run sends the canary, then the rest, each under the alarm, and marks stable', async (t) => {
   const f = await fleet(t)
@@ -98,6 +103,14 @@ t.test('a clean run sends the canary, then the rest, each under the alarm, and m
     IDS.map((id) => `${id} 2`),
   )
   t.ok(f.aws.calls.some((c) => c.service === 'cloudwatch' && c.operation === 'DescribeAlarms'))
+  const [pull] = f.aws.calls.filter((c) => c.operation === 'SendCommand')
+  t.match(pull?.input, { Parameters: { action: ['pull'] }, MaxConcurrency: '100%', MaxErrors: '100%' })
+  t.notOk(pull?.input.AlarmConfiguration, 'the pull is not sent under the alarm')
+  t.strictSame(
+    (await f.stub.calls()).filter((line) => line.split(' ')[1] === 'pull').sort(),
+    IDS.map((id) => `${id} pull --service web --release /ecr-deploy/prod/web:2`),
+    'every instance pulled version 2 first',
+  )
 })
 
 t.test(
@@ -107,7 +120,7 @@ t.test(
     const running = deploy(f, '--canary', '1', '--bake', '60', '--alarm', 'web-health')
     // The bake has begun once the controller reads the alarm after the canary's command.
     await until('the first read of the alarm in the bake', () => {
-      const first = f.aws.calls.findIndex((c) => c.operation === 'SendCommand')
+      const first = f.aws.calls.findIndex((c) => c.operation === 'SendCommand' && actionOf(c) === 'deploy')
       const reads = f.aws.calls.filter((c, i) => i > first && first >= 0 && c.operation === 'DescribeAlarms')
       return reads.length > 0 ? true : undefined
     })

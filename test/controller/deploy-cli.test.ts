@@ -24,7 +24,10 @@ interface Fleet {
   work: string
 }
 
-async function fleet(t: Test, modes: Record<string, 'ok' | 'unchanged' | 'unhealthy'>): Promise<Fleet> {
+async function fleet(
+  t: Test,
+  modes: Record<string, 'ok' | 'unchanged' | 'unhealthy' | 'pullfail'>,
+): Promise<Fleet> {
   const aws = await startFakeOnGround(ground, { ssm: { deliveryTimeoutMs: 500 } })
   t.teardown(() => aws.close())
   const stub = await fleetStub(t)
@@ -80,8 +83,9 @@ t.test('deploys by tag to every tagged instance and reports each', async (t) => 
   )
   t.equal(f.aws.ssm.parameter('/ecr-deploy/web'), undefined, 'the bare-image layout is not written')
   const calls = await f.stub.calls()
-  t.equal(calls.length, 3)
-  for (const call of calls) t.match(call, `deploy --service web --release ${RELEASE}:1 --wait`)
+  t.equal(calls.length, 6, 'each instance pulled, then deployed')
+  for (const call of calls.slice(0, 3)) t.match(call, ` pull --service web --release ${RELEASE}:1`)
+  for (const call of calls.slice(3)) t.match(call, ` deploy --service web --release ${RELEASE}:1 --wait`)
   t.match(result.stdout, /release prod\/web version 1 is stable \(version 2\)/)
   t.match(result.stdout, /i-0000000000000000b {2}unchanged/)
   t.match(result.stdout, /2 succeeded, 1 unchanged, 0 failed/)
@@ -181,8 +185,12 @@ t.test('zero matched instances and an offline instance are failures', async (t) 
   t.match(release(f), { state: 'aborted' }, 'a release that reached no instance is not stable')
   f.aws.faults.setInstanceOnline('i-0000000000000000a', false)
   const offline = await cli(f, deployArgs)
-  t.equal(offline.code, 11)
+  t.equal(offline.code, 4, 'the pull before the switch could not reach it')
   t.match(offline.stdout, /i-0000000000000000a failed: TimedOut \(Delivery Timed Out\)/)
+  t.match(
+    offline.stdout,
+    /no instance switched: the pull before the first wave failed on i-0000000000000000a/,
+  )
 })
 
 t.test('bad input stops before any call that changes something', async (t) => {
@@ -295,9 +303,14 @@ t.test('more than 50 instance ids: two commands, waited on together, every insta
   t.equal(result.code, 10, result.stderr)
   const sent = f.aws.calls.filter((c) => c.operation === 'SendCommand')
   t.strictSame(
-    sent.map((c) => c.input.InstanceIds),
-    [ids.slice(0, 50), ids.slice(50)],
-    'SendCommand takes 50 ids at most: 50, then 10',
+    sent.map((c) => [(c.input.Parameters as Record<string, string[]>).action?.[0], c.input.InstanceIds]),
+    [
+      ['pull', ids.slice(0, 50)],
+      ['pull', ids.slice(50)],
+      ['deploy', ids.slice(0, 50)],
+      ['deploy', ids.slice(50)],
+    ],
+    'SendCommand takes 50 ids at most: 50, then 10, for the pull and then for the switch',
   )
   const { deploy: report } = JSON.parse(result.stdout) as {
     deploy: { commandIds: string[]; outcomes: Array<{ instanceId: string; result: string }> }
@@ -313,5 +326,33 @@ t.test('more than 50 instance ids: two commands, waited on together, every insta
     [[unhealthy, 'failed']],
     'the failure in the second command is reported, the 59 others succeeded',
   )
-  t.equal((await f.stub.calls()).length, 60, 'the agent ran on every instance')
+  t.equal((await f.stub.calls()).length, 120, 'the agent pulled and deployed on every instance')
+})
+
+t.test('an instance that cannot pull stops the deploy before any switch, exit 4, named', async (t) => {
+  const f = await fleet(t, { 'i-0000000000000000a': 'ok', 'i-0000000000000000b': 'pullfail' })
+  const result = await cli(f, [...deployArgs, '--max-errors', '1'])
+  t.equal(result.code, 4, result.stderr)
+  t.match(result.stderr, /^error \[E_PULL_FAILED\]: 1 of 2 instance\(s\) could not pull/)
+  t.match(
+    result.stdout,
+    /i-0000000000000000b failed: Failed: \[E_PULL_FAILED\] pull of the release image failed: no space left on device/,
+  )
+  t.match(result.stdout, /no instance switched: the pull before the first wave failed on i-0000000000000000b/)
+  const calls = await f.stub.calls()
+  t.strictSame(
+    calls.map((line) => line.split(' ')[1]),
+    ['pull', 'pull'],
+    'no instance was sent the deploy',
+  )
+  t.match(release(f), { state: 'aborted' })
+
+  const skipped = await fleet(t, { 'i-0000000000000000a': 'ok', 'i-0000000000000000b': 'pullfail' })
+  const without = await cli(skipped, [...deployArgs, '--no-prepull'])
+  t.equal(without.code, 0, without.stderr)
+  t.strictSame(
+    (await skipped.stub.calls()).map((line) => line.split(' ')[1]),
+    ['deploy', 'deploy'],
+    '--no-prepull: no pull is sent',
+  )
 })

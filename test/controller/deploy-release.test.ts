@@ -62,6 +62,9 @@ function fleet(
 }
 
 const releaseOf = (request: CommandRequest | undefined) => request?.parameters.release?.[0]
+/** The switch, not the pull every target runs before it (controller/prepull.ts). */
+const isDeploy = (request: CommandRequest) => request.parameters.action?.[0] === 'deploy'
+const actionOf = (request: CommandRequest) => request.parameters.action?.[0]
 
 const STABLE_1 = record({ image: pinned(1), state: 'stable', spec: { env: { MODE: 'one' } } })
 
@@ -73,8 +76,11 @@ t.test(
     t.strictSame(f.parameters.get(NAME), [record({}), record({ state: 'stable' })])
     t.strictSame(
       f.sent.map((r) => r.parameters),
-      [{ action: ['deploy'], service: ['web'], release: [`${NAME}:1`] }],
-      'the command names version 1 exactly, and no bare image',
+      [
+        { action: ['pull'], service: ['web'], release: [`${NAME}:1`] },
+        { action: ['deploy'], service: ['web'], release: [`${NAME}:1`] },
+      ],
+      'each command names version 1 exactly, and no bare image: first the pull, then the switch',
     )
     t.match(report, { parameterVersion: 1, state: 'stable', stateVersion: 2, environment: 'prod' })
     t.notOk('replaces' in report)
@@ -85,7 +91,7 @@ t.test(
   'a failed rollout is marked aborted and the stable release goes back to the instances that took it',
   async (t) => {
     const f = fleet([STABLE_1], (request, id) =>
-      releaseOf(request) === `${NAME}:2` && id === B ? 'failed' : 'deployed',
+      isDeploy(request) && releaseOf(request) === `${NAME}:2` && id === B ? 'failed' : 'deployed',
     )
     const report = await deployRelease(f.deps, options())
     const replaces = { version: 1, image: pinned(1) }
@@ -96,10 +102,11 @@ t.test(
       record({ replaces, spec, state: 'aborted' }),
     ])
     t.strictSame(
-      f.sent.map((r) => [releaseOf(r), r.instanceIds ?? 'targets']),
+      f.sent.map((r) => [actionOf(r), releaseOf(r), r.instanceIds ?? 'targets']),
       [
-        [`${NAME}:2`, 'targets'],
-        [`${NAME}:1`, [A]],
+        ['pull', `${NAME}:2`, 'targets'],
+        ['deploy', `${NAME}:2`, 'targets'],
+        ['deploy', `${NAME}:1`, [A]],
       ],
       'only A, which took version 2, is sent the stable version 1',
     )
@@ -110,10 +117,10 @@ t.test(
 t.test(
   'a first release that fails is aborted with nothing to return to, and the report says so',
   async (t) => {
-    const f = fleet([], (_, id) => (id === B ? 'failed' : 'deployed'))
+    const f = fleet([], (request, id) => (isDeploy(request) && id === B ? 'failed' : 'deployed'))
     const report = await deployRelease(f.deps, options())
     t.strictSame(f.parameters.get(NAME), [record({}), record({ state: 'aborted' })])
-    t.equal(f.sent.length, 1, 'no rollback was sent')
+    t.strictSame(f.sent.map(actionOf), ['pull', 'deploy'], 'no rollback was sent')
     t.equal(
       report.rollbackSkipped,
       'version 1 was the first release of prod/web: there is no stable release to return to',
@@ -123,12 +130,12 @@ t.test(
 
 t.test('instances still unfinished when the wait ends are sent the stable release too', async (t) => {
   const f = fleet([STABLE_1], (request, id) =>
-    releaseOf(request) === `${NAME}:2` && id === B ? 'unfinished' : 'deployed',
+    isDeploy(request) && releaseOf(request) === `${NAME}:2` && id === B ? 'unfinished' : 'deployed',
   )
   const report = await deployRelease(f.deps, options())
   t.equal(report.deploy.timedOut, true)
   t.equal(report.state, 'aborted')
-  t.strictSame(f.sent[1]?.instanceIds, [A, B])
+  t.strictSame(f.sent[2]?.instanceIds, [A, B])
 })
 
 t.test('a send that fails leaves the release aborted, not rolling', async (t) => {

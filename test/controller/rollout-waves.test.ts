@@ -62,11 +62,21 @@ function alarmApi(state: () => AlarmState | undefined): AlarmApi & { readings: n
   return api
 }
 
+/** The pull every target runs before the first wave (controller/prepull.ts); here every pull succeeds. */
+const isPull = (request: CommandRequest) => request.parameters.action?.[0] === 'pull'
+
 function setup(
   answer: (request: CommandRequest, id: string) => InstanceAnswer,
   more: { alarms?: AlarmApi; triggeredAlarms?: (request: CommandRequest) => readonly string[] } = {},
 ) {
-  const f = releaseFleet(FLEET, answer, more.triggeredAlarms ? { triggeredAlarms: more.triggeredAlarms } : {})
+  const { triggeredAlarms } = more
+  const f = releaseFleet(
+    FLEET,
+    (request, id) => (isPull(request) ? 'deployed' : answer(request, id)),
+    triggeredAlarms
+      ? { triggeredAlarms: (request) => (isPull(request) ? [] : triggeredAlarms(request)) }
+      : {},
+  )
   f.parameters.set(NAME, [STABLE_1])
   const clock = steppingClock()
   const deps = {
@@ -80,8 +90,11 @@ function setup(
       const parsed = parseRelease(text)
       return parsed.ok ? parsed.release.state : 'unreadable'
     })
+  // The switch waves and rollbacks; the pull before them is asserted apart.
   const sends = () =>
-    f.sent.map((r) => [r.parameters.release?.[0], r.instanceIds ?? 'targets', r.alarm ?? null])
+    f.sent
+      .filter((r) => !isPull(r))
+      .map((r) => [r.parameters.release?.[0], r.instanceIds ?? 'targets', r.alarm ?? null])
   return { ...f, deps, clock, states, sends }
 }
 
@@ -99,6 +112,12 @@ t.test(
       s.api.callsOf('instancesMatching').map((c) => c.args),
       [[[{ key: 'tag:Role', values: ['web'] }]]],
     )
+    t.match(
+      s.sent[0],
+      { parameters: { action: ['pull'], release: [`${NAME}:2`] }, targets: [{ key: 'tag:Role' }] },
+      'first the pull, to the whole target set, without the alarm',
+    )
+    t.notOk(s.sent[0]?.alarm)
     t.strictSame(s.sends(), [
       [`${NAME}:2`, [A], 'web-5xx'],
       [`${NAME}:2`, [B], 'web-5xx'],

@@ -51,9 +51,12 @@ t.test('v1 to every id of a newline-separated instance-ids list; five outputs an
   t.strictSame(
     sentCommands()
       .slice(before)
-      .map((c) => c.input.InstanceIds),
-    [ids],
-    'one command to all three instances',
+      .map((c) => [(c.input.Parameters as Record<string, string[]>).action?.[0], c.input.InstanceIds]),
+    [
+      ['pull', ids],
+      ['deploy', ids],
+    ],
+    'the pull, then the deploy, each one command to all three instances',
   )
   const commandId = run.outputs['command-id'] ?? ''
   t.strictSame(aws.ssm.command(commandId)?.request.InstanceIds, ids, 'command-id names that command')

@@ -50,11 +50,15 @@ const deploy = (tag: string, ...extra: string[]) =>
     ...extra,
   ])
 
-/** The SendCommands from `from` on: the ids each went to and the release version it named. */
+/** A switch, not the pull every target runs before the first wave. */
+const isDeploy = (c: RecordedCall) =>
+  (c.input.Parameters as Record<string, string[]>).action?.[0] === 'deploy'
+
+/** The deploy SendCommands from `from` on: the ids each went to and the release version it named. */
 function sends(from: number): [readonly string[], string][] {
   return aws.calls
     .slice(from)
-    .filter((c): c is RecordedCall => c.operation === 'SendCommand')
+    .filter((c): c is RecordedCall => c.operation === 'SendCommand' && isDeploy(c))
     .map((c) => {
       const release = (c.input.Parameters as Record<string, string[]>).release?.[0] ?? ''
       return [c.input.InstanceIds as string[], release.replace(`${RELEASE}:`, '')]
@@ -82,7 +86,7 @@ t.test('an alarm firing during the bake rolls the canary back; the rest never ge
   // The bake has begun once the controller reads the alarm after the canary's command.
   await until('the alarm read in the bake', () => {
     const calls = aws.calls.slice(from)
-    const sent = calls.findIndex((c) => c.operation === 'SendCommand')
+    const sent = calls.findIndex((c) => c.operation === 'SendCommand' && isDeploy(c))
     return sent >= 0 && calls.slice(sent).some((c) => c.operation === 'DescribeAlarms') ? true : undefined
   })
   t.equal(await served(fleet.instances[0]?.port ?? 0), 'v2', 'the canary runs v2 while it bakes')

@@ -5,6 +5,7 @@ import { deployDocument } from '../../controller/ssm/document.js'
 import {
   deployArgv,
   parseResultLine,
+  pullArgv,
   resultLineText,
   rollbackArgv,
   statusArgv,
@@ -43,6 +44,8 @@ t.test("every argv of the contract is a command and options the agent's CLI has"
   const program = buildProgram()
   for (const argv of [
     deployArgv({ service: 'web', image: 'x' }),
+    pullArgv({ service: 'web', release: '/ecr-deploy/prod/web:7' }),
+    pullArgv({ service: 'web', image: 'x' }),
     rollbackArgv({ service: 'web', to: 'r1' }),
     statusArgv({ service: 'web' }),
   ]) {
@@ -57,6 +60,29 @@ t.test("every argv of the contract is a command and options the agent's CLI has"
     )
   }
   t.strictSame(rollbackArgv({ service: 'web' }), ['rollback', '--service', 'web'])
+})
+
+t.test('a pulled line reads back as the controller sees it, keys as the other results', async (t) => {
+  const digest = `sha256:${'b'.repeat(64)}`
+  const line = resultLineText({
+    result: 'pulled',
+    service: 'web',
+    image: `repo@${digest}`,
+    digest,
+    previousDigest: null,
+    durationMs: 12,
+    message: 'pulled it',
+  })
+  t.equal(
+    line,
+    `{"result":"pulled","service":"web","image":"repo@${digest}","digest":"${digest}","previousDigest":null,"durationMs":12,"message":"pulled it"}`,
+  )
+  t.strictSame(parseResultLine(`[  0.1s] pull: x\n${line}\n`), {
+    result: 'pulled',
+    digest,
+    previousDigest: null,
+    message: 'pulled it',
+  })
 })
 
 t.test('a result line reads back as the controller sees it', async (t) => {

@@ -2,6 +2,8 @@ import type {
   Deployer,
   DeployOutcome,
   DeployRequest,
+  PullOutcome,
+  PullRequest,
   ReleaseRecord,
   ReleaseRef,
   RollbackRequest,
@@ -16,6 +18,12 @@ export type FakeCall =
       readonly service: string
       readonly image: string
       readonly wait: boolean
+      readonly release?: ReleaseRef
+    }
+  | {
+      readonly method: 'pull'
+      readonly service: string
+      readonly image: string
       readonly release?: ReleaseRef
     }
   | { readonly method: 'rollback'; readonly service: string; readonly to: string | undefined }
@@ -52,6 +60,17 @@ export class FakeDeployer implements Deployer {
       previous: release('r1', DIGEST_1),
       durationMs: 1234,
       message: `deployed ${request.image}`,
+    }
+  }
+  onPull = async (request: PullRequest): Promise<PullOutcome> => {
+    request.onProgress?.({ service: request.service, phase: 'pull', message: `pulling ${request.image}` })
+    return {
+      service: request.service,
+      result: 'pulled',
+      image: `${IMAGE_REPO}@${DIGEST_2}`,
+      digest: DIGEST_2,
+      durationMs: 55,
+      message: `pulled ${IMAGE_REPO}@${DIGEST_2}; no container was changed`,
     }
   }
   onRollback = async (request: RollbackRequest): Promise<DeployOutcome> => ({
@@ -91,6 +110,15 @@ export class FakeDeployer implements Deployer {
       ...(request.release === undefined ? {} : { release: request.release }),
     })
     return this.onDeploy(request)
+  }
+  pull(request: PullRequest): Promise<PullOutcome> {
+    this.calls.push({
+      method: 'pull',
+      service: request.service,
+      image: request.image,
+      ...(request.release === undefined ? {} : { release: request.release }),
+    })
+    return this.onPull(request)
   }
   rollback(request: RollbackRequest): Promise<DeployOutcome> {
     this.calls.push({ method: 'rollback', service: request.service, to: request.to })

@@ -6,7 +6,8 @@ import { type AgentResultLine, resultLineText, statusLineText } from '../../shar
 
 /**
  * A stand-in `ecr-deploy-agent` for controller tests: it logs its arguments, prints a progress line and the
- * agent's JSON result line (built from the agent contract, as the real agent builds it), and exits as STUB_MODE says (ok, unchanged, unhealthy). In mode hostile it prints
+ * agent's JSON result line (built from the agent contract, as the real agent builds it), and exits as STUB_MODE says (ok, unchanged, unhealthy;
+ * a `pull` answers pulled, or failed in mode pullfail). In mode hostile it prints
  * STUB_TAIL to stderr and STUB_RESULT as its result line and fails, for tests of what reaches CI from an
  * instance; asked for its status in that mode, it prints STUB_RESULT as its status line, and with a STUB_TAIL
  * prints that to stderr and fails too. With a gate (a file path), a deploy waits until that file exists. The real agent is covered by its own tests; here the document, SSM's
@@ -57,6 +58,15 @@ if [ "$1" = status ]; then
   exit 0
 fi
 image="$5"
+# A pull changes nothing: it answers at once (no gate), pulled, or in mode pullfail as a failed pull.
+if [ "$1" = pull ]; then
+  if [ "$4" = --release ]; then image="stub@${STUB_RELEASE_DIGEST}"; fi
+  digest="\${image##*@}"
+  if [ "\${STUB_MODE:-ok}" = pullfail ]; then
+    echo ${result({ result: 'failed', digest: null, previousDigest: null, durationMs: 5, message: 'pull of the release image failed: no space left on device', code: 'E_PULL_FAILED' })}; exit 4
+  fi
+  echo ${result({ result: 'pulled', digest: '@digest@', previousDigest: null, durationMs: 5, message: 'pulled; no container was changed' })}; exit 0
+fi
 # A gated deploy holds until the test creates STUB_GATE: a deploy in progress for as long as the test needs.
 if [ -n "\${STUB_GATE:-}" ]; then while [ ! -e "$STUB_GATE" ]; do sleep 0.05; done; fi
 digest="\${image##*@}"
@@ -76,7 +86,7 @@ case "\${STUB_MODE:-ok}" in
 esac
 `
 
-export type StubMode = 'ok' | 'unchanged' | 'unhealthy' | 'noisy' | 'hostile'
+export type StubMode = 'ok' | 'unchanged' | 'unhealthy' | 'noisy' | 'hostile' | 'pullfail'
 
 export interface FleetStub {
   /** Directory to put first on the instances' PATH. */

@@ -4,8 +4,9 @@ import { resultLineText } from '../../shared/agent-contract.js'
 import { type RecordingFleetApi, recordingFleetApi } from './recording-fleet-api.js'
 
 /**
- * How one instance answers one command: it deployed, its agent failed and restored, it never finished, or
- * SSM cancelled it (as its alarm guard does) before it ran or while it ran.
+ * How one instance answers one command: it deployed (or pulled, for `action=pull`), its agent failed and
+ * restored (or could not pull), it never finished, or SSM cancelled it (as its alarm guard does) before it
+ * ran or while it ran.
  */
 export type InstanceAnswer = 'deployed' | 'failed' | 'unfinished' | 'cancelled' | 'cancelled-running'
 
@@ -63,18 +64,22 @@ export function releaseFleet(
         }
       }
       const ok = said === 'deployed'
-      const line = resultLineText({
-        result: ok ? 'deployed' : 'rolled-back',
-        digest: ok ? `sha256:${'a'.repeat(64)}` : null,
-        previousDigest: null,
-        message: ok ? 'deployed' : 'did not become healthy; restored',
-        ...(ok ? {} : { code: 'E_HEALTH_FAILED' as const }),
-      })
+      const line =
+        request.parameters.action?.[0] === 'pull'
+          ? pullLine(ok, instanceId)
+          : resultLineText({
+              result: ok ? 'deployed' : 'rolled-back',
+              digest: ok ? `sha256:${'a'.repeat(64)}` : null,
+              previousDigest: null,
+              message: ok ? 'deployed' : 'did not become healthy; restored',
+              ...(ok ? {} : { code: 'E_HEALTH_FAILED' as const }),
+            })
+      const exitCode = request.parameters.action?.[0] === 'pull' ? 4 : 5
       return {
         instanceId,
         status: ok ? 'Success' : 'Failed',
         statusDetails: ok ? 'Success' : 'Failed',
-        responseCode: ok ? 0 : 5,
+        responseCode: ok ? 0 : exitCode,
         output: line,
       }
     })
@@ -119,6 +124,19 @@ export function releaseFleet(
     }),
   })
   return { api, parameters, sent }
+}
+
+/** The agent's `pull` answer; a failed one names the instance, so that a test can find it in the report. */
+function pullLine(ok: boolean, instanceId: string): string {
+  return resultLineText({
+    result: ok ? 'pulled' : 'failed',
+    digest: ok ? `sha256:${'a'.repeat(64)}` : null,
+    previousDigest: null,
+    message: ok
+      ? 'pulled; no container was changed'
+      : `no space left on device while pulling on ${instanceId}`,
+    ...(ok ? {} : { code: 'E_PULL_FAILED' as const }),
+  })
 }
 
 /** A clock whose sleeps only move time forward. */

@@ -262,3 +262,71 @@ t.test('POST /deploy with a release reads it, then deploys its image with its sp
   t.strictSame(asked, ['web prod web 7', 'web prod web 9'])
   t.equal(deployer.calls.length, 1, 'a release that cannot be read deploys nothing')
 })
+
+t.test(
+  'POST /pull reads the release as a deploy does, pulls only, and ends with a pulled line',
+  async (t) => {
+    const deployer = new FakeDeployer()
+    const app = buildServer({
+      deployer,
+      reload: async () => ({ services: ['web'], message: '' }),
+      releases: async (_service, selector) => {
+        if (selector.version === 9)
+          throw new ReleaseInvalidError('release /ecr-deploy/prod/web:9 is for environment staging')
+        return { image: IMAGE, release: { selector: '/ecr-deploy/prod/web:7', spec: { env: { A: '1' } } } }
+      },
+    })
+    t.teardown(() => app.close())
+    const res = await app.inject({
+      method: 'POST',
+      url: '/pull',
+      payload: { service: 'web', release: '/ecr-deploy/prod/web:7' },
+    })
+    t.equal(res.statusCode, 200)
+    t.strictSame(lines(res.body), [
+      { type: 'progress', service: 'web', phase: 'pull', message: `pulling ${IMAGE}` },
+      {
+        type: 'result',
+        result: 'pulled',
+        service: 'web',
+        image: `${IMAGE_REPO}@${DIGEST_2}`,
+        digest: DIGEST_2,
+        previousDigest: null,
+        releaseId: null,
+        durationMs: 55,
+        message: `pulled ${IMAGE_REPO}@${DIGEST_2}; no container was changed`,
+      },
+    ])
+    t.strictSame(deployer.calls, [
+      {
+        method: 'pull',
+        service: 'web',
+        image: IMAGE,
+        release: { selector: '/ecr-deploy/prod/web:7', spec: { env: { A: '1' } } },
+      },
+    ])
+    const refused = await app.inject({
+      method: 'POST',
+      url: '/pull',
+      payload: { service: 'web', release: '/ecr-deploy/prod/web:9' },
+    })
+    t.equal(refused.statusCode, 422)
+    t.match(JSON.parse(refused.body), { code: 'E_RELEASE_INVALID' })
+    const both = await app.inject({
+      method: 'POST',
+      url: '/pull',
+      payload: { service: 'web', image: IMAGE, release: '/ecr-deploy/prod/web:7' },
+    })
+    t.match(JSON.parse(both.body), {
+      code: 'E_USAGE',
+      message: 'POST /pull: give exactly one of "image" and "release"',
+    })
+    const waiting = await app.inject({
+      method: 'POST',
+      url: '/pull',
+      payload: { service: 'web', image: IMAGE, wait: true },
+    })
+    t.equal(waiting.statusCode, 400, 'a pull waits for nothing: no `wait` key')
+    t.equal(deployer.calls.length, 1, 'nothing else reached the deployer')
+  },
+)

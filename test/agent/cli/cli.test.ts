@@ -120,6 +120,38 @@ t.test('daemon errors become catalogue exit codes, with the result line still la
   }
 })
 
+t.test(
+  'pull prints the pulled result line; a failed pull ends with a failed line and its code',
+  async (t) => {
+    const { socket, deployer } = await daemon()
+    const run = await runCliInProcess(['--socket', socket, 'pull', '--service', 'web', '--image', IMAGE])
+    t.equal(run.code, 0, run.stderr)
+    t.strictSame(lastJson(run), {
+      result: 'pulled',
+      service: 'web',
+      image: `${IMAGE_REPO}@${DIGEST_2}`,
+      digest: DIGEST_2,
+      previousDigest: null,
+      durationMs: 55,
+      message: `pulled ${IMAGE_REPO}@${DIGEST_2}; no container was changed`,
+    })
+    t.strictSame(deployer.calls, [{ method: 'pull', service: 'web', image: IMAGE }])
+
+    const error = new PullFailedError('pull of web:v2 failed: manifest unknown')
+    deployer.onPull = async () => {
+      throw error
+    }
+    const failed = await runCliInProcess(['--socket', socket, 'pull', '--service', 'web', '--image', IMAGE])
+    t.equal(failed.code, 4)
+    t.match(lastJson(failed), { result: 'failed', code: 'E_PULL_FAILED', message: error.message })
+
+    const neither = await runCliInProcess(['--socket', socket, 'pull', '--service', 'web'])
+    t.equal(neither.code, 2)
+    t.match(neither.stderr, /pull takes exactly one of --release <selector>/)
+    t.equal(deployer.calls.length, 2, 'a refused command reaches no daemon')
+  },
+)
+
 t.test('rollback passes --to and prints the rolled-back result', async (t) => {
   const { socket, deployer } = await daemon()
   const run = await runCliInProcess(['--socket', socket, 'rollback', '--service', 'web', '--to', 'r1'])

@@ -137,3 +137,12 @@ t.test('waves, bake and alarm inputs become the rollout; none of them, no rollou
     message: /either --canary or --waves/,
   })
 })
+
+t.test('prepull is on by default; "false" skips the pull before the first wave', async (t) => {
+  t.notOk('prepull' in optionsOf(t, { targets: 'tag:Role=web' }))
+  t.equal(optionsOf(t, { targets: 'tag:Role=web', prepull: 'false' }).prepull, false)
+  t.throws(() => optionsOf(t, { targets: 'tag:Role=web', prepull: 'no' }), {
+    constructor: UsageError,
+    message: 'input prepull: "no" is not "true" or "false"',
+  })
+})
