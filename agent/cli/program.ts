@@ -21,7 +21,8 @@ import { AGENT_VERSION } from './defaults.js'
  * a dynamic import. The same program is the executable's entry point and the npm bin's.
  */
 
-const io: CliIo = {
+/** The process's own streams and clock: what the bin and the executable run with. */
+export const processIo: CliIo = {
   out: (text) => process.stdout.write(`${text}\n`),
   err: (text) => process.stderr.write(`${text}\n`),
   now: () => Date.now(),
@@ -32,8 +33,8 @@ interface GlobalOptions {
   readonly verbose?: boolean
 }
 
-/** The agent CLI's commands; each action prints through `io` and throws typed errors. */
-export function buildProgram(): Command {
+/** The agent CLI's commands; each action prints through `io` (help and version too) and throws typed errors. */
+export function buildProgram(io: CliIo = processIo): Command {
   const program = new Command('ecr-deploy-agent')
     .description('Deploy, health-check and roll back containers on this instance.')
     .version(AGENT_VERSION)
@@ -44,7 +45,8 @@ export function buildProgram(): Command {
     )
     .option('--verbose', 'print stack traces and debug logs')
     .exitOverride()
-    .configureOutput({ outputError: () => {} })
+    // Commander ends help and version with a newline, which io.out adds itself.
+    .configureOutput({ outputError: () => {}, writeOut: (text) => io.out(text.replace(/\n$/, '')) })
 
   const globals = (command: Command): GlobalOptions => command.optsWithGlobals<GlobalOptions>()
   const client = (command: Command): AgentClient => new AgentClient(globals(command).socket)
@@ -146,17 +148,17 @@ export function buildProgram(): Command {
 }
 
 /** Runs the CLI on `argv` (process.argv's shape) and returns the exit code; the one place that prints errors. */
-export async function runAgentCli(argv: readonly string[]): Promise<number> {
+export async function runAgentCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   try {
-    await buildProgram().parseAsync([...argv])
+    await buildProgram(io).parseAsync([...argv])
     return ExitCode.ok
   } catch (error) {
-    return report(error, argv.includes('--verbose'))
+    return report(error, argv.includes('--verbose'), io)
   }
 }
 
 /** `error [CODE]: message`, the hint, the stack only with --verbose. */
-function report(error: unknown, verbose: boolean): number {
+function report(error: unknown, verbose: boolean, io: CliIo): number {
   if (error instanceof CommanderError) {
     if (error.exitCode === 0) return ExitCode.ok
     io.err(formatError(new UsageError(error.message.replace(/^error: /, '')), verbose))

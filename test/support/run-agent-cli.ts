@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { runAgentCli } from '../../agent/cli/program.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const MAIN = fileURLToPath(new URL('../../agent/cli/main.ts', import.meta.url))
@@ -32,6 +33,26 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
       resolve({ code, stdout, stderr, lines: stdout.split('\n').filter((line) => line !== '') })
     })
   })
+}
+
+/**
+ * Runs the agent CLI's program in this process, its output caught instead of printed: the same program the
+ * bin runs, without a process start each call. `runCli` is for what only a real process shows (the bin,
+ * the environment, the streams).
+ */
+export async function runCliInProcess(args: readonly string[]): Promise<CliRun> {
+  let stdout = ''
+  let stderr = ''
+  const code = await runAgentCli(['node', 'ecr-deploy-agent', ...args], {
+    out: (text) => {
+      stdout += `${text}\n`
+    },
+    err: (text) => {
+      stderr += `${text}\n`
+    },
+    now: () => Date.now(),
+  })
+  return { code, stdout, stderr, lines: stdout.split('\n').filter((line) => line !== '') }
 }
 
 /** The JSON result line the controller parses: always the last stdout line. */

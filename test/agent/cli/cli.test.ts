@@ -14,7 +14,9 @@ import {
   UsageError,
 } from '../../../shared/errors.js'
 import { DIGEST_1, DIGEST_2, FakeDeployer, IMAGE_REPO } from '../../support/fake-deployer.js'
-import { lastJson, runCli } from '../../support/run-agent-cli.js'
+import { lastJson, runCli, runCliInProcess } from '../../support/run-agent-cli.js'
+
+/* The CLI's program runs in this process against a daemon on a socket; the last test runs the bin as a process. */
 
 const IMAGE = `${IMAGE_REPO}:v2`
 
@@ -42,7 +44,16 @@ async function daemon(reloadValid = true) {
 
 t.test('deploy prints compact progress, then the JSON result as the last line', async (t) => {
   const { socket, deployer } = await daemon()
-  const run = await runCli(['--socket', socket, 'deploy', '--service', 'web', '--image', IMAGE, '--wait'])
+  const run = await runCliInProcess([
+    '--socket',
+    socket,
+    'deploy',
+    '--service',
+    'web',
+    '--image',
+    IMAGE,
+    '--wait',
+  ])
   t.equal(run.code, 0, run.stderr)
   t.match(
     run.lines[0],
@@ -65,7 +76,16 @@ t.test('deploy prints compact progress, then the JSON result as the last line', 
 
 t.test('--json keeps stdout to the single result line (progress goes to stderr)', async (t) => {
   const { socket } = await daemon()
-  const run = await runCli(['--socket', socket, 'deploy', '--service', 'web', '--image', IMAGE, '--json'])
+  const run = await runCliInProcess([
+    '--socket',
+    socket,
+    'deploy',
+    '--service',
+    'web',
+    '--image',
+    IMAGE,
+    '--json',
+  ])
   t.equal(run.code, 0)
   t.equal(run.lines.length, 1)
   t.match(lastJson(run), { result: 'deployed', digest: DIGEST_2 })
@@ -85,7 +105,7 @@ t.test('daemon errors become catalogue exit codes, with the result line still la
       request.onProgress?.({ service: 'web', phase: 'pull', message: 'pulling' })
       throw error
     }
-    const run = await runCli(['--socket', socket, 'deploy', '--service', 'web', '--image', IMAGE])
+    const run = await runCliInProcess(['--socket', socket, 'deploy', '--service', 'web', '--image', IMAGE])
     t.equal(run.code, exitCode, error.code)
     t.equal(run.stderr, `error [${error.code}]: ${error.message}\nhint: ${error.hint}\n`)
     t.match(run.lines[0], /pull: pulling/)
@@ -102,7 +122,7 @@ t.test('daemon errors become catalogue exit codes, with the result line still la
 
 t.test('rollback passes --to and prints the rolled-back result', async (t) => {
   const { socket, deployer } = await daemon()
-  const run = await runCli(['--socket', socket, 'rollback', '--service', 'web', '--to', 'r1'])
+  const run = await runCliInProcess(['--socket', socket, 'rollback', '--service', 'web', '--to', 'r1'])
   t.equal(run.code, 0, run.stderr)
   t.match(lastJson(run), { result: 'rolled-back', digest: DIGEST_1, previousDigest: DIGEST_2 })
   t.strictSame(deployer.calls, [{ method: 'rollback', service: 'web', to: 'r1' }])
@@ -110,32 +130,56 @@ t.test('rollback passes --to and prints the rolled-back result', async (t) => {
 
 t.test('bad flags are refused with exit 2 before the daemon is asked', async (t) => {
   const { socket, deployer } = await daemon()
-  const badService = await runCli(['--socket', socket, 'deploy', '--service', 'Web_1', '--image', IMAGE])
+  const badService = await runCliInProcess([
+    '--socket',
+    socket,
+    'deploy',
+    '--service',
+    'Web_1',
+    '--image',
+    IMAGE,
+  ])
   t.equal(badService.code, 2)
   t.match(badService.stderr, /^error \[E_USAGE\]: service name "Web_1" is invalid/)
   t.match(lastJson(badService), { result: 'failed', code: 'E_USAGE' })
-  const badImage = await runCli(['--socket', socket, 'deploy', '--service', 'web', '--image', 'nginx:latest'])
+  const badImage = await runCliInProcess([
+    '--socket',
+    socket,
+    'deploy',
+    '--service',
+    'web',
+    '--image',
+    'nginx:latest',
+  ])
   t.equal(badImage.code, 2)
   t.match(badImage.stderr, /^error \[E_IMAGE_REF_INVALID\]: image "nginx:latest" has no registry/)
-  const missing = await runCli(['--socket', socket, 'deploy', '--service', 'web'])
+  const missing = await runCliInProcess(['--socket', socket, 'deploy', '--service', 'web'])
   t.equal(missing.code, 2)
   t.equal(missing.stderr.split('\n')[0], "error [E_USAGE]: required option '--image <uri>' not specified")
-  const badTo = await runCli(['--socket', socket, 'rollback', '--service', 'web', '--to', 'r1;reboot'])
+  const badTo = await runCliInProcess([
+    '--socket',
+    socket,
+    'rollback',
+    '--service',
+    'web',
+    '--to',
+    'r1;reboot',
+  ])
   t.equal(badTo.code, 2)
   t.match(badTo.stderr, /^error \[E_USAGE\]: --to "r1;reboot" is not a release id/)
   t.match(lastJson(badTo), { result: 'failed', code: 'E_USAGE', image: null })
-  const unknown = await runCli(['--socket', socket, 'frobnicate'])
+  const unknown = await runCliInProcess(['--socket', socket, 'frobnicate'])
   t.equal(unknown.code, 2)
   t.match(unknown.stderr, /error \[E_USAGE\]: unknown command 'frobnicate'/)
   t.strictSame(deployer.calls, [])
-  const help = await runCli(['--help'])
+  const help = await runCliInProcess(['--help'])
   t.equal(help.code, 0)
   t.match(help.stdout, /deploy \[options\]/)
 })
 
 t.test('a daemon that is not running is reported clearly, exit 7', async (t) => {
   const socket = await tempSocket()
-  const run = await runCli(['--socket', socket, 'deploy', '--service', 'web', '--image', IMAGE])
+  const run = await runCliInProcess(['--socket', socket, 'deploy', '--service', 'web', '--image', IMAGE])
   t.equal(run.code, 7)
   t.equal(
     run.stderr.split('\n')[0],
@@ -143,11 +187,7 @@ t.test('a daemon that is not running is reported clearly, exit 7', async (t) => 
   )
   t.match(run.stderr, /hint: Start it with `systemctl start ecr-deploy-agent`/)
   t.match(lastJson(run), { result: 'failed', code: 'E_DAEMON_UNAVAILABLE' })
-  const viaEnv = await runCli(['status'], { ECR_DEPLOY_AGENT_SOCKET: socket })
-  t.equal(viaEnv.code, 7)
-  t.match(viaEnv.stderr, socket)
-  t.equal(viaEnv.stdout, '', 'status prints no result line')
-  const verbose = await runCli(['--socket', socket, '--verbose', 'status'])
+  const verbose = await runCliInProcess(['--socket', socket, '--verbose', 'status'])
   t.match(verbose.stderr, /DaemonUnavailableError[^\n]*\n\s+at /, 'the stack only with --verbose')
   t.notMatch(run.stderr, /\n\s+at /)
 })
@@ -161,7 +201,7 @@ t.test('a daemon that dies mid-deploy: exit 7 and a message saying what to check
   })
   await new Promise<void>((resolve) => server.listen(socket, resolve))
   t.teardown(() => server.close())
-  const run = await runCli(['--socket', socket, 'deploy', '--service', 'web', '--image', IMAGE])
+  const run = await runCliInProcess(['--socket', socket, 'deploy', '--service', 'web', '--image', IMAGE])
   t.equal(run.code, 7)
   t.match(run.stderr, /closed the connection before deploy finished/)
   t.match(run.lines[0], /pull: pulling/)
@@ -170,20 +210,20 @@ t.test('a daemon that dies mid-deploy: exit 7 and a message saying what to check
 
 t.test('status, history and reload', async (t) => {
   const { socket, deployer } = await daemon()
-  const table = await runCli(['--socket', socket, 'status'])
+  const table = await runCliInProcess(['--socket', socket, 'status'])
   t.equal(table.code, 0)
   t.strictSame(table.lines, [
     'SERVICE  STATE    HEALTHY  RELEASE  DIGEST               REPOSITORY',
     'web      running  yes      r2       sha256:222222222222  web',
   ])
-  const json = await runCli(['--socket', socket, 'status', '--service', 'api', '--json'])
+  const json = await runCliInProcess(['--socket', socket, 'status', '--service', 'api', '--json'])
   t.match(JSON.parse(json.stdout), { services: [{ service: 'api', state: 'running', healthy: true }] })
-  const history = await runCli(['--socket', socket, 'history', '--service', 'web', '--json'])
+  const history = await runCliInProcess(['--socket', socket, 'history', '--service', 'web', '--json'])
   t.match(JSON.parse(history.stdout), { service: 'web', releases: [{ id: 'r2' }, { id: 'r1' }] })
-  const historyTable = await runCli(['--socket', socket, 'history', '--service', 'web'])
+  const historyTable = await runCliInProcess(['--socket', socket, 'history', '--service', 'web'])
   t.match(historyTable.lines[0], /^RELEASE\s+RESULT\s+STARTED\s+DURATION\s+DIGEST\s+MESSAGE$/)
   t.equal(historyTable.lines.length, 3)
-  const reload = await runCli(['--socket', socket, 'reload'])
+  const reload = await runCliInProcess(['--socket', socket, 'reload'])
   t.equal(reload.stdout, 'configuration reloaded: 1 service (web)\n')
   t.strictSame(
     deployer.calls.map((call) => call.method),
@@ -193,7 +233,7 @@ t.test('status, history and reload', async (t) => {
 
 t.test('an invalid configuration on reload: exit 2 and the file/key in the message', async (t) => {
   const { socket } = await daemon(false)
-  const run = await runCli(['--socket', socket, 'reload'])
+  const run = await runCliInProcess(['--socket', socket, 'reload'])
   t.equal(run.code, 2)
   t.match(run.stderr, /^error \[E_CONFIG_INVALID\]: \/etc\/ecr-deploy\/agent.yaml: services.web.ports\[0\]/)
 })
@@ -202,23 +242,37 @@ t.test(
   'retire prints what the daemon removed; a configured service exits 2 with the next step',
   async (t) => {
     const { socket, deployer } = await daemon()
-    const run = await runCli(['--socket', socket, 'retire', '--service', 'old'])
+    const run = await runCliInProcess(['--socket', socket, 'retire', '--service', 'old'])
     t.equal(run.code, 0, run.stderr)
     t.equal(run.stdout, 'old: removed container x\n')
     deployer.onRetire = async () => ({ actions: [] })
-    const nothing = await runCli(['--socket', socket, 'retire', '--service', 'old', '--json'])
+    const nothing = await runCliInProcess(['--socket', socket, 'retire', '--service', 'old', '--json'])
     t.strictSame(JSON.parse(nothing.stdout), { service: 'old', actions: [] })
     deployer.onRetire = async () => {
       throw new UsageError('service "web" is still in the configuration; remove it from the file first')
     }
-    const refused = await runCli(['--socket', socket, 'retire', '--service', 'web'])
+    const refused = await runCliInProcess(['--socket', socket, 'retire', '--service', 'web'])
     t.equal(refused.code, 2)
     t.match(refused.stderr, /^error \[E_USAGE\]: service "web" is still in the configuration/)
-    const bad = await runCli(['--socket', socket, 'retire', '--service', '../etc'])
+    const bad = await runCliInProcess(['--socket', socket, 'retire', '--service', '../etc'])
     t.equal(bad.code, 2, 'a bad name is refused before the daemon is asked')
     t.strictSame(
       deployer.calls.map((call) => call.method),
       ['retire', 'retire', 'retire'],
     )
+  },
+)
+
+t.test(
+  'the bin, as a process: the socket from the environment, errors on stderr, the exit code',
+  async (t) => {
+    const socket = await tempSocket()
+    const viaEnv = await runCli(['status'], { ECR_DEPLOY_AGENT_SOCKET: socket })
+    t.equal(viaEnv.code, 7)
+    t.equal(
+      viaEnv.stderr.split('\n')[0],
+      `error [E_DAEMON_UNAVAILABLE]: the agent daemon is not running: nothing listens on ${socket} (ENOENT)`,
+    )
+    t.equal(viaEnv.stdout, '', 'status prints no result line')
   },
 )
