@@ -1,14 +1,11 @@
-import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import t from 'tap'
 import { configFileRegion } from '../../controller/config-file-region.js'
 import { parseFleetFlags } from '../../controller/options.js'
-
-const root = new URL('../..', import.meta.url).pathname
-const run = promisify(execFile)
+import { buildProgram } from '../../controller/program.js'
+import { exitCodeOf } from '../../shared/errors.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'config-file-region-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
@@ -16,10 +13,13 @@ const configFile = join(dir, 'config')
 writeFileSync(configFile, '[default]\nregion = ap-south-1\n[profile shop]\nregion = eu-central-1\n')
 const noFile = join(dir, 'absent')
 
-/** Runs the body with the SDK's config-file variables set, then puts them back. */
-async function withEnv<T>(vars: Record<string, string>, body: () => Promise<T>): Promise<T> {
+/** Runs the body with the SDK's config-file variables set (undefined: unset), then puts them back. */
+async function withEnv<T>(vars: Record<string, string | undefined>, body: () => Promise<T>): Promise<T> {
   const saved = Object.fromEntries(Object.keys(vars).map((key) => [key, process.env[key]]))
-  Object.assign(process.env, vars)
+  for (const [key, value] of Object.entries(vars)) {
+    if (value === undefined) delete process.env[key]
+    else process.env[key] = value
+  }
   try {
     return await body()
   } finally {
@@ -70,11 +70,13 @@ t.test('status and the setup commands read the region from the config file', asy
   const badFile = join(dir, 'bad-config')
   writeFileSync(badFile, '[default]\nregion = eu-west-12\n')
   const env = {
-    PATH: process.env.PATH ?? '',
     HOME: dir,
     AWS_CONFIG_FILE: badFile,
     AWS_SHARED_CREDENTIALS_FILE: noFile,
     AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_REGION: undefined,
+    AWS_DEFAULT_REGION: undefined,
+    AWS_PROFILE: undefined,
   }
   const commands = [
     ['status', '--service', 'web', '--targets', 'tag:Role=web'],
@@ -82,19 +84,14 @@ t.test('status and the setup commands read the region from the config file', asy
     ['setup', 'document'],
     ['setup', 'lifecycle', '--repository', 'shop/web', '--dry-run'],
   ]
+  // The program in this process, as cli.ts runs it: the error it throws is what cli.ts prints and exits with.
   for (const args of commands) {
-    const result = await run(
-      process.execPath,
-      ['--import', 'tsx', join(root, 'controller/cli.ts'), ...args],
-      {
-        env,
-        cwd: root,
-      },
-    ).then(
-      () => ({ code: 0, stderr: '' }),
-      (error: { code: number; stderr: string }) => error,
+    const program = buildProgram(() => {})
+    const error = await withEnv(env, () => program.parseAsync(['node', 'ecr-deploy', ...args])).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
     )
-    t.equal(result.code, 2, `${args.join(' ')} exits 2`)
-    t.match(result.stderr, '--region: "eu-west-12" is not an AWS region', args.join(' '))
+    t.equal(exitCodeOf(error), 2, `${args.join(' ')} exits 2`)
+    t.match(error, { message: '--region: "eu-west-12" is not an AWS region' }, args.join(' '))
   }
 })
