@@ -1,8 +1,9 @@
 import type { ServiceConfig } from '../../shared/agent-config/types.js'
-import { abandonRelease, commitRelease, type ReleaseRecord } from '../state/ledger.js'
+import type { ReleaseRecord, ServiceLedger } from '../state/ledger.js'
 import { containerName } from './container-labels.js'
 import type { DeployerDeps } from './deps.js'
 import { healthOf } from './health-gate.js'
+import { type InterruptedPlan, planInterrupted } from './interrupted.js'
 import { planRestore, type ServiceContainer } from './plan.js'
 import { resolveEnv } from './prepare.js'
 import { serviceContainers } from './service-containers.js'
@@ -11,8 +12,9 @@ import { strategyOf } from './strategy/select.js'
 
 /**
  * Brings one service back to its ledger after a crash or a reboot; the caller holds the lock.
- * An interrupted deploy is finished when its container is up and healthy, else undone; then the
- * current release is re-created if its container is missing or stopped. Returns what it did.
+ * An interrupted deploy is decided by planInterrupted (finished, completed or undone) and its steps
+ * run on a StepRunner; then the current release is re-created if its container is missing or stopped.
+ * Returns what it did.
  */
 export async function reconcileService(
   deps: DeployerDeps,
@@ -26,49 +28,23 @@ export async function reconcileService(
   // Parameter Store is read only when a container has to be created, not on every periodic run.
   const runner = (env: StepRunnerInput['env'] = () => resolveEnv(deps.parameters, service)) =>
     new StepRunner({ deps, agentId, service, env, ledger, progress: () => {} })
-  const finish = (
-    release: ReleaseRecord,
-    result: ReleaseRecord['result'],
-    message: string,
-  ): ReleaseRecord => ({
-    ...release,
-    result,
-    finishedAt: new Date(deps.clock.now()).toISOString(),
-    message,
-  })
 
   const pending = ledger.pending
   if (pending) {
     const up = containers.find((c) => c.releaseId === pending.id && c.running)
-    if (up && (await passesHealth(deps, service, up.id))) {
-      ledger = commitRelease(
-        ledger,
-        finish(pending, 'deployed', 'finished by reconcile after an interruption'),
-      )
-      actions.push(`${service.name}: finished the interrupted deploy of release ${pending.id}`)
-    } else if (!ledger.current) {
-      // A first deploy cut short: the release it was installing is the only one there is to run.
-      const failure = await recreate(deps, runner, agentId, service, pending, containers)
-      ledger =
-        failure === null
-          ? commitRelease(ledger, finish(pending, 'deployed', 'completed by reconcile after an interruption'))
-          : abandonRelease(
-              ledger,
-              finish(pending, 'failed', `interrupted, and could not be completed: ${failure}`),
-            )
-      await deps.state.write(ledger)
-      if (failure === null) await runner().run(strategy.afterRecreate(pending.id))
-      actions.push(
-        failure === null
-          ? `${service.name}: completed the interrupted first deploy of release ${pending.id}`
-          : `${service.name}: could not complete the interrupted first deploy of release ${pending.id}: ${failure}`,
-      )
-      return actions
-    } else {
-      ledger = abandonRelease(ledger, finish(pending, 'failed', 'interrupted; the previous release was kept'))
-      actions.push(`${service.name}: undid the interrupted deploy of release ${pending.id}`)
-    }
-    await deps.state.write(ledger)
+    const plan = planInterrupted({
+      service: service.name,
+      pending,
+      ...(ledger.current ? { current: ledger.current } : {}),
+      containers,
+      pendingServes: up !== undefined && (await healthOf(deps, service, up.id)).healthy,
+      containerName: containerName(agentId, service.name, pending.id),
+      afterRecreate: strategy.afterRecreate(pending.id),
+    })
+    const outcome = await runInterrupted(deps, agentId, service, ledger, plan, pending)
+    ledger = outcome.ledger
+    actions.push(outcome.action)
+    if (!plan.continues) return actions
   }
 
   const current = ledger.current
@@ -92,6 +68,49 @@ export async function reconcileService(
   return actions
 }
 
+/** Runs the decision on an interrupted deploy; returns the ledger then on disk and the action taken. */
+async function runInterrupted(
+  deps: DeployerDeps,
+  agentId: string,
+  service: ServiceConfig,
+  ledger: ServiceLedger,
+  plan: InterruptedPlan,
+  pending: ReleaseRecord,
+): Promise<{ ledger: ServiceLedger; action: string }> {
+  const finish = (result: ReleaseRecord['result'], message: string | undefined): ReleaseRecord => ({
+    ...pending,
+    result,
+    finishedAt: new Date(deps.clock.now()).toISOString(),
+    ...(message === undefined ? {} : { message }),
+  })
+  let env: Readonly<Record<string, string>> | undefined
+  const runner = new StepRunner({
+    deps,
+    agentId,
+    service,
+    env: async () => env ?? resolveEnv(deps.parameters, service),
+    ledger,
+    progress: () => {},
+    pending: {
+      release: pending,
+      succeeded: () => finish('deployed', plan.committed),
+      failed: (message) => finish('failed', message),
+    },
+  })
+  try {
+    // Read before anything is removed: a missing parameter must leave the containers as they are.
+    if (plan.steps.some((step) => step.kind === 'start')) env = await resolveEnv(deps.parameters, service)
+    await runner.run(plan.steps)
+  } catch (error) {
+    if (!plan.ifFailed) throw error
+    const why = reasonOf(error)
+    const done = await runner.run([{ kind: 'abandon', message: plan.ifFailed.recorded(why) }])
+    return { ledger: done.ledger, action: plan.ifFailed.action(why) }
+  }
+  const done = await runner.run(plan.afterwards)
+  return { ledger: done.ledger, action: plan.action }
+}
+
 /** Removes the service's containers and starts `release` afresh; null when it is up and healthy. */
 async function recreate(
   deps: DeployerDeps,
@@ -112,14 +131,10 @@ async function recreate(
     await runner(async () => env).run(steps)
     return null
   } catch (error) {
-    return error instanceof UnhealthyReleaseError ? error.reason : (error as Error).message
+    return reasonOf(error)
   }
 }
 
-async function passesHealth(
-  deps: DeployerDeps,
-  service: ServiceConfig,
-  containerId: string,
-): Promise<boolean> {
-  return (await healthOf(deps, service, containerId)).healthy
+function reasonOf(error: unknown): string {
+  return error instanceof UnhealthyReleaseError ? error.reason : (error as Error).message
 }
