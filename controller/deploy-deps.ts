@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { DeployDeps } from './deploy.js'
-import { guardedForCi } from './report/ci-guard.js'
-import type { WaitClock } from './ssm/waiter.js'
+import type { DeployDeps } from './deploy.ts'
+import { guardedForCi } from './report/ci-guard.ts'
+import type { WaitClock } from './ssm/waiter.ts'
 
 /** The real clock, for the entry points; use cases take a clock so that tests need no real waits. */
 export const clock: WaitClock = { now: Date.now, sleep: (ms) => sleep(ms), random: Math.random }
@@ -12,10 +12,10 @@ export const clock: WaitClock = { now: Date.now, sleep: (ms) => sleep(ms), rando
  */
 export async function deployDeps(region: string, json: boolean): Promise<DeployDeps> {
   const [{ EcrImageRegistry }, { SdkFleetApi }, { outcomeLine }, { LiveLine }, guarded] = await Promise.all([
-    import('./ecr/images.js'),
-    import('./ssm/sdk-fleet-api.js'),
-    import('./report/text.js'),
-    import('./report/live-line.js'),
+    import('./ecr/images.ts'),
+    import('./ssm/sdk-fleet-api.ts'),
+    import('./report/text.ts'),
+    import('./report/live-line.ts'),
     guardedForCi(),
   ])
   const live = new LiveLine(process.stdout, json, guarded)

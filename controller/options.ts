@@ -1,8 +1,8 @@
-import { UsageError } from '../shared/errors.js'
-import { type ImageRef, parseImageRef } from '../shared/image-ref.js'
-import { assertServiceName } from '../shared/service-name.js'
-import { DEPLOY_DOCUMENT_NAME } from './ssm/document.js'
-import type { Targeting } from './ssm/send-command.js'
+import { UsageError } from '../shared/errors.ts'
+import { type ImageRef, parseImageRef } from '../shared/image-ref.ts'
+import { assertServiceName } from '../shared/service-name.ts'
+import { DEPLOY_DOCUMENT_NAME } from './ssm/document.ts'
+import type { Targeting } from './ssm/send-command.ts'
 
 /** Validated `ecr-deploy deploy` options. */
 export interface DeployOptions {

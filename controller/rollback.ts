@@ -1,10 +1,10 @@
-import { desiredParameterName } from '../shared/agent-contract.js'
-import { UsageError } from '../shared/errors.js'
-import { parseImageRef } from '../shared/image-ref.js'
-import { type DeployDeps, deployRelease } from './deploy.js'
-import type { FleetOptions } from './options.js'
-import type { DeployReport } from './report/fleet-report.js'
-import type { ParameterVersion } from './ssm/fleet-api.js'
+import { desiredParameterName } from '../shared/agent-contract.ts'
+import { UsageError } from '../shared/errors.ts'
+import { parseImageRef } from '../shared/image-ref.ts'
+import { type DeployDeps, deployRelease } from './deploy.ts'
+import type { FleetOptions } from './options.ts'
+import type { DeployReport } from './report/fleet-report.ts'
+import type { ParameterVersion } from './ssm/fleet-api.ts'
 
 /** Parameter Store keeps this many versions of a parameter and drops the oldest. */
 const KEPT_VERSIONS = 100

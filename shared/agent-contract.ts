@@ -1,4 +1,4 @@
-import type { ErrorCode } from './errors.js'
+import type { ErrorCode } from './errors.ts'
 
 /*
  * What the agent and the controller both read or write: the agent's command line (the SSM document runs

@@ -1,9 +1,9 @@
 import { type FastifyBaseLogger, type FastifyError, type FastifyInstance, fastify } from 'fastify'
-import { DeployToolError, UsageError } from '../../shared/errors.js'
-import { parseImageRef } from '../../shared/image-ref.js'
-import type { Deployer } from '../deploy/deployer.js'
-import { httpStatusOf } from './http-status.js'
-import { errorLineOf } from './protocol.js'
+import { DeployToolError, UsageError } from '../../shared/errors.ts'
+import { parseImageRef } from '../../shared/image-ref.ts'
+import type { Deployer } from '../deploy/deployer.ts'
+import { httpStatusOf } from './http-status.ts'
+import { errorLineOf } from './protocol.ts'
 import {
   type DeployBody,
   deployBodySchema,
@@ -13,8 +13,8 @@ import {
   rollbackBodySchema,
   serviceParamsSchema,
   servicesQuerySchema,
-} from './schemas.js'
-import { NDJSON, streamOperation } from './stream-operation.js'
+} from './schemas.ts'
+import { NDJSON, streamOperation } from './stream-operation.ts'
 
 /** What POST /reload reports after the configuration was read again and applied. */
 export interface ReloadOutcome {

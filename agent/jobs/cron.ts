@@ -1,5 +1,5 @@
 import { schedule } from 'node-cron'
-import type { JobName, JobSchedules } from './schedules.js'
+import type { JobName, JobSchedules } from './schedules.ts'
 
 /** The running schedule; `stop()` ends the timers (a run in progress finishes on its own). */
 export interface ScheduledJobs {

@@ -1,9 +1,9 @@
-import { desiredParameterName } from '../../shared/agent-contract.js'
-import { HealthFailedError, RollbackFailedError } from '../../shared/errors.js'
-import { parseImageRef } from '../../shared/image-ref.js'
-import type { Deployer, DeployOutcome, DeployRequest, RollbackRequest } from '../deploy/deployer.js'
-import type { HoldStore } from '../state/hold-store.js'
-import type { DesiredStateSource } from './desired-state.js'
+import { desiredParameterName } from '../../shared/agent-contract.ts'
+import { HealthFailedError, RollbackFailedError } from '../../shared/errors.ts'
+import { parseImageRef } from '../../shared/image-ref.ts'
+import type { Deployer, DeployOutcome, DeployRequest, RollbackRequest } from '../deploy/deployer.ts'
+import type { HoldStore } from '../state/hold-store.ts'
+import type { DesiredStateSource } from './desired-state.ts'
 
 export interface DesiredHoldDeps {
   readonly holds: HoldStore

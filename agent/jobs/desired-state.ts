@@ -1,8 +1,8 @@
-import { desiredParameterName } from '../../shared/agent-contract.js'
-import { BusyError, DeployToolError } from '../../shared/errors.js'
-import { parseImageRef } from '../../shared/image-ref.js'
-import type { Deployer, UpkeepReport } from '../deploy/deployer.js'
-import type { HoldStore } from '../state/hold-store.js'
+import { desiredParameterName } from '../../shared/agent-contract.ts'
+import { BusyError, DeployToolError } from '../../shared/errors.ts'
+import { parseImageRef } from '../../shared/image-ref.ts'
+import type { Deployer, UpkeepReport } from '../deploy/deployer.ts'
+import type { HoldStore } from '../state/hold-store.ts'
 
 /** Where desired images are read; the SSM adapter fits. */
 export interface DesiredStateSource {

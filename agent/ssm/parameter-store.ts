@@ -1,7 +1,7 @@
 import { GetParameterCommand, GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm'
-import { isAuthErrorName } from '../../shared/aws-auth-errors.js'
-import { AwsAuthError, AwsError } from '../../shared/errors.js'
-import type { ParameterSource } from '../config/parameter-source.js'
+import { isAuthErrorName } from '../../shared/aws-auth-errors.ts'
+import { AwsAuthError, AwsError } from '../../shared/errors.ts'
+import type { ParameterSource } from '../config/parameter-source.ts'
 
 /** GetParameters takes at most ten names per call. */
 const BATCH = 10
@@ -11,7 +11,11 @@ const BATCH = 10
  * decrypted) and the desired image of each service (`/ecr-deploy/<service>`). Values are never logged.
  */
 export class ParameterStore implements ParameterSource {
-  constructor(private readonly client: SSMClient = new SSMClient({})) {}
+  private readonly client: SSMClient
+
+  constructor(client: SSMClient = new SSMClient({})) {
+    this.client = client
+  }
 
   async get(names: readonly string[]): Promise<Readonly<Record<string, string>>> {
     const values: Record<string, string> = {}

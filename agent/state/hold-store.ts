@@ -1,8 +1,8 @@
 import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { InternalError } from '../../shared/errors.js'
-import { assertServiceName } from '../../shared/service-name.js'
-import { writeFileAtomic } from './atomic-file.js'
+import { InternalError } from '../../shared/errors.ts'
+import { assertServiceName } from '../../shared/service-name.ts'
+import { writeFileAtomic } from './atomic-file.ts'
 
 /**
  * A digest the desired-state job must not deploy to a service until its Parameter Store value changes:

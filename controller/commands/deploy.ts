@@ -1,8 +1,8 @@
 import type { Command } from 'commander'
-import { deployDeps } from '../deploy-deps.js'
-import { type DeployFlags, parseDeployFlags } from '../options.js'
-import { finishReport } from './deploy-report.js'
-import { fleetCommand, type SetExit } from './fleet-command.js'
+import { deployDeps } from '../deploy-deps.ts'
+import { type DeployFlags, parseDeployFlags } from '../options.ts'
+import { finishReport } from './deploy-report.ts'
+import { fleetCommand, type SetExit } from './fleet-command.ts'
 
 /** `ecr-deploy deploy`. */
 export function registerDeploy(program: Command, setExit: SetExit): void {
@@ -14,7 +14,7 @@ export function registerDeploy(program: Command, setExit: SetExit): void {
     .option('--rollback-on-failure', 'when an instance fails, put the previous release back everywhere')
     .action(async (flags: DeployFlags & { json?: boolean }) => {
       const options = parseDeployFlags(flags, process.env)
-      const { deployRelease } = await import('../deploy.js')
+      const { deployRelease } = await import('../deploy.ts')
       const report = await deployRelease(await deployDeps(options.region, flags.json === true), options)
       setExit(await finishReport(report, flags.json === true))
     })

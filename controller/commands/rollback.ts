@@ -1,9 +1,9 @@
 import type { Command } from 'commander'
-import { configFileRegion } from '../config-file-region.js'
-import { deployDeps } from '../deploy-deps.js'
-import { type FleetFlags, parseFleetFlags } from '../options.js'
-import { finishReport } from './deploy-report.js'
-import { fleetCommand, type SetExit } from './fleet-command.js'
+import { configFileRegion } from '../config-file-region.ts'
+import { deployDeps } from '../deploy-deps.ts'
+import { type FleetFlags, parseFleetFlags } from '../options.ts'
+import { finishReport } from './deploy-report.ts'
+import { fleetCommand, type SetExit } from './fleet-command.ts'
 
 /** `ecr-deploy rollback`. */
 export function registerRollback(program: Command, setExit: SetExit): void {
@@ -18,7 +18,7 @@ export function registerRollback(program: Command, setExit: SetExit): void {
     )
     .action(async (flags: FleetFlags & { json?: boolean; to?: string }) => {
       const options = parseFleetFlags(flags, process.env, await configFileRegion(flags.region, process.env))
-      const { rollbackRelease } = await import('../rollback.js')
+      const { rollbackRelease } = await import('../rollback.ts')
       const report = await rollbackRelease(
         await deployDeps(options.region, flags.json === true),
         options,

@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import type { IamFlags } from '../setup/flags.js'
+import type { IamFlags } from '../setup/flags.ts'
 
 /** The flags of the commands that print IAM: `setup iam` and `setup cloudformation`. */
 export function iamCommand(setup: Command, name: string): Command {
@@ -20,8 +20,8 @@ export function registerSetupIam(setup: Command): void {
   iamCommand(setup, 'iam')
     .description('print least-privilege policies: GitHub OIDC trust, CI role, instance role')
     .action(async (flags: IamFlags) => {
-      const { parseIamFlags } = await import('../setup/flags.js')
-      const iam = await import('../setup/iam.js')
+      const { parseIamFlags } = await import('../setup/flags.ts')
+      const iam = await import('../setup/iam.ts')
       const input = parseIamFlags(flags)
       const documents = {
         ciRoleTrustPolicy: iam.githubTrustPolicy(input),

@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
-import { configFileRegion } from '../config-file-region.js'
-import { resolveRegion } from '../options.js'
+import { configFileRegion } from '../config-file-region.ts'
+import { resolveRegion } from '../options.ts'
 
 interface LifecycleFlags {
   readonly repository: string
@@ -30,9 +30,9 @@ export function registerSetupLifecycle(setup: Command): void {
       )
       const [{ parseLifecycleFlags }, { lifecyclePolicy, previewExpiry }, { EcrLifecycleStore }] =
         await Promise.all([
-          import('../setup/flags.js'),
-          import('../setup/lifecycle.js'),
-          import('../ecr/lifecycle-store.js'),
+          import('../setup/flags.ts'),
+          import('../setup/lifecycle.ts'),
+          import('../ecr/lifecycle-store.ts'),
         ])
       const policy = lifecyclePolicy(parseLifecycleFlags(flags))
       const store = EcrLifecycleStore.forRegion(region)

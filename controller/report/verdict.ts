@@ -1,6 +1,6 @@
-import { ExitCode, PartialFailureError, TimeoutError, TotalFailureError } from '../../shared/errors.js'
-import type { WaitResult } from '../ssm/waiter.js'
-import { countsOf, type DeployReport } from './fleet-report.js'
+import { ExitCode, PartialFailureError, TimeoutError, TotalFailureError } from '../../shared/errors.ts'
+import type { WaitResult } from '../ssm/waiter.ts'
+import { countsOf, type DeployReport } from './fleet-report.ts'
 
 /*
  * Each fleet command's rule from its result to its exit code, side by side. A deploy's verdict is an error,

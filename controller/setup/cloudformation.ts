@@ -1,4 +1,4 @@
-import { githubOidcAudienceOf, partitionOf } from '../../shared/partition.js'
+import { githubOidcAudienceOf, partitionOf } from '../../shared/partition.ts'
 import {
   ciRolePolicy,
   GITHUB_OIDC_HOST,
@@ -6,8 +6,8 @@ import {
   type IamInput,
   instanceRolePolicy,
   ssmManagedInstanceCore,
-} from './iam.js'
-import { type LifecycleInput, lifecyclePolicy } from './lifecycle.js'
+} from './iam.ts'
+import { type LifecycleInput, lifecyclePolicy } from './lifecycle.ts'
 
 /**
  * A CloudFormation template that sets a team up in one `aws cloudformation deploy`: GitHub OIDC provider, CI

@@ -1,7 +1,7 @@
-import { UsageError } from '../../shared/errors.js'
-import { DEPLOY_DOCUMENT_NAME } from '../ssm/document.js'
-import type { IamInput } from './iam.js'
-import type { LifecycleInput } from './lifecycle.js'
+import { UsageError } from '../../shared/errors.ts'
+import { DEPLOY_DOCUMENT_NAME } from '../ssm/document.ts'
+import type { IamInput } from './iam.ts'
+import type { LifecycleInput } from './lifecycle.ts'
 
 export interface IamFlags {
   readonly githubRepo: string

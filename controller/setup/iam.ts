@@ -1,5 +1,5 @@
-import { DESIRED_PARAMETER_PREFIX } from '../../shared/agent-contract.js'
-import { arnIn, githubOidcAudienceOf, partitionOf } from '../../shared/partition.js'
+import { DESIRED_PARAMETER_PREFIX } from '../../shared/agent-contract.ts'
+import { arnIn, githubOidcAudienceOf, partitionOf } from '../../shared/partition.ts'
 
 /**
  * Least-privilege IAM documents for the two roles this tool needs. Pure builders: `ecr-deploy setup iam`

@@ -1,5 +1,5 @@
-import { UsageError } from '../../shared/errors.js'
-import type { StoredImage } from '../ecr/lifecycle-store.js'
+import { UsageError } from '../../shared/errors.ts'
+import type { StoredImage } from '../ecr/lifecycle-store.ts'
 
 /**
  * ECR lifecycle policy that bounds storage cost: untagged images (left behind when a tag moves) expire after

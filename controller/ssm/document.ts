@@ -5,10 +5,10 @@ import {
   resultLineText,
   rollbackArgv,
   statusArgv,
-} from '../../shared/agent-contract.js'
-import { PINNED_IMAGE_PATTERN } from '../../shared/image-ref.js'
-import { SERVICE_NAME_PATTERN } from '../../shared/service-name.js'
-import { OLD_SSM_AGENT_MESSAGE } from '../../shared/ssm-agent.js'
+} from '../../shared/agent-contract.ts'
+import { PINNED_IMAGE_PATTERN } from '../../shared/image-ref.ts'
+import { SERVICE_NAME_PATTERN } from '../../shared/service-name.ts'
+import { OLD_SSM_AGENT_MESSAGE } from '../../shared/ssm-agent.ts'
 
 /**
  * Our SSM Command document: the only thing the CI role may send (see setup/iam.ts). Parameters reach the

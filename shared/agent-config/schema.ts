@@ -1,7 +1,7 @@
 import { isIPv4 } from 'node:net'
 import { z } from 'zod'
-import { parseImageRef } from '../image-ref.js'
-import { SERVICE_NAME_PATTERN } from '../service-name.js'
+import { parseImageRef } from '../image-ref.ts'
+import { SERVICE_NAME_PATTERN } from '../service-name.ts'
 
 /**
  * The YAML file format. Every object is strict (an unknown key is an error, not silently ignored),

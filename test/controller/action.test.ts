@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs'
 import t from 'tap'
-import { type ActionInputReader, deployFlagsFromInputs } from '../../controller/action/inputs.js'
-import { ACTION_OUTPUTS } from '../../controller/action/outputs.js'
-import { actionMetadata } from '../support/runner-env.js'
+import { type ActionInputReader, deployFlagsFromInputs } from '../../controller/action/inputs.ts'
+import { ACTION_OUTPUTS } from '../../controller/action/outputs.ts'
+import { actionMetadata } from '../support/runner-env.ts'
 
 const root = new URL('../..', import.meta.url).pathname
 const action = actionMetadata()

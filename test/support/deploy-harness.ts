@@ -4,21 +4,21 @@ import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Test } from 'tap'
-import type { ParameterSource } from '../../agent/config/parameter-source.js'
-import { createDeployer } from '../../agent/deploy/create-deployer.js'
-import type { Deployer, ProgressEvent } from '../../agent/deploy/deployer.js'
-import { DockerodeEngine } from '../../agent/docker/dockerode-engine.js'
-import type { DockerEngine } from '../../agent/docker/engine.js'
-import { EcrRegistryAuth } from '../../agent/ecr/ecr-registry-auth.js'
-import { systemClock } from '../../agent/health/clock.js'
-import { FileStateStore } from '../../agent/state/file-state-store.js'
-import { parseConfig } from '../../shared/agent-config/parse.js'
-import type { AgentConfig } from '../../shared/agent-config/types.js'
-import { AwsError } from '../../shared/errors.js'
-import { createLogger } from '../../shared/log.js'
-import { RecordingDocker } from '../agent/deploy/recording-docker.js'
-import { type Ground, loadGround } from '../ground/ground.js'
-import { freePort } from './free-port.js'
+import type { ParameterSource } from '../../agent/config/parameter-source.ts'
+import { createDeployer } from '../../agent/deploy/create-deployer.ts'
+import type { Deployer, ProgressEvent } from '../../agent/deploy/deployer.ts'
+import { DockerodeEngine } from '../../agent/docker/dockerode-engine.ts'
+import type { DockerEngine } from '../../agent/docker/engine.ts'
+import { EcrRegistryAuth } from '../../agent/ecr/ecr-registry-auth.ts'
+import { systemClock } from '../../agent/health/clock.ts'
+import { FileStateStore } from '../../agent/state/file-state-store.ts'
+import { parseConfig } from '../../shared/agent-config/parse.ts'
+import type { AgentConfig } from '../../shared/agent-config/types.ts'
+import { AwsError } from '../../shared/errors.ts'
+import { createLogger } from '../../shared/log.ts'
+import { RecordingDocker } from '../agent/deploy/recording-docker.ts'
+import { type Ground, loadGround } from '../ground/ground.ts'
+import { freePort } from './free-port.ts'
 
 /**
  * Parameter Store stand-in: answers from a map and records the names asked. It answers as the agent's
@@ -29,7 +29,11 @@ export class FakeParameters implements ParameterSource {
   readonly asked: string[][] = []
   /** When set, every read fails with it, as an unreadable parameter would. */
   failure: Error | undefined
-  constructor(readonly values: Record<string, string> = {}) {}
+  readonly values: Record<string, string>
+
+  constructor(values: Record<string, string> = {}) {
+    this.values = values
+  }
   async get(names: readonly string[]): Promise<Readonly<Record<string, string>>> {
     this.asked.push([...names])
     if (this.failure) throw this.failure

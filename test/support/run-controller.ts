@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import type { FakeAws } from '../ground/fake-aws/index.js'
+import type { FakeAws } from '../ground/fake-aws/index.ts'
 
 const root = new URL('../..', import.meta.url).pathname
 const run = promisify(execFile)
@@ -28,7 +28,7 @@ export function runController(
     AWS_EC2_METADATA_DISABLED: 'true',
     ...extraEnv,
   }
-  return run(process.execPath, ['--import', 'tsx', join(root, 'controller/cli.ts'), ...args], {
+  return run(process.execPath, [join(root, 'controller/cli.ts'), ...args], {
     env,
     cwd: root,
   }).then(

@@ -1,8 +1,8 @@
 import t from 'tap'
-import { beginRelease } from '../../../agent/state/ledger.js'
-import { AwsError } from '../../../shared/errors.js'
-import { type Harness, startHarness } from '../../support/deploy-harness.js'
-import { useFakeAws } from './fake-aws-env.js'
+import { beginRelease } from '../../../agent/state/ledger.ts'
+import { AwsError } from '../../../shared/errors.ts'
+import { type Harness, startHarness } from '../../support/deploy-harness.ts'
+import { useFakeAws } from './fake-aws-env.ts'
 
 /** Reconcile when it cannot bring a release back: it says so, records it, and touches nothing else. */
 await useFakeAws(t)

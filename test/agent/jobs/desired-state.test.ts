@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import { desiredStateJob } from '../../../agent/jobs/desired-state.js'
-import { FileHoldStore } from '../../../agent/state/hold-store.js'
-import { AwsAuthError, BusyError, HealthFailedError } from '../../../shared/errors.js'
-import { DIGEST_1, DIGEST_2, FakeDeployer, IMAGE_REPO } from '../../support/fake-deployer.js'
+import { desiredStateJob } from '../../../agent/jobs/desired-state.ts'
+import { FileHoldStore } from '../../../agent/state/hold-store.ts'
+import { AwsAuthError, BusyError, HealthFailedError } from '../../../shared/errors.ts'
+import { DIGEST_1, DIGEST_2, FakeDeployer, IMAGE_REPO } from '../../support/fake-deployer.ts'
 
 const PINNED_1 = `${IMAGE_REPO}@${DIGEST_1}`
 const PINNED_2 = `${IMAGE_REPO}@${DIGEST_2}`

@@ -1,10 +1,10 @@
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import t, { type Test } from 'tap'
-import type { ParameterSource } from '../../../agent/config/parameter-source.js'
-import { ParameterStore } from '../../../agent/ssm/parameter-store.js'
-import { startFakeAws } from '../../ground/fake-aws/index.js'
-import { testKeys } from '../../ground/fake-aws/test-clients.js'
-import { FakeParameters } from '../../support/deploy-harness.js'
+import type { ParameterSource } from '../../../agent/config/parameter-source.ts'
+import { ParameterStore } from '../../../agent/ssm/parameter-store.ts'
+import { startFakeAws } from '../../ground/fake-aws/index.ts'
+import { testKeys } from '../../ground/fake-aws/test-clients.ts'
+import { FakeParameters } from '../../support/deploy-harness.ts'
 
 /*
  * The deploy tests read parameters through FakeParameters; the agent reads them through ParameterStore.

@@ -3,15 +3,15 @@ import {
   cloudFormationTemplate,
   repositoryLogicalId,
   type Template,
-} from '../../../controller/setup/cloudformation.js'
+} from '../../../controller/setup/cloudformation.ts'
 import {
   ciRolePolicy,
   githubTrustPolicy,
   type IamInput,
   instanceRolePolicy,
-} from '../../../controller/setup/iam.js'
-import { lifecyclePolicy } from '../../../controller/setup/lifecycle.js'
-import { resourceSpecProblems } from '../../support/cfn-resource-spec.js'
+} from '../../../controller/setup/iam.ts'
+import { lifecyclePolicy } from '../../../controller/setup/lifecycle.ts'
+import { resourceSpecProblems } from '../../support/cfn-resource-spec.ts'
 
 const iam: IamInput = {
   githubRepo: 'acme/shop',

@@ -6,7 +6,7 @@ import {
   instanceRolePolicy,
   type PolicyDocument,
   ssmManagedInstanceCore,
-} from '../../../controller/setup/iam.js'
+} from '../../../controller/setup/iam.ts'
 
 const input: IamInput = {
   githubRepo: 'acme/shop',

@@ -1,6 +1,6 @@
-import { ImageCatalog, type ImageId } from './ecr-images.js'
-import { validateLifecyclePolicy } from './ecr-lifecycle.js'
-import { paginate } from './pagination.js'
+import { ImageCatalog, type ImageId } from './ecr-images.ts'
+import { validateLifecyclePolicy } from './ecr-lifecycle.ts'
+import { paginate } from './pagination.ts'
 import {
   AwsError,
   epochSeconds,
@@ -9,9 +9,9 @@ import {
   optionalString,
   optionalStringList,
   requiredString,
-} from './protocol.js'
-import type { RegistryContents } from './registry-contents.js'
-import type { JsonOperations } from './server.js'
+} from './protocol.ts'
+import type { RegistryContents } from './registry-contents.ts'
+import type { JsonOperations } from './server.ts'
 
 /** What the fake ECR needs: where images live and what to hand out as the registry login. */
 export interface EcrOptions {

@@ -1,17 +1,17 @@
 import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { createEcr, type EcrControls } from './ecr.js'
-import { type FaultControls, Faults } from './faults.js'
-import { createImds, type ImdsControls } from './imds.js'
-import { httpRegistryContents, MemoryRegistryContents, type RegistryContents } from './registry-contents.js'
-import { listen, type RecordedCall } from './server.js'
-import { createSsm, type SsmControls } from './ssm/index.js'
-import { createSts, type StsControls } from './sts.js'
+import { createEcr, type EcrControls } from './ecr.ts'
+import { type FaultControls, Faults } from './faults.ts'
+import { createImds, type ImdsControls } from './imds.ts'
+import { httpRegistryContents, MemoryRegistryContents, type RegistryContents } from './registry-contents.ts'
+import { listen, type RecordedCall } from './server.ts'
+import { createSsm, type SsmControls } from './ssm/index.ts'
+import { createSts, type StsControls } from './sts.ts'
 
-export type { InjectedError } from './faults.js'
-export { MemoryRegistryContents, type RegistryContents } from './registry-contents.js'
-export type { RecordedCall } from './server.js'
-export type { InstanceSpec } from './ssm/instances.js'
+export type { InjectedError } from './faults.ts'
+export { MemoryRegistryContents, type RegistryContents } from './registry-contents.ts'
+export type { RecordedCall } from './server.ts'
+export type { InstanceSpec } from './ssm/instances.ts'
 
 /** Options of the fake; every field has a default suited to tests. */
 export interface FakeAwsOptions {

@@ -11,7 +11,7 @@ import {
   SendCommandCommand,
 } from '@aws-sdk/client-ssm'
 import t from 'tap'
-import { fakeWithSsm } from './test-clients.js'
+import { fakeWithSsm } from './test-clients.ts'
 
 const [LINUX, MAC, WINDOWS] = ['i-0000000000000000a', 'i-0000000000000000b', 'i-0000000000000000c']
 
