@@ -1,5 +1,5 @@
-import { isAuthErrorName } from '../shared/aws-auth-errors.js'
-import { AwsAuthError, AwsError, DeployToolError } from '../shared/errors.js'
+import { isAuthErrorName } from '../shared/aws-auth-errors.ts'
+import { AwsAuthError, AwsError, DeployToolError } from '../shared/errors.ts'
 
 const THROTTLING = new Set([
   'ThrottlingException',

@@ -1,6 +1,6 @@
-import { UsageError } from '../shared/errors.js'
-import type { AlarmApi } from './cloudwatch/alarms.js'
-import type { WaitClock } from './ssm/waiter.js'
+import { UsageError } from '../shared/errors.ts'
+import type { AlarmApi } from './cloudwatch/alarms.ts'
+import type { WaitClock } from './ssm/waiter.ts'
 
 /** How often the alarm is read while a wave bakes: 10 s, well within DescribeAlarms' rate limits. */
 export const BAKE_POLL_MS = 10_000

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { CommanderError } from 'commander'
-import { ExitCode, exitCodeOf, formatError, UsageError } from '../shared/errors.js'
-import { exitOnInterrupt } from './interrupt.js'
-import { buildProgram } from './program.js'
+import { ExitCode, exitCodeOf, formatError, UsageError } from '../shared/errors.ts'
+import { exitOnInterrupt } from './interrupt.ts'
+import { buildProgram } from './program.ts'
 
 // The SDK warns on every run that its releases after January 2027 need Node 22; CI logs are no place for
 // it, and the README states the Node versions the tool is tested on.

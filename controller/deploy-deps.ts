@@ -1,11 +1,11 @@
 import { userInfo } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { DeployDeps } from './deploy.js'
-import type { DeployFlags, DeployOptions } from './options.js'
-import { releaseOrigin } from './origin.js'
-import type { RegistryDeps } from './registry-deps.js'
-import { guardedForCi } from './report/ci-guard.js'
-import type { WaitClock } from './ssm/waiter.js'
+import type { DeployDeps } from './deploy.ts'
+import type { DeployFlags, DeployOptions } from './options.ts'
+import { releaseOrigin } from './origin.ts'
+import type { RegistryDeps } from './registry-deps.ts'
+import { guardedForCi } from './report/ci-guard.ts'
+import type { WaitClock } from './ssm/waiter.ts'
 
 /** The real clock, for the entry points; use cases take a clock so that tests need no real waits. */
 export const clock: WaitClock = { now: Date.now, sleep: (ms) => sleep(ms), random: Math.random }
@@ -28,18 +28,18 @@ export async function deployDeps(
     { LiveLine },
     guarded,
   ] = await Promise.all([
-    import('./ecr/images.js'),
-    import('./ecr/scan-findings.js'),
-    import('./ecr/retention.js'),
-    import('./ssm/sdk-fleet-api.js'),
-    import('./report/text.js'),
-    import('./report/live-line.js'),
+    import('./ecr/images.ts'),
+    import('./ecr/scan-findings.ts'),
+    import('./ecr/retention.ts'),
+    import('./ssm/sdk-fleet-api.ts'),
+    import('./report/text.ts'),
+    import('./report/live-line.ts'),
     guardedForCi(),
   ])
   const live = new LiveLine(process.stdout, json, guarded)
   // CloudWatch is loaded only for a rollout that watches an alarm.
   const alarms = alarm
-    ? (await import('./cloudwatch/sdk-alarms.js')).SdkAlarmApi.forRegion(region)
+    ? (await import('./cloudwatch/sdk-alarms.ts')).SdkAlarmApi.forRegion(region)
     : undefined
   return {
     registry: EcrImageRegistry.forRegion(region),
@@ -60,8 +60,8 @@ export async function deployDeps(
  */
 export async function loadDeployOptions(flags: DeployFlags, env: NodeJS.ProcessEnv): Promise<DeployOptions> {
   const [{ parseDeployFlags, parseEnvironment }, { readSpecFile }] = await Promise.all([
-    import('./options.js'),
-    import('./spec-file.js'),
+    import('./options.ts'),
+    import('./spec-file.ts'),
   ])
   parseEnvironment(flags.environment)
   const spec = flags.spec === undefined ? undefined : await readSpecFile(flags.spec)

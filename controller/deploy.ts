@@ -1,14 +1,14 @@
-import { InternalError } from '../shared/errors.js'
-import { formatImageRef } from '../shared/image-ref.js'
-import { type DesiredRelease, RELEASE_FORMAT, stableVersionOf } from '../shared/release.js'
-import type { DeployOptions, ReleaseOptions } from './options.js'
-import type { RegistryDeps } from './registry-deps.js'
-import { latestRelease, releaseAt } from './release-store.js'
-import type { DeployReport } from './report/fleet-report.js'
-import { requireAvailable, tagDeployed, unavailable } from './retention.js'
-import { type DeployDeps, rollOut } from './rollout.js'
+import { InternalError } from '../shared/errors.ts'
+import { formatImageRef } from '../shared/image-ref.ts'
+import { type DesiredRelease, RELEASE_FORMAT, stableVersionOf } from '../shared/release.ts'
+import type { DeployOptions, ReleaseOptions } from './options.ts'
+import type { RegistryDeps } from './registry-deps.ts'
+import { latestRelease, releaseAt } from './release-store.ts'
+import type { DeployReport } from './report/fleet-report.ts'
+import { requireAvailable, tagDeployed, unavailable } from './retention.ts'
+import { type DeployDeps, rollOut } from './rollout.ts'
 
-export type { DeployDeps } from './rollout.js'
+export type { DeployDeps } from './rollout.ts'
 
 /** The stable release the parameter stands on now, read in full (its image and spec); undefined before any. */
 export async function currentStable(deps: Pick<DeployDeps, 'fleet'>, environment: string, service: string) {
@@ -87,6 +87,6 @@ async function scanGate(
   if (options.scanGate === undefined) return
   if (deps.scans === undefined)
     throw new InternalError('--max-severity was given but no scan reader was set up')
-  const { passScanGate } = await import('./scan-gate.js')
+  const { passScanGate } = await import('./scan-gate.ts')
   deps.note?.(await passScanGate(deps.scans, deps.clock, resolved, options.scanGate))
 }

@@ -1,6 +1,6 @@
-import { type HistoryEntry, releaseHistory } from './release-store.js'
-import { shortDigest, shown } from './report/text.js'
-import type { FleetApi } from './ssm/fleet-api.js'
+import { type HistoryEntry, releaseHistory } from './release-store.ts'
+import { shortDigest, shown } from './report/text.ts'
+import type { FleetApi } from './ssm/fleet-api.ts'
 
 /*
  * `ecr-deploy history`: the versions of a release parameter, newest first. What a parameter holds was written

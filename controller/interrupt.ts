@@ -1,4 +1,4 @@
-import { InterruptedError } from '../shared/errors.js'
+import { InterruptedError } from '../shared/errors.ts'
 
 /*
  * What must happen before the process ends on SIGINT or SIGTERM (a cancelled workflow, Ctrl-C): today,

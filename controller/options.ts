@@ -1,13 +1,13 @@
-import { UsageError } from '../shared/errors.js'
-import { type ImageRef, parseImageRef } from '../shared/image-ref.js'
-import { ENVIRONMENT_NAME_PATTERN, type ReleaseSpecText } from '../shared/release.js'
-import { assertServiceName } from '../shared/service-name.js'
-import type { ReleaseOrigin } from './origin.js'
-import { parseKeepDeployed } from './retention.js'
-import type { ScanGateOptions } from './scan-gate.js'
-import { DEPLOY_DOCUMENT_NAME } from './ssm/document.js'
-import type { Targeting } from './ssm/send-command.js'
-import { parseRolloutFlags, type RolloutFlags, type RolloutOptions } from './waves.js'
+import { UsageError } from '../shared/errors.ts'
+import { type ImageRef, parseImageRef } from '../shared/image-ref.ts'
+import { ENVIRONMENT_NAME_PATTERN, type ReleaseSpecText } from '../shared/release.ts'
+import { assertServiceName } from '../shared/service-name.ts'
+import type { ReleaseOrigin } from './origin.ts'
+import { parseKeepDeployed } from './retention.ts'
+import type { ScanGateOptions } from './scan-gate.ts'
+import { DEPLOY_DOCUMENT_NAME } from './ssm/document.ts'
+import type { Targeting } from './ssm/send-command.ts'
+import { parseRolloutFlags, type RolloutFlags, type RolloutOptions } from './waves.ts'
 
 /** Validated options of every command that sends our document to a fleet. */
 export interface FleetOptions {

@@ -1,4 +1,4 @@
-import type { DesiredRelease } from '../shared/release.js'
+import type { DesiredRelease } from '../shared/release.ts'
 
 /** Who and what makes a release, without the time: the use case stamps that when it writes. */
 export type ReleaseOrigin = Omit<DesiredRelease['origin'], 'createdAt'>

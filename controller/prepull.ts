@@ -1,13 +1,13 @@
-import type { DesiredRelease } from '../shared/release.js'
-import { withState } from '../shared/release.js'
-import type { FleetOptions } from './options.js'
-import { writeRelease } from './release-store.js'
-import type { DeployReport, PhaseReport } from './report/fleet-report.js'
-import { DEPLOY_STEP_NAME } from './ssm/document.js'
-import type { FleetApi } from './ssm/fleet-api.js'
-import type { InstanceOutcome } from './ssm/outcome.js'
-import { runOnFleet } from './ssm/run-on-fleet.js'
-import type { WaitClock } from './ssm/waiter.js'
+import type { DesiredRelease } from '../shared/release.ts'
+import { withState } from '../shared/release.ts'
+import type { FleetOptions } from './options.ts'
+import { writeRelease } from './release-store.ts'
+import type { DeployReport, PhaseReport } from './report/fleet-report.ts'
+import { DEPLOY_STEP_NAME } from './ssm/document.ts'
+import type { FleetApi } from './ssm/fleet-api.ts'
+import type { InstanceOutcome } from './ssm/outcome.ts'
+import { runOnFleet } from './ssm/run-on-fleet.ts'
+import type { WaitClock } from './ssm/waiter.ts'
 
 /*
  * Before any instance switches, every target pulls the release's image (the document's `pull` action: the

@@ -1,5 +1,5 @@
-import type { ImageRetention } from './ecr/retention.js'
-import type { ScanFindings } from './ecr/scan-findings.js'
+import type { ImageRetention } from './ecr/retention.ts'
+import type { ScanFindings } from './ecr/scan-findings.ts'
 
 /**
  * What a deploy or a rollback asks of ECR besides resolving the tag: the scan gate's findings, whether an

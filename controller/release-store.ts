@@ -1,4 +1,4 @@
-import { ReleaseInvalidError } from '../shared/errors.js'
+import { ReleaseInvalidError } from '../shared/errors.ts'
 import {
   type DesiredRelease,
   desiredReleaseSchema,
@@ -8,8 +8,8 @@ import {
   releaseParameterName,
   releaseSelectorText,
   releaseText,
-} from '../shared/release.js'
-import type { FleetApi, ParameterVersion } from './ssm/fleet-api.js'
+} from '../shared/release.ts'
+import type { FleetApi, ParameterVersion } from './ssm/fleet-api.ts'
 
 /*
  * The controller's releases in Parameter Store, through the fleet port: one parameter per environment and

@@ -1,8 +1,8 @@
-import { ImageUnavailableError, UsageError } from '../shared/errors.js'
-import { formatImageRef, type ImageRef, parseImageRef } from '../shared/image-ref.js'
-import type { DeployedTag, ImageAvailability } from './ecr/retention.js'
-import type { RegistryDeps } from './registry-deps.js'
-import { DEPLOYED_TAG_PREFIX } from './setup/lifecycle.js'
+import { ImageUnavailableError, UsageError } from '../shared/errors.ts'
+import { formatImageRef, type ImageRef, parseImageRef } from '../shared/image-ref.ts'
+import type { DeployedTag, ImageAvailability } from './ecr/retention.ts'
+import type { RegistryDeps } from './registry-deps.ts'
+import { DEPLOYED_TAG_PREFIX } from './setup/lifecycle.ts'
 
 /*
  * Retention that never breaks a rollback. Each release that becomes stable tags its digest in ECR

@@ -1,12 +1,12 @@
-import { ReleaseInvalidError, UsageError } from '../shared/errors.js'
-import { type ReleaseVersion, releaseParameterName, stableVersionOf } from '../shared/release.js'
-import { afterStable, type DeployDeps, newRelease } from './deploy.js'
-import type { ReleaseOptions } from './options.js'
-import type { RegistryDeps } from './registry-deps.js'
-import { type HistoryEntry, releaseHistory } from './release-store.js'
-import type { DeployReport } from './report/fleet-report.js'
-import { requireAvailable } from './retention.js'
-import { rollOut } from './rollout.js'
+import { ReleaseInvalidError, UsageError } from '../shared/errors.ts'
+import { type ReleaseVersion, releaseParameterName, stableVersionOf } from '../shared/release.ts'
+import { afterStable, type DeployDeps, newRelease } from './deploy.ts'
+import type { ReleaseOptions } from './options.ts'
+import type { RegistryDeps } from './registry-deps.ts'
+import { type HistoryEntry, releaseHistory } from './release-store.ts'
+import type { DeployReport } from './report/fleet-report.ts'
+import { requireAvailable } from './retention.ts'
+import { rollOut } from './rollout.ts'
 
 /** Parameter Store keeps this many versions of a parameter and drops the oldest. */
 const KEPT_VERSIONS = 100

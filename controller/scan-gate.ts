@@ -1,7 +1,7 @@
-import { ScanRefusedError } from '../shared/errors.js'
-import { formatImageRef, type ImageRef } from '../shared/image-ref.js'
-import type { ScanFinding, ScanFindings, ScanReport } from './ecr/scan-findings.js'
-import { findingText } from './report/finding-text.js'
+import { ScanRefusedError } from '../shared/errors.ts'
+import { formatImageRef, type ImageRef } from '../shared/image-ref.ts'
+import type { ScanFinding, ScanFindings, ScanReport } from './ecr/scan-findings.ts'
+import { findingText } from './report/finding-text.ts'
 
 /*
  * The scan gate of `deploy --max-severity`: the resolved digest's findings are read before anything is

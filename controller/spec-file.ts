@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises'
 import { parseDocument } from 'yaml'
-import { describeIssue } from '../shared/agent-config/parse.js'
-import { UsageError } from '../shared/errors.js'
-import { type ReleaseSpecText, releaseSpecSchema } from '../shared/release.js'
+import { describeIssue } from '../shared/agent-config/parse.ts'
+import { UsageError } from '../shared/errors.ts'
+import { type ReleaseSpecText, releaseSpecSchema } from '../shared/release.ts'
 
 /**
  * `--spec <file>`: the part of a service's definition that travels with the release, in agent.yaml's

@@ -1,12 +1,12 @@
-import { desiredParameterName, type StatusAnswer } from '../shared/agent-contract.js'
-import { currentStable } from './deploy.js'
-import type { FleetOptions } from './options.js'
-import { shortDigest, shown } from './report/text.js'
-import { DEPLOY_STEP_NAME } from './ssm/document.js'
-import type { FleetApi, ParameterVersion } from './ssm/fleet-api.js'
-import type { InstanceOutcome } from './ssm/outcome.js'
-import { runOnFleet } from './ssm/run-on-fleet.js'
-import type { WaitClock } from './ssm/waiter.js'
+import { desiredParameterName, type StatusAnswer } from '../shared/agent-contract.ts'
+import { currentStable } from './deploy.ts'
+import type { FleetOptions } from './options.ts'
+import { shortDigest, shown } from './report/text.ts'
+import { DEPLOY_STEP_NAME } from './ssm/document.ts'
+import type { FleetApi, ParameterVersion } from './ssm/fleet-api.ts'
+import type { InstanceOutcome } from './ssm/outcome.ts'
+import { runOnFleet } from './ssm/run-on-fleet.ts'
+import type { WaitClock } from './ssm/waiter.ts'
 
 export interface InstanceRelease {
   readonly instanceId: string

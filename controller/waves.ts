@@ -1,4 +1,4 @@
-import { UsageError } from '../shared/errors.js'
+import { UsageError } from '../shared/errors.ts'
 
 /*
  * The wave planner: targets and flags in, waves of instance ids out, nothing sent. Each wave is sent as its

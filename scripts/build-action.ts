@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
-import { ACTION_BUNDLE, bundleAction } from './action-bundle.js'
+import { ACTION_BUNDLE, bundleAction } from './action-bundle.ts'
 
 /*
  * `npm run build:action` writes the action's bundle; `npm run check:action` (`--check`) fails when the

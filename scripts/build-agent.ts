@@ -18,8 +18,8 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
-import { writeControllerBundle } from './controller-bundle.js'
-import { foreignRunner } from './foreign-runner.js'
+import { writeControllerBundle } from './controller-bundle.ts'
+import { foreignRunner } from './foreign-runner.ts'
 
 type Arch = 'x64' | 'arm64'
 

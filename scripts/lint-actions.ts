@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
-import { lintAction, lintWorkflow } from './action-lint.js'
+import { lintAction, lintWorkflow } from './action-lint.ts'
 
 /** `npm run lint:actions`: action.yml and the example workflow the README shows. */
 const root = fileURLToPath(new URL('..', import.meta.url))

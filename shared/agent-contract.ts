@@ -1,5 +1,5 @@
-import type { ErrorCode } from './errors.js'
-import type { ReleaseSpecText } from './release.js'
+import type { ErrorCode } from './errors.ts'
+import type { ReleaseSpecText } from './release.ts'
 
 /*
  * What the agent and the controller both read or write: the agent's command line (the SSM document runs

@@ -1,5 +1,5 @@
-import { ImageRefError } from './errors.js'
-import { partitionOf, registrySuffixesOf } from './partition.js'
+import { ImageRefError } from './errors.ts'
+import { partitionOf, registrySuffixesOf } from './partition.ts'
 
 /** A parsed ECR image reference. Frozen: build a new one with {@link withDigest}. */
 export interface ImageRef {

@@ -1,7 +1,7 @@
 import { type DestinationStream, type Logger, pino } from 'pino'
-import { CENSOR, censorSecrets, hideInLogs } from './log-secrets.js'
+import { CENSOR, censorSecrets, hideInLogs } from './log-secrets.ts'
 
-export { hideInLogs } from './log-secrets.js'
+export { hideInLogs } from './log-secrets.ts'
 
 /**
  * Paths that may hold secrets anywhere in a log object. ECR tokens and AWS keys must never reach a log,

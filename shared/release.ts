@@ -1,8 +1,8 @@
 import { z } from 'zod'
-import { envName, memorySchema, portSchema, probeSchema, volumeSchema } from './agent-config/schema.js'
-import { ENVIRONMENT_NAME_PATTERN } from './environment-name.js'
-import { PINNED_IMAGE_PATTERN } from './image-ref.js'
-import { SERVICE_NAME_PATTERN } from './service-name.js'
+import { envName, memorySchema, portSchema, probeSchema, volumeSchema } from './agent-config/schema.ts'
+import { ENVIRONMENT_NAME_PATTERN } from './environment-name.ts'
+import { PINNED_IMAGE_PATTERN } from './image-ref.ts'
+import { SERVICE_NAME_PATTERN } from './service-name.ts'
 
 /*
  * A release is a record, not a bare image. The controller writes it to Parameter Store as JSON, one

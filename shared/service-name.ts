@@ -1,4 +1,4 @@
-import { UsageError } from './errors.js'
+import { UsageError } from './errors.ts'
 
 /**
  * Service names travel through SSM parameters onto a shell command line and into container names,

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../../shared/errors.js'
+import type { ErrorCode } from '../../shared/errors.ts'
 
 /**
  * HTTP status for each catalogue code. The CLI decides on the code and exit code in the body, not on the

@@ -1,4 +1,4 @@
-import type { Deployer, DeployOutcome, UpkeepReport } from '../deploy/deployer.js'
+import type { Deployer, DeployOutcome, UpkeepReport } from '../deploy/deployer.ts'
 
 /** A Deployer that counts the operations that change containers, so that shutdown can wait for them. */
 export interface TrackedDeployer extends Deployer {

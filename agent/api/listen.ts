@@ -1,8 +1,8 @@
 import { chmod, lstat, mkdir, unlink } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { FastifyInstance } from 'fastify'
-import { UsageError } from '../../shared/errors.js'
-import { socketAnswers } from '../net/socket-answers.js'
+import { UsageError } from '../../shared/errors.ts'
+import { socketAnswers } from '../net/socket-answers.ts'
 
 /**
  * Listens on a unix socket that only root can use: whoever can talk to the agent can run containers.

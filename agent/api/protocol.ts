@@ -1,5 +1,5 @@
-import { catalogue, DeployToolError, type ErrorCode, ExitCode } from '../../shared/errors.js'
-import type { DeployOutcome, DeployResult, ProgressEvent, PullOutcome } from '../deploy/deployer.js'
+import { catalogue, DeployToolError, type ErrorCode, ExitCode } from '../../shared/errors.ts'
+import type { DeployOutcome, DeployResult, ProgressEvent, PullOutcome } from '../deploy/deployer.ts'
 
 /**
  * The lines the daemon streams to the CLI (NDJSON, one object a line) and the error body of every route.

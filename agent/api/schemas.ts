@@ -1,5 +1,5 @@
-import { RELEASE_ID_PATTERN } from '../../shared/agent-contract.js'
-import { SERVICE_NAME_PATTERN } from '../../shared/service-name.js'
+import { RELEASE_ID_PATTERN } from '../../shared/agent-contract.ts'
+import { SERVICE_NAME_PATTERN } from '../../shared/service-name.ts'
 
 const service = { type: 'string', pattern: SERVICE_NAME_PATTERN } as const
 

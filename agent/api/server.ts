@@ -1,11 +1,11 @@
 import { type FastifyBaseLogger, type FastifyError, type FastifyInstance, fastify } from 'fastify'
-import { DeployToolError, UsageError } from '../../shared/errors.js'
-import { parseImageRef } from '../../shared/image-ref.js'
-import type { ReleaseSelector } from '../../shared/release.js'
-import type { Deployer } from '../deploy/deployer.js'
-import { type ReleaseDeploy, selectorOf } from '../deploy/release-request.js'
-import { httpStatusOf } from './http-status.js'
-import { errorLineOf, pullResultLineOf, resultLineOf } from './protocol.js'
+import { DeployToolError, UsageError } from '../../shared/errors.ts'
+import { parseImageRef } from '../../shared/image-ref.ts'
+import type { ReleaseSelector } from '../../shared/release.ts'
+import type { Deployer } from '../deploy/deployer.ts'
+import { type ReleaseDeploy, selectorOf } from '../deploy/release-request.ts'
+import { httpStatusOf } from './http-status.ts'
+import { errorLineOf, pullResultLineOf, resultLineOf } from './protocol.ts'
 import {
   type DeployBody,
   deployBodySchema,
@@ -17,8 +17,8 @@ import {
   rollbackBodySchema,
   serviceParamsSchema,
   servicesQuerySchema,
-} from './schemas.js'
-import { NDJSON, streamOperation } from './stream-operation.js'
+} from './schemas.ts'
+import { NDJSON, streamOperation } from './stream-operation.ts'
 
 /** What POST /reload reports after the configuration was read again and applied. */
 export interface ReloadOutcome {

@@ -1,9 +1,9 @@
 import { PassThrough } from 'node:stream'
 import type { FastifyReply } from 'fastify'
-import { DeployToolError } from '../../shared/errors.js'
-import type { ProgressEvent } from '../deploy/deployer.js'
-import { httpStatusOf } from './http-status.js'
-import { errorLineOf, progressLineOf, type ResultLine, type StreamLine } from './protocol.js'
+import { DeployToolError } from '../../shared/errors.ts'
+import type { ProgressEvent } from '../deploy/deployer.ts'
+import { httpStatusOf } from './http-status.ts'
+import { errorLineOf, progressLineOf, type ResultLine, type StreamLine } from './protocol.ts'
 
 export const NDJSON = 'application/x-ndjson'
 

@@ -1,14 +1,18 @@
 import { type IncomingMessage, request } from 'node:http'
-import { DaemonUnavailableError } from '../../shared/errors.js'
-import type { ErrorLine, ProgressLine, ResultLine, StreamLine } from '../api/protocol.js'
-import { DaemonReportedError } from './remote-error.js'
+import { DaemonUnavailableError } from '../../shared/errors.ts'
+import type { ErrorLine, ProgressLine, ResultLine, StreamLine } from '../api/protocol.ts'
+import { DaemonReportedError } from './remote-error.ts'
 
 /**
  * The daemon's API as the CLI uses it: plain node:http over the unix socket, so that a CLI run (one per
  * SSM command) loads no HTTP framework. Every answer body is NDJSON; a single JSON document is one line.
  */
 export class AgentClient {
-  constructor(readonly socketPath: string) {}
+  readonly socketPath: string
+
+  constructor(socketPath: string) {
+    this.socketPath = socketPath
+  }
 
   /** POSTs and follows a deploy/rollback stream; resolves with the result line, throws the error line. */
   async stream(path: string, body: object, onProgress: (line: ProgressLine) => void): Promise<ResultLine> {

@@ -5,15 +5,15 @@ import {
   resultLineText,
   type ServiceStatus,
   statusLineText,
-} from '../../shared/agent-contract.js'
-import { DeployToolError, InternalError, UsageError } from '../../shared/errors.js'
-import { parseImageRef } from '../../shared/image-ref.js'
-import { assertServiceName } from '../../shared/service-name.js'
-import type { ProgressLine, ResultLine } from '../api/protocol.js'
-import type { ReloadOutcome } from '../api/server.js'
-import type { AgentClient } from './client.js'
-import { formatHistoryTable, formatStatusTable, summaryOfFailure, summaryOfResult } from './output.js'
-import { clip, LINE_LIMIT, ProgressPrinter } from './progress-printer.js'
+} from '../../shared/agent-contract.ts'
+import { DeployToolError, InternalError, UsageError } from '../../shared/errors.ts'
+import { parseImageRef } from '../../shared/image-ref.ts'
+import { assertServiceName } from '../../shared/service-name.ts'
+import type { ProgressLine, ResultLine } from '../api/protocol.ts'
+import type { ReloadOutcome } from '../api/server.ts'
+import type { AgentClient } from './client.ts'
+import { formatHistoryTable, formatStatusTable, summaryOfFailure, summaryOfResult } from './output.ts'
+import { clip, LINE_LIMIT, ProgressPrinter } from './progress-printer.ts'
 
 /** Where the commands write, and the clock for elapsed times. */
 export interface CliIo {
@@ -27,11 +27,13 @@ export interface CliIo {
  * line (the controller reads that line even when the command failed), then exits with the error's code.
  */
 export class OperationFailed extends Error {
-  constructor(
-    readonly error: DeployToolError,
-    readonly summary: AgentResultLine,
-  ) {
+  readonly error: DeployToolError
+  readonly summary: AgentResultLine
+
+  constructor(error: DeployToolError, summary: AgentResultLine) {
     super(error.message, { cause: error })
+    this.error = error
+    this.summary = summary
   }
 }
 

@@ -1,6 +1,6 @@
-import type { AgentResultLine, ReleaseRecord, ServiceStatus } from '../../shared/agent-contract.js'
-import type { DeployToolError } from '../../shared/errors.js'
-import type { ProgressLine, ResultLine } from '../api/protocol.js'
+import type { AgentResultLine, ReleaseRecord, ServiceStatus } from '../../shared/agent-contract.ts'
+import type { DeployToolError } from '../../shared/errors.ts'
+import type { ProgressLine, ResultLine } from '../api/protocol.ts'
 
 /** The result line's message is cut so that the line always fits in what SSM keeps. */
 export const MESSAGE_LIMIT = 2_000

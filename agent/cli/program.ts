@@ -1,8 +1,8 @@
 import { Command, CommanderError, Option } from 'commander'
-import { resultLineText } from '../../shared/agent-contract.js'
-import { ExitCode, exitCodeOf, formatError, UsageError } from '../../shared/errors.js'
-import { DEFAULT_CONFIG_PATH, DEFAULT_SOCKET, SETTING_VARIABLES } from '../config/settings.js'
-import { AgentClient } from './client.js'
+import { resultLineText } from '../../shared/agent-contract.ts'
+import { ExitCode, exitCodeOf, formatError, UsageError } from '../../shared/errors.ts'
+import { DEFAULT_CONFIG_PATH, DEFAULT_SOCKET, SETTING_VARIABLES } from '../config/settings.ts'
+import { AgentClient } from './client.ts'
 import {
   type CliIo,
   deployCommand,
@@ -13,8 +13,8 @@ import {
   retireCommand,
   rollbackCommand,
   statusCommand,
-} from './commands.js'
-import { AGENT_VERSION } from './defaults.js'
+} from './commands.ts'
+import { AGENT_VERSION } from './defaults.ts'
 
 /*
  * The agent CLI. It runs once per SSM command, so it stays a thin client of the daemon: only `serve`
@@ -57,7 +57,7 @@ export function buildProgram(io: CliIo = processIo): Command {
     .description('run the agent daemon (systemd starts it)')
     .addOption(new Option('--config <path>', 'configuration file').env(SETTING_VARIABLES.configPath))
     .action(async (options: { config?: string }, command: Command) => {
-      const { runDaemon } = await import('../main.js')
+      const { runDaemon } = await import('../main.ts')
       const { socket, verbose } = globals(command)
       await runDaemon({ socketPath: socket, verbose: verbose === true, ...options })
       // Idle keep-alive sockets (Docker, AWS) would hold the process open after a clean shutdown.
@@ -146,7 +146,7 @@ export function buildProgram(io: CliIo = processIo): Command {
         .default(DEFAULT_CONFIG_PATH),
     )
     .action(async (options: { config: string }) => {
-      const { loadConfig } = await import('../config/load.js')
+      const { loadConfig } = await import('../config/load.ts')
       const config = await loadConfig(options.config)
       const names = Object.keys(config.services)
       io.out(
@@ -161,7 +161,7 @@ export function buildProgram(io: CliIo = processIo): Command {
     .allowUnknownOption()
     .allowExcessArguments()
     .action(async (_options: object, command: Command) => {
-      const { runProxy } = await import('../proxy/run-proxy.js')
+      const { runProxy } = await import('../proxy/run-proxy.ts')
       await runProxy(command.args, 'ecr-deploy-agent proxy')
     })
 

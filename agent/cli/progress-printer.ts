@@ -1,5 +1,5 @@
-import type { ProgressLine } from '../api/protocol.js'
-import { formatProgress } from './output.js'
+import type { ProgressLine } from '../api/protocol.ts'
+import { formatProgress } from './output.ts'
 
 /**
  * SSM keeps only the first 24,000 characters of stdout, and the controller needs the JSON result line,
@@ -15,10 +15,13 @@ export class ProgressPrinter {
   #pullUsed = 0
   #omitted = 0
 
-  constructor(
-    private readonly print: (text: string) => void,
-    private readonly elapsedMs: () => number,
-  ) {}
+  private readonly print: (text: string) => void
+  private readonly elapsedMs: () => number
+
+  constructor(print: (text: string) => void, elapsedMs: () => number) {
+    this.print = print
+    this.elapsedMs = elapsedMs
+  }
 
   line(progress: ProgressLine): void {
     const text = clip(formatProgress(progress, this.elapsedMs()), LINE_LIMIT)

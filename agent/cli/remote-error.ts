@@ -1,5 +1,5 @@
-import { DeployToolError, type ErrorCode } from '../../shared/errors.js'
-import { type ErrorLine, isKnownCode } from '../api/protocol.js'
+import { DeployToolError, type ErrorCode } from '../../shared/errors.ts'
+import { type ErrorLine, isKnownCode } from '../api/protocol.ts'
 
 /** A catalogue error that happened inside the daemon, rebuilt on the CLI side with the same code. */
 export class DaemonReportedError extends DeployToolError {

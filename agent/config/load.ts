@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises'
 import { hostname as osHostname } from 'node:os'
-import { parseConfig } from '../../shared/agent-config/parse.js'
-import type { AgentConfig } from '../../shared/agent-config/types.js'
-import { ConfigError } from '../../shared/errors.js'
+import { parseConfig } from '../../shared/agent-config/parse.ts'
+import type { AgentConfig } from '../../shared/agent-config/types.ts'
+import { ConfigError } from '../../shared/errors.ts'
 
 /** Reads and validates the configuration file. Throws ConfigError; the caller keeps its old config then. */
 export async function loadConfig(file: string, hostname: string = osHostname()): Promise<AgentConfig> {

@@ -1,10 +1,10 @@
-import { ReleaseInvalidError } from '../../shared/errors.js'
+import { ReleaseInvalidError } from '../../shared/errors.ts'
 import {
   parseRelease,
   type ReleaseSelector,
   type ReleaseVersion,
   releaseSelectorText,
-} from '../../shared/release.js'
+} from '../../shared/release.ts'
 
 /**
  * Where releases are read: one version of `/ecr-deploy/<environment>/<service>` by selector (what an SSM

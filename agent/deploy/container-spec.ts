@@ -1,7 +1,7 @@
-import type { ServiceConfig } from '../../shared/agent-config/types.js'
-import type { ContainerSpec } from '../docker/engine.js'
-import { containerName, LABEL_AGENT, LABEL_RELEASE, LABEL_SERVICE } from './container-labels.js'
-import { strategyOf } from './strategy/select.js'
+import type { ServiceConfig } from '../../shared/agent-config/types.ts'
+import type { ContainerSpec } from '../docker/engine.ts'
+import { containerName, LABEL_AGENT, LABEL_RELEASE, LABEL_SERVICE } from './container-labels.ts'
+import { strategyOf } from './strategy/select.ts'
 
 export interface ReleaseContainerInput {
   readonly agentId: string

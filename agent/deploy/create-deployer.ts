@@ -1,7 +1,7 @@
-import type { ServiceConfig } from '../../shared/agent-config/types.js'
-import { NoPreviousReleaseError, UsageError } from '../../shared/errors.js'
-import { assertServiceName } from '../../shared/service-name.js'
-import { findRelease, type ReleaseRecord } from '../state/ledger.js'
+import type { ServiceConfig } from '../../shared/agent-config/types.ts'
+import { NoPreviousReleaseError, UsageError } from '../../shared/errors.ts'
+import { assertServiceName } from '../../shared/service-name.ts'
+import { findRelease, type ReleaseRecord } from '../state/ledger.ts'
 import {
   type Deployer,
   type DeployOutcome,
@@ -13,17 +13,17 @@ import {
   type RollbackRequest,
   type ServiceStatus,
   type UpkeepReport,
-} from './deployer.js'
-import type { DeployerDeps } from './deps.js'
-import { resolveImage, serviceOf, validateRequest } from './prepare.js'
-import { pruneService } from './prune.js'
-import { pullRelease } from './pull-release.js'
-import { reconcileService } from './reconcile.js'
-import { recordedService, requestedService } from './release-config.js'
-import { orphanedServices, retireService } from './retire.js'
-import { serves, serviceContainers } from './service-containers.js'
-import { ServiceLocks } from './service-locks.js'
-import { switchRelease } from './switch-release.js'
+} from './deployer.ts'
+import type { DeployerDeps } from './deps.ts'
+import { resolveImage, serviceOf, validateRequest } from './prepare.ts'
+import { pruneService } from './prune.ts'
+import { pullRelease } from './pull-release.ts'
+import { reconcileService } from './reconcile.ts'
+import { recordedService, requestedService } from './release-config.ts'
+import { orphanedServices, retireService } from './retire.ts'
+import { serves, serviceContainers } from './service-containers.ts'
+import { ServiceLocks } from './service-locks.ts'
+import { switchRelease } from './switch-release.ts'
 
 /** Builds the agent's Deployer. It starts nothing by itself: agent/main.ts calls reconcile() at start. */
 export function createDeployer(deps: DeployerDeps): Deployer {
@@ -34,7 +34,11 @@ export function createDeployer(deps: DeployerDeps): Deployer {
 class AgentDeployer implements Deployer {
   readonly #locks = new ServiceLocks()
 
-  constructor(private readonly deps: DeployerDeps) {}
+  private readonly deps: DeployerDeps
+
+  constructor(deps: DeployerDeps) {
+    this.deps = deps
+  }
 
   async deploy(request: DeployRequest): Promise<DeployOutcome> {
     const config = this.deps.config()

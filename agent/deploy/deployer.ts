@@ -4,8 +4,8 @@
  * build it with `createDeployer(deps)` from create-deployer.ts.
  */
 
-import type { DeployResult, ReleaseRecord, ServiceStatus } from '../../shared/agent-contract.js'
-import type { ReleaseSpecText } from '../../shared/release.js'
+import type { DeployResult, ReleaseRecord, ServiceStatus } from '../../shared/agent-contract.ts'
+import type { ReleaseSpecText } from '../../shared/release.ts'
 
 // The release and status shapes are what the controller reads too: they live in the contract.
 export type { DeployResult, ReleaseRecord, ServiceStatus }

@@ -1,12 +1,12 @@
 import type { Logger } from 'pino'
-import type { AgentConfig } from '../../shared/agent-config/types.js'
-import type { ParameterSource } from '../config/parameter-source.js'
-import type { DockerEngine } from '../docker/engine.js'
-import type { RegistryAuth } from '../ecr/registry-auth.js'
-import type { Clock } from '../health/clock.js'
-import type { Probes } from '../health/probes.js'
-import type { TrafficSwitch } from '../proxy/traffic-switch.js'
-import type { StateStore } from '../state/state-store.js'
+import type { AgentConfig } from '../../shared/agent-config/types.ts'
+import type { ParameterSource } from '../config/parameter-source.ts'
+import type { DockerEngine } from '../docker/engine.ts'
+import type { RegistryAuth } from '../ecr/registry-auth.ts'
+import type { Clock } from '../health/clock.ts'
+import type { Probes } from '../health/probes.ts'
+import type { TrafficSwitch } from '../proxy/traffic-switch.ts'
+import type { StateStore } from '../state/state-store.ts'
 
 /** Everything the deploy engine acts through. agent/main.ts builds the real ones; tests pass fakes. */
 export interface DeployerDeps {

@@ -1,7 +1,7 @@
-import type { ServiceConfig } from '../../shared/agent-config/types.js'
-import { networkProbes } from '../health/probes.js'
-import { type HealthVerdict, waitHealthy } from '../health/wait-healthy.js'
-import type { DeployerDeps } from './deps.js'
+import type { ServiceConfig } from '../../shared/agent-config/types.ts'
+import { networkProbes } from '../health/probes.ts'
+import { type HealthVerdict, waitHealthy } from '../health/wait-healthy.ts'
+import type { DeployerDeps } from './deps.ts'
 
 /**
  * The one health gate of the deploy engine: a started container against its service's check, through the

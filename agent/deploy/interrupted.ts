@@ -1,5 +1,5 @@
-import type { ReleaseRecord } from '../state/ledger.js'
-import { type DeployStep, planRestore, type ServiceContainer } from './plan.js'
+import type { ReleaseRecord } from '../state/ledger.ts'
+import { type DeployStep, planRestore, type ServiceContainer } from './plan.ts'
 
 /** What reconcile finds of a deploy that a crash or a reboot cut short (a pending release in the ledger). */
 export interface InterruptedInput {

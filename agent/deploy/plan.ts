@@ -1,4 +1,4 @@
-import type { ReleaseRecord } from '../state/ledger.js'
+import type { ReleaseRecord } from '../state/ledger.ts'
 
 /** A managed container of the service, as the planner needs it. */
 export interface ServiceContainer {

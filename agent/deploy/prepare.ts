@@ -1,9 +1,9 @@
-import type { AgentConfig, ServiceConfig } from '../../shared/agent-config/types.js'
-import { AwsError, ImageNotAllowedError, PullFailedError, UnknownServiceError } from '../../shared/errors.js'
-import { formatImageRef, type ImageRef, parseImageRef, repositoryUri } from '../../shared/image-ref.js'
-import type { ParameterSource } from '../config/parameter-source.js'
-import type { DockerEngine } from '../docker/engine.js'
-import type { RegistryAuth } from '../ecr/registry-auth.js'
+import type { AgentConfig, ServiceConfig } from '../../shared/agent-config/types.ts'
+import { AwsError, ImageNotAllowedError, PullFailedError, UnknownServiceError } from '../../shared/errors.ts'
+import { formatImageRef, type ImageRef, parseImageRef, repositoryUri } from '../../shared/image-ref.ts'
+import type { ParameterSource } from '../config/parameter-source.ts'
+import type { DockerEngine } from '../docker/engine.ts'
+import type { RegistryAuth } from '../ecr/registry-auth.ts'
 
 /** Checks a request against the configuration before anything is touched. */
 export function validateRequest(

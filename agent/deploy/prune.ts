@@ -1,7 +1,7 @@
-import type { ServiceConfig } from '../../shared/agent-config/types.js'
-import type { ImageInfo } from '../docker/engine.js'
-import type { DeployerDeps } from './deps.js'
-import { serviceContainers } from './service-containers.js'
+import type { ServiceConfig } from '../../shared/agent-config/types.ts'
+import type { ImageInfo } from '../docker/engine.ts'
+import type { DeployerDeps } from './deps.ts'
+import { serviceContainers } from './service-containers.ts'
 
 export interface PruneInput {
   readonly repository: string

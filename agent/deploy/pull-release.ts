@@ -1,7 +1,7 @@
-import type { ProgressEvent, PullOutcome, PullRequest } from './deployer.js'
-import type { DeployerDeps } from './deps.js'
-import { pullImage, resolveImage, serviceOf, validateRequest } from './prepare.js'
-import { requestedService } from './release-config.js'
+import type { ProgressEvent, PullOutcome, PullRequest } from './deployer.ts'
+import type { DeployerDeps } from './deps.ts'
+import { pullImage, resolveImage, serviceOf, validateRequest } from './prepare.ts'
+import { requestedService } from './release-config.ts'
 
 /*
  * A pull readies an instance for a release without changing what it runs: the same checks as a deploy

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino'
-import { effectiveService } from '../../shared/agent-config/policy.js'
-import type { ServiceConfig } from '../../shared/agent-config/types.js'
-import { DeployToolError } from '../../shared/errors.js'
-import { releaseSpecSchema } from '../../shared/release.js'
-import type { ReleaseRecord } from '../state/ledger.js'
-import type { ReleaseRef } from './deployer.js'
+import { effectiveService } from '../../shared/agent-config/policy.ts'
+import type { ServiceConfig } from '../../shared/agent-config/types.ts'
+import { DeployToolError } from '../../shared/errors.ts'
+import { releaseSpecSchema } from '../../shared/release.ts'
+import type { ReleaseRecord } from '../state/ledger.ts'
+import type { ReleaseRef } from './deployer.ts'
 
 /*
  * A release runs the file's entry with its spec on top. The ledger keeps each release's spec as written,

@@ -1,9 +1,9 @@
-import type { AgentConfig } from '../../shared/agent-config/types.js'
-import { UsageError } from '../../shared/errors.js'
-import { parseReleaseSelector, type ReleaseSelector, releaseSelectorText } from '../../shared/release.js'
-import { checkReleaseFor, environmentFor, type ReleaseSource } from '../config/release-source.js'
-import type { ReleaseRef } from './deployer.js'
-import { serviceOf } from './prepare.js'
+import type { AgentConfig } from '../../shared/agent-config/types.ts'
+import { UsageError } from '../../shared/errors.ts'
+import { parseReleaseSelector, type ReleaseSelector, releaseSelectorText } from '../../shared/release.ts'
+import { checkReleaseFor, environmentFor, type ReleaseSource } from '../config/release-source.ts'
+import type { ReleaseRef } from './deployer.ts'
+import { serviceOf } from './prepare.ts'
 
 /** What a deploy of a release hands the deployer: the release's image and the release itself. */
 export interface ReleaseDeploy {

@@ -1,5 +1,5 @@
-import { LABEL_SERVICE, managedLabels } from './container-labels.js'
-import type { DeployerDeps } from './deps.js'
+import { LABEL_SERVICE, managedLabels } from './container-labels.ts'
+import type { DeployerDeps } from './deps.ts'
 
 /** How long a retired service's containers get to stop; their configuration, stopTimeout included, is gone. */
 const RETIRE_STOP_SECONDS = 10

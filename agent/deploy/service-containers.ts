@@ -1,9 +1,9 @@
-import type { ServiceConfig } from '../../shared/agent-config/types.js'
-import { networkProbes } from '../health/probes.js'
-import { probeOnce } from '../health/wait-healthy.js'
-import { LABEL_RELEASE, managedLabels } from './container-labels.js'
-import type { DeployerDeps } from './deps.js'
-import type { ServiceContainer } from './plan.js'
+import type { ServiceConfig } from '../../shared/agent-config/types.ts'
+import { networkProbes } from '../health/probes.ts'
+import { probeOnce } from '../health/wait-healthy.ts'
+import { LABEL_RELEASE, managedLabels } from './container-labels.ts'
+import type { DeployerDeps } from './deps.ts'
+import type { ServiceContainer } from './plan.ts'
 
 /** One service's managed containers, as the planners see them. */
 export async function serviceContainers(

@@ -1,4 +1,4 @@
-import { BusyError } from '../../shared/errors.js'
+import { BusyError } from '../../shared/errors.ts'
 
 /**
  * One operation per service at a time, in this process; different services run in parallel.

@@ -1,27 +1,29 @@
-import type { ServiceConfig } from '../../shared/agent-config/types.js'
+import type { ServiceConfig } from '../../shared/agent-config/types.ts'
 import {
   abandonRelease,
   beginRelease,
   commitRelease,
   type ReleaseRecord,
   type ServiceLedger,
-} from '../state/ledger.js'
-import { LABEL_RELEASE, managedLabels } from './container-labels.js'
-import { releaseContainerSpec } from './container-spec.js'
-import type { ProgressEvent } from './deployer.js'
-import type { DeployerDeps } from './deps.js'
-import { healthOf } from './health-gate.js'
-import type { DeployStep } from './plan.js'
-import { pullImage } from './prepare.js'
-import { drain, routeTo, unroute } from './traffic.js'
+} from '../state/ledger.ts'
+import { LABEL_RELEASE, managedLabels } from './container-labels.ts'
+import { releaseContainerSpec } from './container-spec.ts'
+import type { ProgressEvent } from './deployer.ts'
+import type { DeployerDeps } from './deps.ts'
+import { healthOf } from './health-gate.ts'
+import type { DeployStep } from './plan.ts'
+import { pullImage } from './prepare.ts'
+import { drain, routeTo, unroute } from './traffic.ts'
 
 /** A release's container did not become healthy; `reason` says what the health check saw. */
 export class UnhealthyReleaseError extends Error {
-  constructor(
-    readonly releaseId: string,
-    readonly reason: string,
-  ) {
+  readonly releaseId: string
+  readonly reason: string
+
+  constructor(releaseId: string, reason: string) {
     super(`release ${releaseId} did not become healthy: ${reason}`)
+    this.releaseId = releaseId
+    this.reason = reason
   }
 }
 
@@ -80,7 +82,10 @@ export class StepRunner {
   #committed: ReleaseRecord | undefined
   #env: Readonly<Record<string, string>> | undefined
 
-  constructor(private readonly input: StepRunnerInput) {
+  private readonly input: StepRunnerInput
+
+  constructor(input: StepRunnerInput) {
+    this.input = input
     this.#ledger = input.ledger
   }
 

@@ -1,9 +1,9 @@
-import type { ServiceConfig } from '../../shared/agent-config/types.js'
-import { ConfigError, ProxyError } from '../../shared/errors.js'
-import type { ContainerInfo } from '../docker/engine.js'
-import type { Address } from '../proxy/routes.js'
-import type { TrafficSwitch } from '../proxy/traffic-switch.js'
-import type { DeployerDeps } from './deps.js'
+import type { ServiceConfig } from '../../shared/agent-config/types.ts'
+import { ConfigError, ProxyError } from '../../shared/errors.ts'
+import type { ContainerInfo } from '../docker/engine.ts'
+import type { Address } from '../proxy/routes.ts'
+import type { TrafficSwitch } from '../proxy/traffic-switch.ts'
+import type { DeployerDeps } from './deps.ts'
 
 /** How often a drain asks the proxy whether the old release still has connections. */
 const DRAIN_POLL_MS = 200

@@ -1,10 +1,10 @@
-import type { ServiceConfig } from '../../shared/agent-config/types.js'
-import { HealthFailedError, RollbackFailedError } from '../../shared/errors.js'
-import type { ReleaseRecord } from '../state/ledger.js'
-import type { ProgressEvent } from './deployer.js'
-import type { DeployerDeps } from './deps.js'
-import { type StepRunner, UnhealthyReleaseError } from './step-runner.js'
-import type { Strategy } from './strategy/strategy.js'
+import type { ServiceConfig } from '../../shared/agent-config/types.ts'
+import { HealthFailedError, RollbackFailedError } from '../../shared/errors.ts'
+import type { ReleaseRecord } from '../state/ledger.ts'
+import type { ProgressEvent } from './deployer.ts'
+import type { DeployerDeps } from './deps.ts'
+import { type StepRunner, UnhealthyReleaseError } from './step-runner.ts'
+import type { Strategy } from './strategy/strategy.ts'
 
 export interface UndoReleaseInput {
   readonly deps: DeployerDeps

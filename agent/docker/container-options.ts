@@ -1,5 +1,5 @@
 import type { ContainerCreateOptions } from 'dockerode'
-import type { ContainerSpec } from './engine.js'
+import type { ContainerSpec } from './engine.ts'
 
 /** Pure: our ContainerSpec as the Docker Engine API's create body. */
 export function containerCreateOptions(spec: ContainerSpec): ContainerCreateOptions {

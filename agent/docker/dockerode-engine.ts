@@ -1,6 +1,6 @@
 import Docker from 'dockerode'
-import { DockerError, ImageNotFoundError, PullFailedError } from '../../shared/errors.js'
-import { containerCreateOptions } from './container-options.js'
+import { DockerError, ImageNotFoundError, PullFailedError } from '../../shared/errors.ts'
+import { containerCreateOptions } from './container-options.ts'
 import type {
   ContainerInfo,
   ContainerSpec,
@@ -9,9 +9,9 @@ import type {
   DockerEngine,
   ImageInfo,
   RegistryCredentials,
-} from './engine.js'
-import { demuxLogFrames } from './log-frames.js'
-import { type PullEvent, PullProgress } from './pull-progress.js'
+} from './engine.ts'
+import { demuxLogFrames } from './log-frames.ts'
+import { type PullEvent, PullProgress } from './pull-progress.ts'
 
 /** The one DockerEngine: dockerode over the Docker socket (DOCKER_HOST is honoured by dockerode). */
 export class DockerodeEngine implements DockerEngine {

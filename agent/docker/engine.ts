@@ -1,4 +1,4 @@
-import type { PortMapping, RestartPolicy, VolumeMount } from '../../shared/agent-config/types.js'
+import type { PortMapping, RestartPolicy, VolumeMount } from '../../shared/agent-config/types.ts'
 
 /**
  * Docker, in the deploy engine's words. The one implementation is the dockerode adapter; nothing

@@ -3,12 +3,12 @@ import {
   GetAuthorizationTokenCommand,
   type GetAuthorizationTokenCommandOutput,
 } from '@aws-sdk/client-ecr'
-import { isAuthErrorName } from '../../shared/aws-auth-errors.js'
-import { AwsAuthError, AwsError } from '../../shared/errors.js'
-import type { ImageRef } from '../../shared/image-ref.js'
-import { hideInLogs } from '../../shared/log-secrets.js'
-import type { RegistryCredentials } from '../docker/engine.js'
-import type { RegistryAuth } from './registry-auth.js'
+import { isAuthErrorName } from '../../shared/aws-auth-errors.ts'
+import { AwsAuthError, AwsError } from '../../shared/errors.ts'
+import type { ImageRef } from '../../shared/image-ref.ts'
+import { hideInLogs } from '../../shared/log-secrets.ts'
+import type { RegistryCredentials } from '../docker/engine.ts'
+import type { RegistryAuth } from './registry-auth.ts'
 
 /** Tokens last 12 hours; renewing this long before expiry leaves room for a slow pull. */
 const RENEW_BEFORE_MS = 15 * 60 * 1000

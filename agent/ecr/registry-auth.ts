@@ -1,5 +1,5 @@
-import type { ImageRef } from '../../shared/image-ref.js'
-import type { RegistryCredentials } from '../docker/engine.js'
+import type { ImageRef } from '../../shared/image-ref.ts'
+import type { RegistryCredentials } from '../docker/engine.ts'
 
 /**
  * Credentials to pull from one ECR registry, obtained with the instance's own role. Implementations

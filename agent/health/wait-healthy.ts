@@ -1,7 +1,7 @@
-import type { HealthCheckConfig, HealthProbe } from '../../shared/agent-config/types.js'
-import type { ContainerInfo } from '../docker/engine.js'
-import type { Clock } from './clock.js'
-import type { ProbeResult, Probes } from './probes.js'
+import type { HealthCheckConfig, HealthProbe } from '../../shared/agent-config/types.ts'
+import type { ContainerInfo } from '../docker/engine.ts'
+import type { Clock } from './clock.ts'
+import type { ProbeResult, Probes } from './probes.ts'
 
 export type HealthVerdict =
   | { readonly healthy: true; readonly checks: number; readonly detail: string }

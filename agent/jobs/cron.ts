@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { createTask, type ScheduledTask } from 'node-cron'
-import { atOffset } from './offset.js'
-import type { JobName, JobSchedules } from './schedules.js'
+import { atOffset } from './offset.ts'
+import type { JobName, JobSchedules } from './schedules.ts'
 
 /** The running schedule; `stop()` ends the timers (a run in progress finishes on its own). */
 export interface ScheduledJobs {

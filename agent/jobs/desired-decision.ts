@@ -3,7 +3,7 @@ import {
   type ReleaseVersion,
   releaseSelectorText,
   sameSpec,
-} from '../../shared/release.js'
+} from '../../shared/release.ts'
 
 /*
  * What the desired-state job does for one service, decided from data alone: the newest version of the

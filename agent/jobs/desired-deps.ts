@@ -1,6 +1,6 @@
-import type { ReleaseSource } from '../config/release-source.js'
-import type { Deployer } from '../deploy/deployer.js'
-import type { HoldStore } from '../state/hold-store.js'
+import type { ReleaseSource } from '../config/release-source.ts'
+import type { Deployer } from '../deploy/deployer.ts'
+import type { HoldStore } from '../state/hold-store.ts'
 
 /** Where the old layout's desired images are read; the SSM adapter fits. */
 export interface DesiredStateSource {

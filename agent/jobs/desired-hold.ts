@@ -1,10 +1,10 @@
-import { desiredParameterName } from '../../shared/agent-contract.js'
-import { HealthFailedError, RollbackFailedError } from '../../shared/errors.js'
-import { parseImageRef } from '../../shared/image-ref.js'
-import { sameSpec } from '../../shared/release.js'
-import type { Deployer, DeployOutcome, DeployRequest, RollbackRequest } from '../deploy/deployer.js'
-import type { HoldStore } from '../state/hold-store.js'
-import type { DesiredStateSource } from './desired-deps.js'
+import { desiredParameterName } from '../../shared/agent-contract.ts'
+import { HealthFailedError, RollbackFailedError } from '../../shared/errors.ts'
+import { parseImageRef } from '../../shared/image-ref.ts'
+import { sameSpec } from '../../shared/release.ts'
+import type { Deployer, DeployOutcome, DeployRequest, RollbackRequest } from '../deploy/deployer.ts'
+import type { HoldStore } from '../state/hold-store.ts'
+import type { DesiredStateSource } from './desired-deps.ts'
 
 export interface DesiredHoldDeps {
   readonly holds: HoldStore

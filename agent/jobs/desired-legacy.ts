@@ -1,7 +1,7 @@
-import { desiredParameterName } from '../../shared/agent-contract.js'
-import { BusyError, DeployToolError } from '../../shared/errors.js'
-import { parseImageRef } from '../../shared/image-ref.js'
-import type { DesiredStateDeps } from './desired-deps.js'
+import { desiredParameterName } from '../../shared/agent-contract.ts'
+import { BusyError, DeployToolError } from '../../shared/errors.ts'
+import { parseImageRef } from '../../shared/image-ref.ts'
+import type { DesiredStateDeps } from './desired-deps.ts'
 
 /**
  * The layout before releases were records, read for one version while instances migrate: a bare

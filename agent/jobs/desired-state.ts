@@ -1,13 +1,13 @@
-import { desiredParameterName } from '../../shared/agent-contract.js'
-import { BusyError, DeployToolError } from '../../shared/errors.js'
-import { type ReleaseVersion, releaseParameterName, releaseSelectorText } from '../../shared/release.js'
-import { checkReleaseFor } from '../config/release-source.js'
-import type { UpkeepReport } from '../deploy/deployer.js'
-import { decideDesired, needsReplaced, type RunningRelease } from './desired-decision.js'
-import type { DesiredStateDeps } from './desired-deps.js'
-import { convergeLegacy } from './desired-legacy.js'
+import { desiredParameterName } from '../../shared/agent-contract.ts'
+import { BusyError, DeployToolError } from '../../shared/errors.ts'
+import { type ReleaseVersion, releaseParameterName, releaseSelectorText } from '../../shared/release.ts'
+import { checkReleaseFor } from '../config/release-source.ts'
+import type { UpkeepReport } from '../deploy/deployer.ts'
+import { decideDesired, needsReplaced, type RunningRelease } from './desired-decision.ts'
+import type { DesiredStateDeps } from './desired-deps.ts'
+import { convergeLegacy } from './desired-legacy.ts'
 
-export type { DesiredStateDeps, DesiredStateSource } from './desired-deps.js'
+export type { DesiredStateDeps, DesiredStateSource } from './desired-deps.ts'
 
 /**
  * Brings each service to the release its parameter stands on, following the rollout (see

@@ -1,5 +1,5 @@
-import type { UpkeepReport } from '../deploy/deployer.js'
-import type { JobLog } from './job-log.js'
+import type { UpkeepReport } from '../deploy/deployer.ts'
+import type { JobLog } from './job-log.ts'
 
 /** A job as the scheduler runs it: never throws, resolves once the run (or the skip) is over. */
 export interface Job {

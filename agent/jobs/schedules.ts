@@ -1,5 +1,5 @@
 import { validate } from 'node-cron'
-import { ConfigError } from '../../shared/errors.js'
+import { ConfigError } from '../../shared/errors.ts'
 
 export type JobName = 'reconcile' | 'desired-state' | 'prune' | 'token-refresh'
 

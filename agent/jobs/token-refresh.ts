@@ -1,6 +1,6 @@
-import { parseImageRef } from '../../shared/image-ref.js'
-import type { UpkeepReport } from '../deploy/deployer.js'
-import type { RegistryAuth } from '../ecr/registry-auth.js'
+import { parseImageRef } from '../../shared/image-ref.ts'
+import type { UpkeepReport } from '../deploy/deployer.ts'
+import type { RegistryAuth } from '../ecr/registry-auth.ts'
 
 export interface TokenRefreshDeps {
   readonly auth: RegistryAuth

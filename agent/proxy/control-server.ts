@@ -2,11 +2,11 @@ import { chmod, mkdir, rm } from 'node:fs/promises'
 import { createServer, type Server, type Socket } from 'node:net'
 import { networkInterfaces } from 'node:os'
 import { dirname } from 'node:path'
-import { UsageError } from '../../shared/errors.js'
-import { socketAnswers } from '../net/socket-answers.js'
-import type { Forwarder } from './forwarder.js'
-import { type ProxyState, parseAddress, parseRouteName, type Route } from './routes.js'
-import { upstreamRefusal } from './upstream-policy.js'
+import { UsageError } from '../../shared/errors.ts'
+import { socketAnswers } from '../net/socket-answers.ts'
+import type { Forwarder } from './forwarder.ts'
+import { type ProxyState, parseAddress, parseRouteName, type Route } from './routes.ts'
+import { upstreamRefusal } from './upstream-policy.ts'
 
 /**
  * The control channel: a root-only unix socket, one JSON request line per connection, one JSON

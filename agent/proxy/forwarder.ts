@@ -1,5 +1,5 @@
 import { connect, createServer, type Server, type Socket } from 'node:net'
-import { type Address, addressKey, type ProxyStatus, type Route } from './routes.js'
+import { type Address, addressKey, type ProxyStatus, type Route } from './routes.ts'
 
 interface Listener {
   route: Route

@@ -1,14 +1,17 @@
 import { connect } from 'node:net'
-import { ProxyError } from '../../shared/errors.js'
-import type { Address, ProxyStatus } from './routes.js'
-import type { TrafficSwitch } from './traffic-switch.js'
+import { ProxyError } from '../../shared/errors.ts'
+import type { Address, ProxyStatus } from './routes.ts'
+import type { TrafficSwitch } from './traffic-switch.ts'
 
 /** The TrafficSwitch adapter: one line of JSON to the proxy's control socket, one line back. */
 export class ProxyClient implements TrafficSwitch {
-  constructor(
-    private readonly socketPath: string,
-    private readonly timeoutMs = 10_000,
-  ) {}
+  private readonly socketPath: string
+  private readonly timeoutMs: number
+
+  constructor(socketPath: string, timeoutMs: number = 10_000) {
+    this.socketPath = socketPath
+    this.timeoutMs = timeoutMs
+  }
 
   async route(name: string, listen: Address, upstream: Address): Promise<void> {
     await this.#ask({ op: 'set', name, listen, upstream })

@@ -1,15 +1,15 @@
 import { readFile } from 'node:fs/promises'
-import { createLogger } from '../../shared/log.js'
+import { createLogger } from '../../shared/log.ts'
 import {
   DEFAULT_PROXY_SOCKET,
   DEFAULT_PROXY_STATE,
   SETTING_VARIABLES,
   settingsFromEnv,
-} from '../config/settings.js'
-import { writeFileAtomic } from '../state/atomic-file.js'
-import { assertNoOtherProxy, listenControl } from './control-server.js'
-import { Forwarder } from './forwarder.js'
-import { EMPTY_STATE, type ProxyState, parseState } from './routes.js'
+} from '../config/settings.ts'
+import { writeFileAtomic } from '../state/atomic-file.ts'
+import { assertNoOtherProxy, listenControl } from './control-server.ts'
+import { Forwarder } from './forwarder.ts'
+import { EMPTY_STATE, type ProxyState, parseState } from './routes.ts'
 
 /**
  * The proxy (`ecr-deploy-agent proxy`, or the npm bin `ecr-deploy-proxy`): holds the public ports of blue-green services and forwards them to the release

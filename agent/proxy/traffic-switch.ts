@@ -1,4 +1,4 @@
-import type { Address, ProxyStatus } from './routes.js'
+import type { Address, ProxyStatus } from './routes.ts'
 
 /**
  * The deploy engine's view of the proxy that holds a blue-green service's public port. The one

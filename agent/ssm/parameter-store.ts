@@ -1,14 +1,14 @@
 import { GetParameterCommand, GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm'
-import { isAuthErrorName } from '../../shared/aws-auth-errors.js'
-import { AwsAuthError, AwsError, ReleaseInvalidError } from '../../shared/errors.js'
+import { isAuthErrorName } from '../../shared/aws-auth-errors.ts'
+import { AwsAuthError, AwsError, ReleaseInvalidError } from '../../shared/errors.ts'
 import {
   type ReleaseSelector,
   type ReleaseVersion,
   releaseParameterName,
   releaseSelectorText,
-} from '../../shared/release.js'
-import type { ParameterSource } from '../config/parameter-source.js'
-import { type ReleaseSource, releaseOf } from '../config/release-source.js'
+} from '../../shared/release.ts'
+import type { ParameterSource } from '../config/parameter-source.ts'
+import { type ReleaseSource, releaseOf } from '../config/release-source.ts'
 
 /** GetParameters takes at most ten names per call. */
 const BATCH = 10
@@ -20,7 +20,11 @@ const BATCH = 10
  * never logged.
  */
 export class ParameterStore implements ParameterSource, ReleaseSource {
-  constructor(private readonly client: SSMClient = new SSMClient({})) {}
+  private readonly client: SSMClient
+
+  constructor(client: SSMClient = new SSMClient({})) {
+    this.client = client
+  }
 
   async get(names: readonly string[]): Promise<Readonly<Record<string, string>>> {
     const values: Record<string, string> = {}

@@ -1,10 +1,10 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { InternalError } from '../../shared/errors.js'
-import { assertServiceName } from '../../shared/service-name.js'
-import { writeFileAtomic } from './atomic-file.js'
-import { emptyLedger, type ServiceLedger } from './ledger.js'
-import type { StateStore } from './state-store.js'
+import { InternalError } from '../../shared/errors.ts'
+import { assertServiceName } from '../../shared/service-name.ts'
+import { writeFileAtomic } from './atomic-file.ts'
+import { emptyLedger, type ServiceLedger } from './ledger.ts'
+import type { StateStore } from './state-store.ts'
 
 /** One JSON file per service under `<dir>/services/`, replaced by write-temp, fsync, rename. */
 export class FileStateStore implements StateStore {

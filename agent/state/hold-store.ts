@@ -1,9 +1,9 @@
 import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { InternalError } from '../../shared/errors.js'
-import type { ReleaseSpecText } from '../../shared/release.js'
-import { assertServiceName } from '../../shared/service-name.js'
-import { writeFileAtomic } from './atomic-file.js'
+import { InternalError } from '../../shared/errors.ts'
+import type { ReleaseSpecText } from '../../shared/release.ts'
+import { assertServiceName } from '../../shared/service-name.ts'
+import { writeFileAtomic } from './atomic-file.ts'
 
 /**
  * A digest the desired-state job must not deploy to a service until its Parameter Store value changes:

@@ -1,8 +1,8 @@
-import type { ReleaseRecord } from '../../shared/agent-contract.js'
+import type { ReleaseRecord } from '../../shared/agent-contract.ts'
 
 // A release record is also what `status` and `history` report to the controller, so its shape is the
 // agent contract's; the ledger owns what it keeps of them and how they change.
-export type { DeployResult, ReleaseRecord } from '../../shared/agent-contract.js'
+export type { DeployResult, ReleaseRecord } from '../../shared/agent-contract.ts'
 
 /** History beyond this many entries is dropped, oldest first; release ids keep increasing anyway. */
 export const HISTORY_LIMIT = 50

@@ -1,4 +1,4 @@
-import type { ServiceLedger } from './ledger.js'
+import type { ServiceLedger } from './ledger.ts'
 
 /** Where service ledgers live between agent runs. */
 export interface StateStore {

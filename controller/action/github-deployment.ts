@@ -1,9 +1,9 @@
 import * as core from '@actions/core'
-import { withGithubDeployment } from '../github/deployment-status.js'
-import { RestDeployments } from '../github/rest-deployments.js'
-import type { DeployOptions } from '../options.js'
-import type { DeployReport } from '../report/fleet-report.js'
-import type { GithubDeploymentInputs } from './github-inputs.js'
+import { withGithubDeployment } from '../github/deployment-status.ts'
+import { RestDeployments } from '../github/rest-deployments.ts'
+import type { DeployOptions } from '../options.ts'
+import type { DeployReport } from '../report/fleet-report.ts'
+import type { GithubDeploymentInputs } from './github-inputs.ts'
 
 const REPOSITORY = /^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/
 const COMMIT = /^[0-9a-f]{40,64}$/

@@ -1,5 +1,5 @@
-import { UsageError } from '../../shared/errors.js'
-import type { ActionInputReader } from './inputs.js'
+import { UsageError } from '../../shared/errors.ts'
+import type { ActionInputReader } from './inputs.ts'
 
 /** The inputs of the GitHub deployment statuses; undefined when `github-deployment` is false. */
 export interface GithubDeploymentInputs {

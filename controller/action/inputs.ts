@@ -1,6 +1,6 @@
-import { UsageError } from '../../shared/errors.js'
-import type { LockFlags } from '../lock/lock-options.js'
-import type { DeployFlags } from '../options.js'
+import { UsageError } from '../../shared/errors.ts'
+import type { LockFlags } from '../lock/lock-options.ts'
+import type { DeployFlags } from '../options.ts'
 
 /**
  * The part of `@actions/core` that reads inputs, in its own signatures, so that tests can hand in the

@@ -1,4 +1,4 @@
-import { countsOf, type DeployReport } from '../report/fleet-report.js'
+import { countsOf, type DeployReport } from '../report/fleet-report.ts'
 
 /** The outputs action.yml declares; a test holds the two lists equal. */
 export const ACTION_OUTPUTS = [

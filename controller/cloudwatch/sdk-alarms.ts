@@ -1,6 +1,6 @@
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch'
-import { awsFailure } from '../aws-errors.js'
-import type { AlarmApi, AlarmState } from './alarms.js'
+import { awsFailure } from '../aws-errors.ts'
+import type { AlarmApi, AlarmState } from './alarms.ts'
 
 const STATES = new Set<string>(['OK', 'ALARM', 'INSUFFICIENT_DATA'])
 

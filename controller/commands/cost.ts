@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
-import { configFileRegion } from '../config-file-region.js'
-import type { CostFlags } from '../cost/flags.js'
-import { resolveRegion } from '../options.js'
+import { configFileRegion } from '../config-file-region.ts'
+import type { CostFlags } from '../cost/flags.ts'
+import { resolveRegion } from '../options.ts'
 
 /** `ecr-deploy cost`. */
 export function registerCost(program: Command): void {
@@ -43,11 +43,11 @@ export function registerCost(program: Command): void {
         { EcrImageStorage },
         { readCosts },
       ] = await Promise.all([
-        import('../cost/flags.js'),
-        import('../setup/flags.js'),
-        import('../setup/lifecycle.js'),
-        import('../ecr/storage-store.js'),
-        import('../cost/read-costs.js'),
+        import('../cost/flags.ts'),
+        import('../setup/flags.ts'),
+        import('../setup/lifecycle.ts'),
+        import('../ecr/storage-store.ts'),
+        import('../cost/read-costs.ts'),
       ])
       const prices = parseCostFlags(flags)
       const proposed = JSON.stringify(lifecyclePolicy(parseLifecycleFlags(flags)))
@@ -59,24 +59,24 @@ export function registerCost(program: Command): void {
         intervalMs: 1000,
       })
       const repositories = await readCosts(storage, flags.repository, proposed)
-      const { costReport } = await import('../cost/storage-cost.js')
+      const { costReport } = await import('../cost/storage-cost.ts')
       const report = costReport({
         repositories,
         pricePerGbMonth: prices.pricePerGb,
         dockerhub: { seats: prices.dockerhubSeats, pricePerSeat: prices.dockerhubPrice },
       })
       if (flags.json) {
-        const { jsonLine } = await import('../report/json-text.js')
+        const { jsonLine } = await import('../report/json-text.ts')
         process.stdout.write(`${jsonLine(report)}\n`)
       } else {
-        const { costText } = await import('../report/cost-text.js')
+        const { costText } = await import('../report/cost-text.ts')
         process.stdout.write(costText(report))
       }
       const summaryFile = process.env.GITHUB_STEP_SUMMARY
       if (process.env.GITHUB_ACTIONS === 'true' && summaryFile) {
         const [{ appendFile }, { costSummary }] = await Promise.all([
           import('node:fs/promises'),
-          import('../report/cost-summary.js'),
+          import('../report/cost-summary.ts'),
         ])
         await appendFile(summaryFile, costSummary(report))
       }

@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto'
 import { appendFileSync } from 'node:fs'
-import { ExitCode } from '../../shared/errors.js'
-import { guardedForCi } from '../report/ci-guard.js'
-import type { DeployReport } from '../report/fleet-report.js'
+import { ExitCode } from '../../shared/errors.ts'
+import { guardedForCi } from '../report/ci-guard.ts'
+import type { DeployReport } from '../report/fleet-report.ts'
 
 /** Prints a deploy or rollback report where CI shows it, then turns it into the exit code. */
 export async function finishReport(deployReport: DeployReport, json: boolean): Promise<number> {
   const [text, github, { verdictOf }, { jsonLine }, guarded] = await Promise.all([
-    import('../report/text.js'),
-    import('../report/github.js'),
-    import('../report/verdict.js'),
-    import('../report/json-text.js'),
+    import('../report/text.ts'),
+    import('../report/github.ts'),
+    import('../report/verdict.ts'),
+    import('../report/json-text.ts'),
     guardedForCi(),
   ])
   // Clears the live line a terminal shows while waiting.

@@ -1,9 +1,9 @@
 import type { Command } from 'commander'
-import { deployDeps, loadDeployOptions } from '../deploy-deps.js'
-import { type LockFlags, withLockFlags } from '../lock/lock-options.js'
-import type { DeployFlags } from '../options.js'
-import { finishReport } from './deploy-report.js'
-import { fleetCommand, type SetExit } from './fleet-command.js'
+import { deployDeps, loadDeployOptions } from '../deploy-deps.ts'
+import { type LockFlags, withLockFlags } from '../lock/lock-options.ts'
+import type { DeployFlags } from '../options.ts'
+import { finishReport } from './deploy-report.ts'
+import { fleetCommand, type SetExit } from './fleet-command.ts'
 
 /** `ecr-deploy deploy`. */
 export function registerDeploy(program: Command, setExit: SetExit): void {
@@ -57,8 +57,8 @@ export function registerDeploy(program: Command, setExit: SetExit): void {
   withLockFlags(command).action(async (flags: DeployFlags & LockFlags & { json?: boolean }) => {
     const options = await loadDeployOptions(flags, process.env)
     const [{ deployRelease }, { runLocked }] = await Promise.all([
-      import('../deploy.js'),
-      import('../lock/while-locked.js'),
+      import('../deploy.ts'),
+      import('../lock/while-locked.ts'),
     ])
     const deps = await deployDeps(options.region, flags.json === true, options.rollout?.alarm !== undefined)
     const report = await runLocked(options, flags, () => deployRelease(deps, options))

@@ -1,8 +1,8 @@
 import type { Command } from 'commander'
-import { assertServiceName } from '../../shared/service-name.js'
-import { configFileRegion } from '../config-file-region.js'
-import { parseEnvironment, resolveRegion } from '../options.js'
-import { guardedForCi } from '../report/ci-guard.js'
+import { assertServiceName } from '../../shared/service-name.ts'
+import { configFileRegion } from '../config-file-region.ts'
+import { parseEnvironment, resolveRegion } from '../options.ts'
+import { guardedForCi } from '../report/ci-guard.ts'
 
 /** `ecr-deploy history`. */
 export function registerHistory(program: Command): void {
@@ -22,9 +22,9 @@ export function registerHistory(program: Command): void {
         await configFileRegion(flags.region, process.env),
       )
       const [{ SdkFleetApi }, { serviceHistory, historyText }, { jsonLine }, guarded] = await Promise.all([
-        import('../ssm/sdk-fleet-api.js'),
-        import('../history.js'),
-        import('../report/json-text.js'),
+        import('../ssm/sdk-fleet-api.ts'),
+        import('../history.ts'),
+        import('../report/json-text.ts'),
         guardedForCi(),
       ])
       const history = await serviceHistory(SdkFleetApi.forRegion(region), environment, service)

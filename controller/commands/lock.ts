@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
-import { assertServiceName } from '../../shared/service-name.js'
-import { configFileRegion } from '../config-file-region.js'
-import { parseEnvironment, resolveRegion } from '../options.js'
+import { assertServiceName } from '../../shared/service-name.ts'
+import { configFileRegion } from '../config-file-region.ts'
+import { parseEnvironment, resolveRegion } from '../options.ts'
 
 interface LockCommandFlags {
   readonly environment?: string
@@ -33,8 +33,8 @@ export function registerLock(program: Command): void {
           await configFileRegion(flags.region, process.env),
         )
         const [{ SdkLockParameterStore }, report] = await Promise.all([
-          import('../ssm/sdk-lock-parameter.js'),
-          import('../lock/lock-report.js'),
+          import('../ssm/sdk-lock-parameter.ts'),
+          import('../lock/lock-report.ts'),
         ])
         const store = SdkLockParameterStore.forRegion(region)
         const text = await (name === 'status' ? report.lockStatusText : report.releaseLockText)(

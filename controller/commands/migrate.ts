@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
-import { UsageError } from '../../shared/errors.js'
-import { configFileRegion } from '../config-file-region.js'
-import { resolveRegion } from '../options.js'
+import { UsageError } from '../../shared/errors.ts'
+import { configFileRegion } from '../config-file-region.ts'
+import { resolveRegion } from '../options.ts'
 
 interface MigrateFlags {
   readonly from: string
@@ -71,12 +71,12 @@ export function registerMigrate(program: Command): void {
         { EcrLifecycleStore },
         { guardedForCi },
       ] = await Promise.all([
-        import('../migrate/source.js'),
-        import('../migrate/tag-filter.js'),
-        import('../migrate/run-migration.js'),
-        import('../ecr/repositories.js'),
-        import('../ecr/lifecycle-store.js'),
-        import('../report/ci-guard.js'),
+        import('../migrate/source.ts'),
+        import('../migrate/tag-filter.ts'),
+        import('../migrate/run-migration.ts'),
+        import('../ecr/repositories.ts'),
+        import('../ecr/lifecycle-store.ts'),
+        import('../report/ci-guard.ts'),
       ])
       const lifecycle = EcrLifecycleStore.forRegion(region)
       await runMigration(

@@ -1,11 +1,11 @@
 import type { Command } from 'commander'
-import { configFileRegion } from '../config-file-region.js'
-import { deployDeps, localUser } from '../deploy-deps.js'
-import { type LockFlags, withLockFlags } from '../lock/lock-options.js'
-import { type FleetFlags, parseReleaseFlags } from '../options.js'
-import { releaseOrigin } from '../origin.js'
-import { finishReport } from './deploy-report.js'
-import { fleetCommand, type SetExit } from './fleet-command.js'
+import { configFileRegion } from '../config-file-region.ts'
+import { deployDeps, localUser } from '../deploy-deps.ts'
+import { type LockFlags, withLockFlags } from '../lock/lock-options.ts'
+import { type FleetFlags, parseReleaseFlags } from '../options.ts'
+import { releaseOrigin } from '../origin.ts'
+import { finishReport } from './deploy-report.ts'
+import { fleetCommand, type SetExit } from './fleet-command.ts'
 
 /** `ecr-deploy rollback`. */
 export function registerRollback(program: Command, setExit: SetExit): void {
@@ -42,8 +42,8 @@ export function registerRollback(program: Command, setExit: SetExit): void {
         await configFileRegion(flags.region, process.env),
       )
       const [{ rollbackRelease }, { runLocked }] = await Promise.all([
-        import('../rollback.js'),
-        import('../lock/while-locked.js'),
+        import('../rollback.ts'),
+        import('../lock/while-locked.ts'),
       ])
       const deps = await deployDeps(options.region, flags.json === true)
       const report = await runLocked(options, flags, () => rollbackRelease(deps, options, flags.to))

@@ -1,10 +1,10 @@
 import type { Command } from 'commander'
-import { configFileRegion } from '../config-file-region.js'
-import { clock } from '../deploy-deps.js'
-import type { FleetFlags } from '../options.js'
-import { guardedForCi } from '../report/ci-guard.js'
-import type { ArtefactFlags } from '../setup/agent-artefact.js'
-import { fleetCommand, type SetExit } from './fleet-command.js'
+import { configFileRegion } from '../config-file-region.ts'
+import { clock } from '../deploy-deps.ts'
+import type { FleetFlags } from '../options.ts'
+import { guardedForCi } from '../report/ci-guard.ts'
+import type { ArtefactFlags } from '../setup/agent-artefact.ts'
+import { fleetCommand, type SetExit } from './fleet-command.ts'
 
 /** `ecr-deploy setup agents`. */
 export function registerSetupAgents(setup: Command, setExit: SetExit): void {
@@ -34,8 +34,8 @@ export function registerSetupAgents(setup: Command, setExit: SetExit): void {
     .option('--restart-proxy', 'restart the blue-green proxy too (drops its established connections)')
     .action(async (flags: FleetFlags & ArtefactFlags & { json?: boolean }) => {
       const [{ setupAgents }, { SdkFleetApi }, guarded] = await Promise.all([
-        import('../setup/setup-agents.js'),
-        import('../ssm/sdk-fleet-api.js'),
+        import('../setup/setup-agents.ts'),
+        import('../ssm/sdk-fleet-api.ts'),
         guardedForCi(),
       ])
       const print = (line: string) => process.stdout.write(guarded(`${line}\n`))

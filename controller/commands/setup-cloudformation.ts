@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
-import type { IamFlags } from '../setup/flags.js'
-import { iamCommand, iamInputOf } from './setup-iam.js'
+import type { IamFlags } from '../setup/flags.ts'
+import { iamCommand, iamInputOf } from './setup-iam.ts'
 
 /** `ecr-deploy setup cloudformation`. */
 export function registerSetupCloudFormation(setup: Command): void {
@@ -12,9 +12,9 @@ export function registerSetupCloudFormation(setup: Command): void {
     .action(async (flags: IamFlags & { keep: string; untaggedDays: string; oidcProvider: boolean }) => {
       const [{ parseLifecycleFlags }, { cloudFormationTemplate }, { deployDocumentContent }] =
         await Promise.all([
-          import('../setup/flags.js'),
-          import('../setup/cloudformation.js'),
-          import('../ssm/document.js'),
+          import('../setup/flags.ts'),
+          import('../setup/cloudformation.ts'),
+          import('../ssm/document.ts'),
         ])
       const template = cloudFormationTemplate({
         iam: await iamInputOf(flags),

@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
-import { configFileRegion } from '../config-file-region.js'
-import { resolveRegion } from '../options.js'
+import { configFileRegion } from '../config-file-region.ts'
+import { resolveRegion } from '../options.ts'
 
 /** `ecr-deploy setup document`. */
 export function registerSetupDocument(setup: Command): void {
@@ -16,8 +16,8 @@ export function registerSetupDocument(setup: Command): void {
         await configFileRegion(flags.region, process.env),
       )
       const [{ SdkDocumentStore }, { deployDocumentContent }] = await Promise.all([
-        import('../ssm/document-store.js'),
-        import('../ssm/document.js'),
+        import('../ssm/document-store.ts'),
+        import('../ssm/document.ts'),
       ])
       const installed = await SdkDocumentStore.forRegion(region).install(flags.name, deployDocumentContent())
       process.stdout.write(`${installed.action} document ${installed.name} (version ${installed.version})\n`)

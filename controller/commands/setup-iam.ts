@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
-import type { IamFlags } from '../setup/flags.js'
-import type { IamInput } from '../setup/iam.js'
+import type { IamFlags } from '../setup/flags.ts'
+import type { IamInput } from '../setup/iam.ts'
 
 /** The flags of the commands that print IAM: `setup iam` and `setup cloudformation`. */
 export function iamCommand(setup: Command, name: string): Command {
@@ -36,9 +36,9 @@ export function iamCommand(setup: Command, name: string): Command {
 /** The flags checked, with `--agent-config` read: what both commands build from. */
 export async function iamInputOf(flags: IamFlags): Promise<IamInput> {
   const [{ parseIamFlags }, { readFile }, { UsageError }] = await Promise.all([
-    import('../setup/flags.js'),
+    import('../setup/flags.ts'),
     import('node:fs/promises'),
-    import('../../shared/errors.js'),
+    import('../../shared/errors.ts'),
   ])
   if (flags.agentConfig === undefined) return parseIamFlags(flags)
   const file = flags.agentConfig
@@ -53,7 +53,7 @@ export function registerSetupIam(setup: Command): void {
   iamCommand(setup, 'iam')
     .description('print least-privilege policies: GitHub OIDC trust, CI role, instance role, SSM Agent')
     .action(async (flags: IamFlags) => {
-      const { iamDocuments } = await import('../setup/iam-documents.js')
+      const { iamDocuments } = await import('../setup/iam-documents.ts')
       const documents = iamDocuments(await iamInputOf(flags))
       process.stdout.write(`${JSON.stringify(documents, null, 2)}\n`)
     })

@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
-import { configFileRegion } from '../config-file-region.js'
-import { resolveRegion } from '../options.js'
-import { LIFECYCLE_DEFAULTS } from '../setup/lifecycle.js'
+import { configFileRegion } from '../config-file-region.ts'
+import { resolveRegion } from '../options.ts'
+import { LIFECYCLE_DEFAULTS } from '../setup/lifecycle.ts'
 
 interface LifecycleFlags {
   readonly repository: string
@@ -38,9 +38,9 @@ export function registerSetupLifecycle(setup: Command): void {
         { lifecyclePolicy, previewExpiry, protectedImages },
         { EcrLifecycleStore },
       ] = await Promise.all([
-        import('../setup/flags.js'),
-        import('../setup/lifecycle.js'),
-        import('../ecr/lifecycle-store.js'),
+        import('../setup/flags.ts'),
+        import('../setup/lifecycle.ts'),
+        import('../ecr/lifecycle-store.ts'),
       ])
       const policy = lifecyclePolicy(parseLifecycleFlags(flags))
       const store = EcrLifecycleStore.forRegion(region)

@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
-import { configFileRegion } from '../config-file-region.js'
-import { resolveRegion } from '../options.js'
+import { configFileRegion } from '../config-file-region.ts'
+import { resolveRegion } from '../options.ts'
 
 interface CacheFlags {
   readonly prefix: string
@@ -28,9 +28,9 @@ export function registerSetupPullThroughCache(setup: Command): void {
         await configFileRegion(flags.region, process.env),
       )
       const [{ createCacheRule }, { SdkSecretStore }, { EcrCacheRuleStore }] = await Promise.all([
-        import('../setup/create-cache-rule.js'),
-        import('../secrets/sdk-secret-store.js'),
-        import('../ecr/pull-through-cache-rules.js'),
+        import('../setup/create-cache-rule.ts'),
+        import('../secrets/sdk-secret-store.ts'),
+        import('../ecr/pull-through-cache-rules.ts'),
       ])
       const lines = await createCacheRule(
         { prefix: flags.prefix, secretName: flags.secret, region },

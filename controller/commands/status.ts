@@ -1,9 +1,9 @@
 import type { Command } from 'commander'
-import { configFileRegion } from '../config-file-region.js'
-import { clock } from '../deploy-deps.js'
-import { type FleetFlags, parseEnvironment, parseFleetFlags } from '../options.js'
-import { guardedForCi } from '../report/ci-guard.js'
-import { fleetCommand, type SetExit } from './fleet-command.js'
+import { configFileRegion } from '../config-file-region.ts'
+import { clock } from '../deploy-deps.ts'
+import { type FleetFlags, parseEnvironment, parseFleetFlags } from '../options.ts'
+import { guardedForCi } from '../report/ci-guard.ts'
+import { fleetCommand, type SetExit } from './fleet-command.ts'
 
 /** `ecr-deploy status`. */
 export function registerStatus(program: Command, setExit: SetExit): void {
@@ -17,10 +17,10 @@ export function registerStatus(program: Command, setExit: SetExit): void {
       const options = parseFleetFlags(flags, process.env, await configFileRegion(flags.region, process.env))
       const [{ SdkFleetApi }, { fleetStatus, statusText }, { statusExitCode }, { jsonLine }, guarded] =
         await Promise.all([
-          import('../ssm/sdk-fleet-api.js'),
-          import('../status.js'),
-          import('../report/verdict.js'),
-          import('../report/json-text.js'),
+          import('../ssm/sdk-fleet-api.ts'),
+          import('../status.ts'),
+          import('../report/verdict.ts'),
+          import('../report/json-text.ts'),
           guardedForCi(),
         ])
       const status = await fleetStatus(SdkFleetApi.forRegion(options.region), clock, options, environment)

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { UsageError } from '../../shared/errors.js'
+import { UsageError } from '../../shared/errors.ts'
 
 export interface CostFlags {
   readonly repository?: readonly string[]

@@ -1,5 +1,5 @@
-import type { ImageStorage } from '../ecr/storage-store.js'
-import type { CostRepository } from './storage-cost.js'
+import type { ImageStorage } from '../ecr/storage-store.ts'
+import type { CostRepository } from './storage-cost.ts'
 
 /**
  * What the calculator needs of each repository, read through the ECR port: its images, their blobs, and

@@ -1,7 +1,7 @@
 import { DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr'
-import { ImageNotFoundError } from '../../shared/errors.js'
-import { type ImageRef, repositoryUri, withDigest } from '../../shared/image-ref.js'
-import { awsFailure } from '../aws-errors.js'
+import { ImageNotFoundError } from '../../shared/errors.ts'
+import { type ImageRef, repositoryUri, withDigest } from '../../shared/image-ref.ts'
+import { awsFailure } from '../aws-errors.ts'
 
 /** Tag -> digest, in our words. */
 export interface ImageRegistry {

@@ -4,7 +4,7 @@ import {
   GetLifecyclePolicyCommand,
   PutLifecyclePolicyCommand,
 } from '@aws-sdk/client-ecr'
-import { awsFailure } from '../aws-errors.js'
+import { awsFailure } from '../aws-errors.ts'
 
 /** What DescribeImages tells about one image, in our words. */
 export interface StoredImage {

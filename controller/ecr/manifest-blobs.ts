@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import { AwsError } from '../../shared/errors.js'
-import type { Blob } from '../cost/storage-cost.js'
+import { AwsError } from '../../shared/errors.ts'
+import type { Blob } from '../cost/storage-cost.ts'
 
 /*
  * The blobs an image manifest names, read from the manifest text BatchGetImage returns. An image manifest

@@ -3,7 +3,7 @@ import {
   DescribePullThroughCacheRulesCommand,
   ECRClient,
 } from '@aws-sdk/client-ecr'
-import { awsFailure } from '../aws-errors.js'
+import { awsFailure } from '../aws-errors.ts'
 
 /** A pull-through cache rule, in our words. */
 export interface CacheRule {

@@ -5,10 +5,10 @@ import {
   ECRClient,
   GetAuthorizationTokenCommand,
 } from '@aws-sdk/client-ecr'
-import { AwsError } from '../../shared/errors.js'
-import { hideInLogs } from '../../shared/log-secrets.js'
-import { awsFailure } from '../aws-errors.js'
-import type { Credentials } from '../registry/auth.js'
+import { AwsError } from '../../shared/errors.ts'
+import { hideInLogs } from '../../shared/log-secrets.ts'
+import { awsFailure } from '../aws-errors.ts'
+import type { Credentials } from '../registry/auth.ts'
 
 export type TagMutability = 'MUTABLE' | 'IMMUTABLE'
 

@@ -5,8 +5,8 @@ import {
   ECRClient,
   PutImageCommand,
 } from '@aws-sdk/client-ecr'
-import { type ImageRef, repositoryUri } from '../../shared/image-ref.js'
-import { awsFailure } from '../aws-errors.js'
+import { type ImageRef, repositoryUri } from '../../shared/image-ref.ts'
+import { awsFailure } from '../aws-errors.ts'
 
 /** Whether instances can pull an image now: ECR's archive storage class must be restored first. */
 export type ImageAvailability = 'active' | 'archived' | 'activating' | 'gone'

@@ -1,6 +1,6 @@
 import { DescribeImageScanFindingsCommand, ECRClient } from '@aws-sdk/client-ecr'
-import { type ImageRef, repositoryUri } from '../../shared/image-ref.js'
-import { awsFailure } from '../aws-errors.js'
+import { type ImageRef, repositoryUri } from '../../shared/image-ref.ts'
+import { awsFailure } from '../aws-errors.ts'
 
 /** One finding, in our words. Its text comes from the scanner's databases: untrusted data. */
 export interface ScanFinding {

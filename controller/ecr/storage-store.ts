@@ -6,11 +6,11 @@ import {
   type GetLifecyclePolicyPreviewCommandOutput,
   StartLifecyclePolicyPreviewCommand,
 } from '@aws-sdk/client-ecr'
-import { AwsError, TimeoutError } from '../../shared/errors.js'
-import { awsFailure } from '../aws-errors.js'
-import type { Blob } from '../cost/storage-cost.js'
-import { EcrLifecycleStore, type StoredImage } from './lifecycle-store.js'
-import { manifestBlobs } from './manifest-blobs.js'
+import { AwsError, TimeoutError } from '../../shared/errors.ts'
+import { awsFailure } from '../aws-errors.ts'
+import type { Blob } from '../cost/storage-cost.ts'
+import { EcrLifecycleStore, type StoredImage } from './lifecycle-store.ts'
+import { manifestBlobs } from './manifest-blobs.ts'
 
 /** What `ecr-deploy cost` reads from ECR, in our words. */
 export interface ImageStorage {

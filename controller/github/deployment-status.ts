@@ -1,8 +1,8 @@
-import { onInterrupt } from '../interrupt.js'
-import { countsOf, type DeployReport } from '../report/fleet-report.js'
-import { verdictOf } from '../report/verdict.js'
-import { type DeploymentStatus, type DeploymentsApi, describedWithin } from './deployments.js'
-import { GithubApiFailure } from './rest-deployments.js'
+import { onInterrupt } from '../interrupt.ts'
+import { countsOf, type DeployReport } from '../report/fleet-report.ts'
+import { verdictOf } from '../report/verdict.ts'
+import { type DeploymentStatus, type DeploymentsApi, describedWithin } from './deployments.ts'
+import { GithubApiFailure } from './rest-deployments.ts'
 
 /** What the environment's page in GitHub is told about one deploy. */
 export interface GithubDeploymentRequest {

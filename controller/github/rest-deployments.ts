@@ -1,12 +1,12 @@
-import type { DeploymentRequest, DeploymentStatus, DeploymentsApi } from './deployments.js'
+import type { DeploymentRequest, DeploymentStatus, DeploymentsApi } from './deployments.ts'
 
 /** A GitHub API call that failed: its status (0 when nothing answered) and GitHub's own message. */
 export class GithubApiFailure extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
+  readonly status: number
+
+  constructor(status: number, message: string) {
     super(message)
+    this.status = status
     this.name = 'GithubApiFailure'
   }
 }

@@ -1,6 +1,6 @@
-import { BusyError } from '../../shared/errors.js'
-import type { ReleaseOrigin } from '../origin.js'
-import type { WaitClock } from '../ssm/waiter.js'
+import { BusyError } from '../../shared/errors.ts'
+import type { ReleaseOrigin } from '../origin.ts'
+import type { WaitClock } from '../ssm/waiter.ts'
 import {
   heldForSeconds,
   holderText,
@@ -8,9 +8,9 @@ import {
   lockParameterName,
   lockText,
   parseLockHolder,
-} from './lock-record.js'
-import type { LockParameterStore, StoredLock } from './lock-store.js'
-import { takeOver } from './take-over.js'
+} from './lock-record.ts'
+import type { LockParameterStore, StoredLock } from './lock-store.ts'
+import { takeOver } from './take-over.ts'
 
 /** What a deploy asks of the lock. */
 export interface LockRequest {

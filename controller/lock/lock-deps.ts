@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto'
-import { clock } from '../deploy-deps.js'
-import type { LockDeps } from './acquire.js'
+import { clock } from '../deploy-deps.ts'
+import type { LockDeps } from './acquire.ts'
 
 /** The line a warning is printed as: a workflow-command warning in GitHub Actions, else `warning: ...`. */
 export async function warningLine(text: string, env: NodeJS.ProcessEnv): Promise<string> {
   if (env.GITHUB_ACTIONS !== 'true') return `warning: ${text}\n`
-  const { escapeData } = await import('../report/workflow-commands.js')
+  const { escapeData } = await import('../report/workflow-commands.ts')
   return `::warning::${escapeData(text)}\n`
 }
 
 /** The real lock: the SDK's Parameter Store in `region`, the real clock, warnings where CI shows them. */
 export async function lockDeps(region: string): Promise<LockDeps> {
-  const { SdkLockParameterStore } = await import('../ssm/sdk-lock-parameter.js')
+  const { SdkLockParameterStore } = await import('../ssm/sdk-lock-parameter.ts')
   // The runner reads workflow commands from stdout, where the report's annotations go too.
   const out = process.env.GITHUB_ACTIONS === 'true' ? process.stdout : process.stderr
   const print = (text: string) => {

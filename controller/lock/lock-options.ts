@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander'
-import { UsageError } from '../../shared/errors.js'
+import { UsageError } from '../../shared/errors.ts'
 
 /**
  * A holder older than this is taken to have died. An hour: a deploy holds the lock for at most its

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { RELEASE_PARAMETER_ROOT } from '../../shared/release.js'
+import { RELEASE_PARAMETER_ROOT } from '../../shared/release.ts'
 
 /*
  * The deploy lock of one environment and service: a Parameter Store parameter that exists while a deploy or

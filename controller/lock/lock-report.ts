@@ -1,5 +1,5 @@
-import { holderText, lockParameterName, parseLockHolder } from './lock-record.js'
-import type { LockParameterStore } from './lock-store.js'
+import { holderText, lockParameterName, parseLockHolder } from './lock-record.ts'
+import type { LockParameterStore } from './lock-store.ts'
 
 /** `ecr-deploy lock status`: who holds the lock of one environment and service, if anyone. */
 export async function lockStatusText(

@@ -1,6 +1,6 @@
-import type { LockHolder } from './lock-record.js'
-import { lockText } from './lock-record.js'
-import type { LockParameterStore, StoredLock } from './lock-store.js'
+import type { LockHolder } from './lock-record.ts'
+import { lockText } from './lock-record.ts'
+import type { LockParameterStore, StoredLock } from './lock-store.ts'
 
 /*
  * Parameter Store has no conditional write or delete, so replacing a stale lock cannot be "delete, then

@@ -1,7 +1,7 @@
-import { onInterrupt } from '../interrupt.js'
-import type { ReleaseOptions } from '../options.js'
-import { acquireLock, type LockDeps, type LockRequest } from './acquire.js'
-import { type LockFlags, parseLockFlags } from './lock-options.js'
+import { onInterrupt } from '../interrupt.ts'
+import type { ReleaseOptions } from '../options.ts'
+import { acquireLock, type LockDeps, type LockRequest } from './acquire.ts'
+import { type LockFlags, parseLockFlags } from './lock-options.ts'
 
 /**
  * Runs `work` while holding the deploy lock of its environment and service, and releases the lock on every
@@ -36,6 +36,6 @@ export async function runLocked<T>(
   work: () => Promise<T>,
 ): Promise<T> {
   const times = parseLockFlags(flags, options.timeoutSeconds)
-  const { lockDeps } = await import('./lock-deps.js')
+  const { lockDeps } = await import('./lock-deps.ts')
   return whileLocked(await lockDeps(options.region), { ...options, ...times }, work)
 }

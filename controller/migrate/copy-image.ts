@@ -1,6 +1,6 @@
-import { RegistryError } from '../../shared/errors.js'
-import { manifestContent } from '../registry/media-types.js'
-import type { BlobSource, Manifest, Registry } from '../registry/registry.js'
+import { RegistryError } from '../../shared/errors.ts'
+import { manifestContent } from '../registry/media-types.ts'
+import type { BlobSource, Manifest, Registry } from '../registry/registry.ts'
 
 /** Where a copy reads and writes, and whom it tells the bytes it moves. */
 export interface CopyRoute {

@@ -1,4 +1,4 @@
-import { TagConflictError } from '../../shared/errors.js'
+import { TagConflictError } from '../../shared/errors.ts'
 
 /** What ECR holds for a tag, and what the repository allows. */
 export interface TagState {

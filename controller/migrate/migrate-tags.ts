@@ -1,6 +1,6 @@
-import { DeployToolError, InternalError, SourceNotFoundError } from '../../shared/errors.js'
-import { type CopyRoute, copyManifest } from './copy-image.js'
-import { decideTag } from './decide.js'
+import { DeployToolError, InternalError, SourceNotFoundError } from '../../shared/errors.ts'
+import { type CopyRoute, copyManifest } from './copy-image.ts'
+import { decideTag } from './decide.ts'
 
 export type TagOutcome = 'copied' | 'skipped' | 'failed'
 

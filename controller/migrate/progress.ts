@@ -1,5 +1,5 @@
-import { terminalLine } from '../report/terminal-text.js'
-import type { MigrationEvents, TagResult } from './migrate-tags.js'
+import { terminalLine } from '../report/terminal-text.ts'
+import type { MigrationEvents, TagResult } from './migrate-tags.ts'
 
 const MIB = 1024 * 1024
 

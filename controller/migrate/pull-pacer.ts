@@ -1,4 +1,4 @@
-import type { Manifest, RateLimit, Registry } from '../registry/registry.js'
+import type { Manifest, RateLimit, Registry } from '../registry/registry.ts'
 
 /** Below this share of the limit, pulls are spread out instead of spent. */
 const RESERVE_SHARE = 0.1

@@ -1,13 +1,13 @@
-import { MigrationIncompleteError } from '../../shared/errors.js'
-import type { EcrRepositories, TagMutability } from '../ecr/repositories.js'
-import { HttpRegistry, type HttpRegistryOptions } from '../registry/http-registry.js'
-import type { Registry } from '../registry/registry.js'
-import { LIFECYCLE_DEFAULTS, lifecyclePolicy } from '../setup/lifecycle.js'
-import { migrateTags, type TagResult } from './migrate-tags.js'
-import { MigrationProgress, resultTable } from './progress.js'
-import { PullPacer } from './pull-pacer.js'
-import { type SourceRef, sourceLogin } from './source.js'
-import { selectTags, type TagSelection } from './tag-filter.js'
+import { MigrationIncompleteError } from '../../shared/errors.ts'
+import type { EcrRepositories, TagMutability } from '../ecr/repositories.ts'
+import { HttpRegistry, type HttpRegistryOptions } from '../registry/http-registry.ts'
+import type { Registry } from '../registry/registry.ts'
+import { LIFECYCLE_DEFAULTS, lifecyclePolicy } from '../setup/lifecycle.ts'
+import { migrateTags, type TagResult } from './migrate-tags.ts'
+import { MigrationProgress, resultTable } from './progress.ts'
+import { PullPacer } from './pull-pacer.ts'
+import { type SourceRef, sourceLogin } from './source.ts'
+import { selectTags, type TagSelection } from './tag-filter.ts'
 
 /** `migrate`'s options, validated where the flags enter. */
 export interface MigrateOptions {

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { z } from 'zod'
-import { UsageError } from '../../shared/errors.js'
-import { hideInLogs } from '../../shared/log-secrets.js'
-import type { Credentials } from '../registry/auth.js'
+import { UsageError } from '../../shared/errors.ts'
+import { hideInLogs } from '../../shared/log-secrets.ts'
+import type { Credentials } from '../registry/auth.ts'
 
 /** The registry and repository `--from` names. */
 export interface SourceRef {

@@ -1,4 +1,4 @@
-import { SourceNotFoundError, UsageError } from '../../shared/errors.js'
+import { SourceNotFoundError, UsageError } from '../../shared/errors.ts'
 
 /** Which source tags to copy: all of them, or those matching a shell-style pattern (`v*`, `1.?`). */
 export type TagSelection = { readonly all: true } | { readonly pattern: string }

@@ -1,4 +1,4 @@
-import { hideInLogs } from '../../shared/log-secrets.js'
+import { hideInLogs } from '../../shared/log-secrets.ts'
 
 /** A registry login: Docker Hub user and access token, or ECR's `AWS` and its authorization token. */
 export interface Credentials {

@@ -1,4 +1,4 @@
-import type { RateLimit } from './registry.js'
+import type { RateLimit } from './registry.ts'
 
 /**
  * The next page of a tag list from `Link: </v2/x/tags/list?n=2&last=b>; rel="next"`, as a path on the

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto'
-import { RegistryError, SourceNotFoundError } from '../../shared/errors.js'
-import { terminalLine } from '../report/terminal-text.js'
-import type { Credentials } from './auth.js'
-import { nextPage, rateLimit } from './headers.js'
-import { MANIFEST_ACCEPT } from './media-types.js'
-import type { BlobSource, BlobWrite, Manifest, RateLimit, Registry } from './registry.js'
-import { RegistrySession, type Send } from './session.js'
+import { RegistryError, SourceNotFoundError } from '../../shared/errors.ts'
+import { terminalLine } from '../report/terminal-text.ts'
+import type { Credentials } from './auth.ts'
+import { nextPage, rateLimit } from './headers.ts'
+import { MANIFEST_ACCEPT } from './media-types.ts'
+import type { BlobSource, BlobWrite, Manifest, RateLimit, Registry } from './registry.ts'
+import { RegistrySession, type Send } from './session.ts'
 
 export interface HttpRegistryOptions {
   /** `https://registry-1.docker.io`, `https://<account>.dkr.ecr.<region>.amazonaws.com`... */

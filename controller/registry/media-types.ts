@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { RegistryError } from '../../shared/errors.js'
+import { RegistryError } from '../../shared/errors.ts'
 
 /** The manifest formats a copy keeps byte for byte; asked for together so no registry converts one. */
 export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json'

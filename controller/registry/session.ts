@@ -1,7 +1,7 @@
-import { RegistryAuthError, RegistryError } from '../../shared/errors.js'
-import { hideInLogs } from '../../shared/log-secrets.js'
-import { terminalLine } from '../report/terminal-text.js'
-import { basicHeader, type Credentials, parseChallenge, tokenUrl } from './auth.js'
+import { RegistryAuthError, RegistryError } from '../../shared/errors.ts'
+import { hideInLogs } from '../../shared/log-secrets.ts'
+import { terminalLine } from '../report/terminal-text.ts'
+import { basicHeader, type Credentials, parseChallenge, tokenUrl } from './auth.ts'
 
 /** One request to a registry, with the auth scope it needs (`repository:acme/web:pull`). */
 export interface Send {

@@ -1,7 +1,7 @@
-import type { CostReport } from '../cost/storage-cost.js'
-import { formatBytes, formatDollars } from './cost-text.js'
-import { codeSpan } from './markdown-text.js'
-import { mermaidLabel } from './mermaid-text.js'
+import type { CostReport } from '../cost/storage-cost.ts'
+import { formatBytes, formatDollars } from './cost-text.ts'
+import { codeSpan } from './markdown-text.ts'
+import { mermaidLabel } from './mermaid-text.ts'
 
 /*
  * The cost report as a GitHub job summary: a table, then a Mermaid bar chart (xychart-beta, which job

@@ -1,5 +1,5 @@
-import type { CostReport, RepositoryCost } from '../cost/storage-cost.js'
-import { shown } from './text.js'
+import type { CostReport, RepositoryCost } from '../cost/storage-cost.ts'
+import { shown } from './text.ts'
 
 /*
  * The cost report on a terminal: one row per repository, then the totals and the Docker Hub plan beside

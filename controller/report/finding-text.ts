@@ -1,5 +1,5 @@
-import { terminalLine } from './terminal-text.js'
-import { neutraliseCommands } from './workflow-commands.js'
+import { terminalLine } from './terminal-text.ts'
+import { neutraliseCommands } from './workflow-commands.ts'
 
 /** The longest piece of a finding's text that is shown. */
 const LIMIT = 160

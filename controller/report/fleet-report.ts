@@ -1,4 +1,4 @@
-import type { InstanceOutcome } from '../ssm/outcome.js'
+import type { InstanceOutcome } from '../ssm/outcome.ts'
 
 /** One fleet action (a deploy, or the rollback after it) as the reports show it. */
 export interface PhaseReport {

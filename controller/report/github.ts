@@ -1,11 +1,11 @@
-import type { InstanceOutcome } from '../ssm/outcome.js'
-import { countsOf, type DeployReport, type PhaseReport } from './fleet-report.js'
-import { codeSpan, collapsedBlock } from './markdown-text.js'
-import { terminalLines } from './terminal-text.js'
-import { formatSeconds, shortDigest, stateLine } from './text.js'
-import { escapeData, escapeProperty, neutraliseCommands } from './workflow-commands.js'
+import type { InstanceOutcome } from '../ssm/outcome.ts'
+import { countsOf, type DeployReport, type PhaseReport } from './fleet-report.ts'
+import { codeSpan, collapsedBlock } from './markdown-text.ts'
+import { terminalLines } from './terminal-text.ts'
+import { formatSeconds, shortDigest, stateLine } from './text.ts'
+import { escapeData, escapeProperty, neutraliseCommands } from './workflow-commands.ts'
 
-export { commandsStopped, escapeData } from './workflow-commands.js'
+export { commandsStopped, escapeData } from './workflow-commands.ts'
 
 function cell(untrusted: string): string {
   return codeSpan(untrusted, true)

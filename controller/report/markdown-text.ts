@@ -1,4 +1,4 @@
-import { terminalLine, terminalLines } from './terminal-text.js'
+import { terminalLine, terminalLines } from './terminal-text.ts'
 
 /**
  * Untrusted text in the Markdown job summary, which GitHub renders with HTML allowed. Inside a code span or a

@@ -1,7 +1,7 @@
-import type { InstanceOutcome } from '../ssm/outcome.js'
-import { countsOf, type DeployReport, type PhaseReport } from './fleet-report.js'
-import { terminalLine, terminalLines } from './terminal-text.js'
-import { neutraliseCommands } from './workflow-commands.js'
+import type { InstanceOutcome } from '../ssm/outcome.ts'
+import { countsOf, type DeployReport, type PhaseReport } from './fleet-report.ts'
+import { terminalLine, terminalLines } from './terminal-text.ts'
+import { neutraliseCommands } from './workflow-commands.ts'
 
 /** Text from an instance as one line of the terminal report: no controls, no workflow commands. */
 export function shown(untrusted: string): string {

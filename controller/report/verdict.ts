@@ -6,9 +6,9 @@ import {
   RolloutAbortedError,
   TimeoutError,
   TotalFailureError,
-} from '../../shared/errors.js'
-import type { WaitResult } from '../ssm/waiter.js'
-import { countsOf, type DeployReport } from './fleet-report.js'
+} from '../../shared/errors.ts'
+import type { WaitResult } from '../ssm/waiter.ts'
+import { countsOf, type DeployReport } from './fleet-report.ts'
 
 /*
  * Each fleet command's rule from its result to its exit code, side by side. A deploy's verdict is an error,

@@ -3,8 +3,8 @@ import {
   GetSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager'
-import { awsFailure } from '../aws-errors.js'
-import type { SecretDescription, SecretKeys, SecretStore } from './secret-store.js'
+import { awsFailure } from '../aws-errors.ts'
+import type { SecretDescription, SecretKeys, SecretStore } from './secret-store.ts'
 
 /** The one place that speaks to Secrets Manager through the SDK; its types and the secret's value stay here. */
 export class SdkSecretStore implements SecretStore {

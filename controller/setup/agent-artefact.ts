@@ -6,11 +6,11 @@ import {
   type AgentArch,
   artefactName,
   DEFAULT_RELEASE_BASE_URL,
-} from '../../shared/agent-artefact.js'
-import { parseConfig } from '../../shared/agent-config/parse.js'
-import { UsageError } from '../../shared/errors.js'
-import { VERSION } from '../../shared/version.js'
-import { type InstallPlan, STARTER_CONFIG } from './install-agents.js'
+} from '../../shared/agent-artefact.ts'
+import { parseConfig } from '../../shared/agent-config/parse.ts'
+import { UsageError } from '../../shared/errors.ts'
+import { VERSION } from '../../shared/version.ts'
+import { type InstallPlan, STARTER_CONFIG } from './install-agents.ts'
 
 export interface ArtefactFlags {
   readonly agentVersion?: string

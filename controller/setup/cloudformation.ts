@@ -1,7 +1,7 @@
-import { githubOidcAudienceOf, partitionOf } from '../../shared/partition.js'
-import { GITHUB_OIDC_HOST, type IamInput } from './iam.js'
-import { iamDocuments } from './iam-documents.js'
-import { type LifecycleInput, lifecyclePolicy } from './lifecycle.js'
+import { githubOidcAudienceOf, partitionOf } from '../../shared/partition.ts'
+import { GITHUB_OIDC_HOST, type IamInput } from './iam.ts'
+import { iamDocuments } from './iam-documents.ts'
+import { type LifecycleInput, lifecyclePolicy } from './lifecycle.ts'
 
 /**
  * A CloudFormation template that sets a team up in one `aws cloudformation deploy`: GitHub OIDC provider, CI

@@ -1,5 +1,5 @@
-import type { CacheRuleStore } from '../ecr/pull-through-cache-rules.js'
-import type { SecretStore } from '../secrets/secret-store.js'
+import type { CacheRuleStore } from '../ecr/pull-through-cache-rules.ts'
+import type { SecretStore } from '../secrets/secret-store.ts'
 import {
   accountOfArn,
   checkCachePrefix,
@@ -9,7 +9,7 @@ import {
   planRule,
   secretArnOf,
   usageLines,
-} from './pull-through-cache.js'
+} from './pull-through-cache.ts'
 
 export interface CacheRuleInput {
   readonly prefix: string

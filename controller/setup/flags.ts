@@ -1,10 +1,10 @@
-import { UsageError } from '../../shared/errors.js'
-import { ENVIRONMENT_NAME_PATTERN } from '../../shared/release.js'
-import { SERVICE_NAME_PATTERN } from '../../shared/service-name.js'
-import { DEPLOY_DOCUMENT_NAME } from '../ssm/document.js'
-import type { IamInput } from './iam.js'
-import { type AgentConfigSource, type InstanceGrantFlags, parseInstanceGrants } from './instance-grants.js'
-import type { LifecycleInput } from './lifecycle.js'
+import { UsageError } from '../../shared/errors.ts'
+import { ENVIRONMENT_NAME_PATTERN } from '../../shared/release.ts'
+import { SERVICE_NAME_PATTERN } from '../../shared/service-name.ts'
+import { DEPLOY_DOCUMENT_NAME } from '../ssm/document.ts'
+import type { IamInput } from './iam.ts'
+import { type AgentConfigSource, type InstanceGrantFlags, parseInstanceGrants } from './instance-grants.ts'
+import type { LifecycleInput } from './lifecycle.ts'
 
 export interface IamFlags extends InstanceGrantFlags {
   readonly githubRepo: string

@@ -4,8 +4,8 @@ import {
   type IamInput,
   type PolicyDocument,
   type TrustPolicy,
-} from './iam.js'
-import { instanceManagedPolicyArns, instanceRolePolicy, ssmAgentPolicy } from './instance-policy.js'
+} from './iam.ts'
+import { instanceManagedPolicyArns, instanceRolePolicy, ssmAgentPolicy } from './instance-policy.ts'
 
 /** Every IAM document of a setup: what `setup iam` prints and what `setup cloudformation` embeds. */
 export interface IamDocuments {

@@ -1,6 +1,6 @@
-import { arnIn, githubOidcAudienceOf, partitionOf } from '../../shared/partition.js'
-import { releaseParameterName } from '../../shared/release.js'
-import { lockParameterName } from '../lock/lock-record.js'
+import { arnIn, githubOidcAudienceOf, partitionOf } from '../../shared/partition.ts'
+import { releaseParameterName } from '../../shared/release.ts'
+import { lockParameterName } from '../lock/lock-record.ts'
 
 /**
  * Least-privilege IAM documents for the two roles this tool needs. Pure builders: `ecr-deploy setup iam`

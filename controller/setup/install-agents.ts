@@ -4,8 +4,8 @@ import {
   type AgentArch,
   artefactStem,
   UNAME_MACHINE,
-} from '../../shared/agent-artefact.js'
-import { UsageError } from '../../shared/errors.js'
+} from '../../shared/agent-artefact.ts'
+import { UsageError } from '../../shared/errors.ts'
 
 /** The starter configuration written when an instance has none: the agent runs, managing nothing yet. */
 export const STARTER_CONFIG = `# ecr-deploy-agent: declare the services this instance runs (see the README, "agent.yaml").

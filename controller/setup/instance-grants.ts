@@ -1,9 +1,9 @@
-import { parseConfig } from '../../shared/agent-config/parse.js'
-import { UsageError } from '../../shared/errors.js'
-import { partitionOf } from '../../shared/partition.js'
-import { RELEASE_PARAMETER_ROOT } from '../../shared/release.js'
-import type { InstanceGrants } from './iam.js'
-import { checkCachePrefix } from './pull-through-cache.js'
+import { parseConfig } from '../../shared/agent-config/parse.ts'
+import { UsageError } from '../../shared/errors.ts'
+import { partitionOf } from '../../shared/partition.ts'
+import { RELEASE_PARAMETER_ROOT } from '../../shared/release.ts'
+import type { InstanceGrants } from './iam.ts'
+import { checkCachePrefix } from './pull-through-cache.ts'
 
 /** The instance-role flags of `setup iam` and `setup cloudformation`, as commander gives them. */
 export interface InstanceGrantFlags {

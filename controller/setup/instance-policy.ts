@@ -1,12 +1,12 @@
-import { arnIn, partitionOf, registrySuffixesOf } from '../../shared/partition.js'
-import { RELEASE_PARAMETER_ROOT } from '../../shared/release.js'
+import { arnIn, partitionOf, registrySuffixesOf } from '../../shared/partition.ts'
+import { RELEASE_PARAMETER_ROOT } from '../../shared/release.ts'
 import {
   type IamInput,
   type PolicyDocument,
   type PolicyStatement,
   parameterArn,
   repositoryArns,
-} from './iam.js'
+} from './iam.ts'
 
 /*
  * The instance role: what the agent calls (ECR pull, its environment's releases, the parameters its file

@@ -1,5 +1,5 @@
-import { UsageError } from '../../shared/errors.js'
-import type { StoredImage } from '../ecr/lifecycle-store.js'
+import { UsageError } from '../../shared/errors.ts'
+import type { StoredImage } from '../ecr/lifecycle-store.ts'
 
 /**
  * ECR lifecycle policy that bounds storage cost without breaking a rollback. Rule 1 selects the images that

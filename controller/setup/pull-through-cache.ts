@@ -1,7 +1,7 @@
-import { UsageError } from '../../shared/errors.js'
-import { partitionOf, registrySuffixesOf } from '../../shared/partition.js'
-import type { CacheRule } from '../ecr/pull-through-cache-rules.js'
-import type { SecretDescription, SecretKeys } from '../secrets/secret-store.js'
+import { UsageError } from '../../shared/errors.ts'
+import { partitionOf, registrySuffixesOf } from '../../shared/partition.ts'
+import type { CacheRule } from '../ecr/pull-through-cache-rules.ts'
+import type { SecretDescription, SecretKeys } from '../secrets/secret-store.ts'
 
 /*
  * `setup pull-through-cache`: an ECR pull-through cache rule for Docker Hub, so that base images come

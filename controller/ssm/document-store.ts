@@ -6,7 +6,7 @@ import {
   UpdateDocumentCommand,
   UpdateDocumentDefaultVersionCommand,
 } from '@aws-sdk/client-ssm'
-import { awsFailure } from '../aws-errors.js'
+import { awsFailure } from '../aws-errors.ts'
 
 export interface InstalledDocument {
   readonly name: string

@@ -6,11 +6,11 @@ import {
   resultLineText,
   rollbackArgv,
   statusArgv,
-} from '../../shared/agent-contract.js'
-import { PINNED_IMAGE_PATTERN } from '../../shared/image-ref.js'
-import { RELEASE_SELECTOR_PATTERN } from '../../shared/release.js'
-import { SERVICE_NAME_PATTERN } from '../../shared/service-name.js'
-import { OLD_SSM_AGENT_MESSAGE } from '../../shared/ssm-agent.js'
+} from '../../shared/agent-contract.ts'
+import { PINNED_IMAGE_PATTERN } from '../../shared/image-ref.ts'
+import { RELEASE_SELECTOR_PATTERN } from '../../shared/release.ts'
+import { SERVICE_NAME_PATTERN } from '../../shared/service-name.ts'
+import { OLD_SSM_AGENT_MESSAGE } from '../../shared/ssm-agent.ts'
 
 /**
  * Our SSM Command document: the only thing the CI role may send (see setup/iam.ts). Parameters reach the

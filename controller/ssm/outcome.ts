@@ -1,5 +1,5 @@
-import type { AgentVerdict } from '../../shared/agent-contract.js'
-import type { Invocation } from './fleet-api.js'
+import type { AgentVerdict } from '../../shared/agent-contract.ts'
+import type { Invocation } from './fleet-api.ts'
 
 export type InstanceResult = 'succeeded' | 'unchanged' | 'failed'
 

@@ -1,7 +1,7 @@
-import type { FleetApi } from './fleet-api.js'
-import type { InstanceOutcome } from './outcome.js'
-import { type CommandPlan, commandRequests } from './send-command.js'
-import { type WaitClock, type WaitResult, waitForCommands } from './waiter.js'
+import type { FleetApi } from './fleet-api.ts'
+import type { InstanceOutcome } from './outcome.ts'
+import { type CommandPlan, commandRequests } from './send-command.ts'
+import { type WaitClock, type WaitResult, waitForCommands } from './waiter.ts'
 
 /** One fleet action: what to send, and which step's output holds each instance's answer. */
 export interface FleetRun extends CommandPlan {

@@ -9,7 +9,7 @@ import {
   SendCommandCommand,
   SSMClient,
 } from '@aws-sdk/client-ssm'
-import { awsFailure } from '../aws-errors.js'
+import { awsFailure } from '../aws-errors.ts'
 import type {
   CommandRequest,
   CommandState,
@@ -18,7 +18,7 @@ import type {
   FullOutput,
   InvocationPage,
   ParameterVersion,
-} from './fleet-api.js'
+} from './fleet-api.ts'
 
 /** The one place that speaks to SSM through the SDK; its types stay here. */
 export class SdkFleetApi implements FleetApi {

@@ -4,8 +4,8 @@ import {
   PutParameterCommand,
   SSMClient,
 } from '@aws-sdk/client-ssm'
-import { awsFailure } from '../aws-errors.js'
-import type { LockParameterStore, StoredLock } from '../lock/lock-store.js'
+import { awsFailure } from '../aws-errors.ts'
+import type { LockParameterStore, StoredLock } from '../lock/lock-store.ts'
 
 const nameOf = (error: unknown) => (error instanceof Error ? error.name : '')
 

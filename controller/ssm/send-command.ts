@@ -1,4 +1,4 @@
-import type { CommandRequest } from './fleet-api.js'
+import type { CommandRequest } from './fleet-api.ts'
 
 /** Where a command goes: SSM Targets (tags) or explicit instance ids. */
 export type Targeting =

@@ -1,7 +1,7 @@
-import { parseResultLine } from '../../shared/agent-contract.js'
-import { isInvocationNotYetKnown, isThrottling } from '../aws-errors.js'
-import type { FleetApi, FullOutput, Invocation } from './fleet-api.js'
-import { type InstanceOutcome, isFinished, outcomeOf } from './outcome.js'
+import { parseResultLine } from '../../shared/agent-contract.ts'
+import { isInvocationNotYetKnown, isThrottling } from '../aws-errors.ts'
+import type { FleetApi, FullOutput, Invocation } from './fleet-api.ts'
+import { type InstanceOutcome, isFinished, outcomeOf } from './outcome.ts'
 
 /** Time and randomness, passed in so that waits and backoff are tested without real delays. */
 export interface WaitClock {

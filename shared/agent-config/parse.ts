@@ -1,8 +1,8 @@
 import { parseDocument } from 'yaml'
 import type { z } from 'zod'
-import { ConfigError } from '../errors.js'
-import { type AgentFile, agentFileSchema, NO_CHECK_TIMING, type ServiceFile } from './schema.js'
-import type { AgentConfig, HealthCheckConfig, ServiceAllowance, ServiceConfig } from './types.js'
+import { ConfigError } from '../errors.ts'
+import { type AgentFile, agentFileSchema, NO_CHECK_TIMING, type ServiceFile } from './schema.ts'
+import type { AgentConfig, HealthCheckConfig, ServiceAllowance, ServiceConfig } from './types.ts'
 
 /*
  * The agent's configuration file, parsed: pure, so the agent (on every start and reload) and the

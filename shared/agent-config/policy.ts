@@ -1,8 +1,8 @@
-import { PolicyRefusedError, ReleaseInvalidError } from '../errors.js'
-import { parseImageRef, repositoryUri } from '../image-ref.js'
-import { RELEASE_PARAMETER_ROOT, type ReleaseSpec } from '../release.js'
-import { toHealthCheck } from './parse.js'
-import type { PortMapping, ServiceConfig, VolumeMount } from './types.js'
+import { PolicyRefusedError, ReleaseInvalidError } from '../errors.ts'
+import { parseImageRef, repositoryUri } from '../image-ref.ts'
+import { RELEASE_PARAMETER_ROOT, type ReleaseSpec } from '../release.ts'
+import { toHealthCheck } from './parse.ts'
+import type { PortMapping, ServiceConfig, VolumeMount } from './types.ts'
 
 /*
  * The instance's file is policy. A release's spec overrides the service's entry key by key, and may ask

@@ -1,9 +1,9 @@
 import { isIPv4 } from 'node:net'
 import { posix } from 'node:path'
 import { z } from 'zod'
-import { ENVIRONMENT_NAME_PATTERN } from '../environment-name.js'
-import { parseImageRef } from '../image-ref.js'
-import { SERVICE_NAME_PATTERN } from '../service-name.js'
+import { ENVIRONMENT_NAME_PATTERN } from '../environment-name.ts'
+import { parseImageRef } from '../image-ref.ts'
+import { SERVICE_NAME_PATTERN } from '../service-name.ts'
 
 /**
  * The YAML file format. Every object is strict (an unknown key is an error, not silently ignored),

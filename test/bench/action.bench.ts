@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { parse } from 'yaml'
-import { type FakeAws, startFakeAws } from '../ground/fake-aws/index.js'
-import { actionCheckout, CI_KEYS } from '../support/run-action.js'
-import { runnerInputEnv } from '../support/runner-env.js'
+import { type FakeAws, startFakeAws } from '../ground/fake-aws/index.ts'
+import { actionCheckout, CI_KEYS } from '../support/run-action.ts'
+import { runnerInputEnv } from '../support/runner-env.ts'
 
 /*
  * `npm run bench -- action`: the time from the action's start to its first AWS request (the fake AWS

@@ -5,11 +5,11 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import Docker from 'dockerode'
-import { loadGround, type TestImageName } from '../ground/ground.js'
-import { agentExecutable } from '../support/agent-executable.js'
-import { startFakeOnGround } from '../support/ground-aws.js'
-import { ecrPassword } from './agent/blog-flow.js'
-import { environmentOf, type Memory, median, memoryOf, mib, tableLine, time } from './agent/figures.js'
+import { loadGround, type TestImageName } from '../ground/ground.ts'
+import { agentExecutable } from '../support/agent-executable.ts'
+import { startFakeOnGround } from '../support/ground-aws.ts'
+import { ecrPassword } from './agent/blog-flow.ts'
+import { environmentOf, type Memory, median, memoryOf, mib, tableLine, time } from './agent/figures.ts'
 import {
   type AgentCommand,
   type AgentSide,
@@ -17,8 +17,8 @@ import {
   exec,
   type Side,
   startAgentSide,
-} from './agent/sides.js'
-import { makeUncached } from './agent/uncached.js'
+} from './agent/sides.ts'
+import { makeUncached } from './agent/uncached.ts'
 
 /*
  * The agent as it ships (one executable) against `node dist/...`, and both against the blog post's flow

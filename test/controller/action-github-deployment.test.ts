@@ -2,12 +2,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import { loadGround } from '../ground/ground.js'
-import { until } from '../ground/until.js'
-import { startFakeGithub } from '../support/fake-github.js'
-import { fleetStub, stubInstanceEnv } from '../support/fleet-stub.js'
-import { installDeployDocument, startFakeOnGround } from '../support/ground-aws.js'
-import { actionCheckout, runAction, startAction } from '../support/run-action.js'
+import { loadGround } from '../ground/ground.ts'
+import { until } from '../ground/until.ts'
+import { startFakeGithub } from '../support/fake-github.ts'
+import { fleetStub, stubInstanceEnv } from '../support/fleet-stub.ts'
+import { installDeployDocument, startFakeOnGround } from '../support/ground-aws.ts'
+import { actionCheckout, runAction, startAction } from '../support/run-action.ts'
 
 // The committed bundle as the runner runs it, with github-deployment: true, against the fake AWS (a
 // stand-in agent on two simulated instances) and a local fake of GitHub's deployments endpoints.

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs'
 import t from 'tap'
-import { githubDeploymentInputs } from '../../controller/action/github-inputs.js'
-import { type ActionInputReader, deployFlagsFromInputs } from '../../controller/action/inputs.js'
-import { ACTION_OUTPUTS } from '../../controller/action/outputs.js'
-import { actionMetadata } from '../support/runner-env.js'
+import { githubDeploymentInputs } from '../../controller/action/github-inputs.ts'
+import { type ActionInputReader, deployFlagsFromInputs } from '../../controller/action/inputs.ts'
+import { ACTION_OUTPUTS } from '../../controller/action/outputs.ts'
+import { actionMetadata } from '../support/runner-env.ts'
 
 const root = new URL('../..', import.meta.url).pathname
 const action = actionMetadata()

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { configFileRegion } from '../../controller/config-file-region.js'
-import { parseFleetFlags } from '../../controller/options.js'
-import { buildProgram } from '../../controller/program.js'
-import { exitCodeOf } from '../../shared/errors.js'
+import { configFileRegion } from '../../controller/config-file-region.ts'
+import { parseFleetFlags } from '../../controller/options.ts'
+import { buildProgram } from '../../controller/program.ts'
+import { exitCodeOf } from '../../shared/errors.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'config-file-region-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))

@@ -2,11 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import type { FakeAws } from '../ground/fake-aws/index.js'
-import { loadGround } from '../ground/ground.js'
-import { fleetStub, stubInstanceEnv } from '../support/fleet-stub.js'
-import { installDeployDocument, startFakeOnGround } from '../support/ground-aws.js'
-import { runController } from '../support/run-controller.js'
+import type { FakeAws } from '../ground/fake-aws/index.ts'
+import { loadGround } from '../ground/ground.ts'
+import { fleetStub, stubInstanceEnv } from '../support/fleet-stub.ts'
+import { installDeployDocument, startFakeOnGround } from '../support/ground-aws.ts'
+import { runController } from '../support/run-controller.ts'
 
 // The controller CLI against the fake's fault controls: what AWS does on a bad day, end to end.
 const ground = loadGround()

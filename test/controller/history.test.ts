@@ -1,8 +1,8 @@
 import t from 'tap'
-import { historyText } from '../../controller/history.js'
-import { historyEntry } from '../../controller/release-store.js'
-import { jsonLine } from '../../controller/report/json-text.js'
-import { releaseText } from '../../shared/release.js'
+import { historyText } from '../../controller/history.ts'
+import { historyEntry } from '../../controller/release-store.ts'
+import { jsonLine } from '../../controller/report/json-text.ts'
+import { releaseText } from '../../shared/release.ts'
 
 const IMAGE = `123456789012.dkr.ecr.us-east-1.amazonaws.com/web@sha256:${'b'.repeat(64)}`
 const release = (actor: string) =>

@@ -2,12 +2,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import type { FakeAws } from '../ground/fake-aws/index.js'
-import { loadGround } from '../ground/ground.js'
-import { fleetStub, stubInstanceEnv } from '../support/fleet-stub.js'
-import { installDeployDocument, startFakeOnGround } from '../support/ground-aws.js'
-import { runController } from '../support/run-controller.js'
-import { runnerCommands } from '../support/runner-commands.js'
+import type { FakeAws } from '../ground/fake-aws/index.ts'
+import { loadGround } from '../ground/ground.ts'
+import { fleetStub, stubInstanceEnv } from '../support/fleet-stub.ts'
+import { installDeployDocument, startFakeOnGround } from '../support/ground-aws.ts'
+import { runController } from '../support/run-controller.ts'
+import { runnerCommands } from '../support/runner-commands.ts'
 
 // A compromised or buggy instance controls its output and its agent's result message. Through the real
 // reporting path (the CLI against the fake SSM) none of it may act as a workflow command, markup or a

@@ -2,12 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import { releaseOf } from '../../controller/status.js'
-import { loadGround } from '../ground/ground.js'
-import { fleetStub, stubInstanceEnv } from '../support/fleet-stub.js'
-import { installDeployDocument, startFakeOnGround } from '../support/ground-aws.js'
-import { runController } from '../support/run-controller.js'
-import { runnerCommands } from '../support/runner-commands.js'
+import { releaseOf } from '../../controller/status.ts'
+import { loadGround } from '../ground/ground.ts'
+import { fleetStub, stubInstanceEnv } from '../support/fleet-stub.ts'
+import { installDeployDocument, startFakeOnGround } from '../support/ground-aws.ts'
+import { runController } from '../support/run-controller.ts'
+import { runnerCommands } from '../support/runner-commands.ts'
 
 // `status` prints what each agent says about itself: an instance controls every field of it. Through the
 // real path (the CLI against the fake SSM), none of it may act as a workflow command or a terminal control.

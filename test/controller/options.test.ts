@@ -1,6 +1,6 @@
 import t from 'tap'
-import { parseDeployFlags, parseTargets } from '../../controller/options.js'
-import { UsageError } from '../../shared/errors.js'
+import { parseDeployFlags, parseTargets } from '../../controller/options.ts'
+import { UsageError } from '../../shared/errors.ts'
 
 const ORIGIN = { actor: 'octocat' }
 

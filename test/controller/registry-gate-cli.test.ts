@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr'
 import t, { type Test } from 'tap'
-import { testKeys } from '../ground/fake-aws/test-clients.js'
-import { loadGround } from '../ground/ground.js'
-import { fleetStub, stubInstanceEnv } from '../support/fleet-stub.js'
-import { installDeployDocument, startFakeOnGround } from '../support/ground-aws.js'
-import { runController } from '../support/run-controller.js'
+import { testKeys } from '../ground/fake-aws/test-clients.ts'
+import { loadGround } from '../ground/ground.ts'
+import { fleetStub, stubInstanceEnv } from '../support/fleet-stub.ts'
+import { installDeployDocument, startFakeOnGround } from '../support/ground-aws.ts'
+import { runController } from '../support/run-controller.ts'
 
 /*
  * The registry side of a deploy, through the CLI against the fake ECR over the ground's registry: the

@@ -1,7 +1,7 @@
 import t from 'tap'
-import { releaseOrigin } from '../../controller/origin.js'
-import { parseSpecText } from '../../controller/spec-file.js'
-import { UsageError } from '../../shared/errors.js'
+import { releaseOrigin } from '../../controller/origin.ts'
+import { parseSpecText } from '../../controller/spec-file.ts'
+import { UsageError } from '../../shared/errors.ts'
 
 t.test('the origin comes from GitHub Actions when the run has it, else the local user', async (t) => {
   const github = {

@@ -1,19 +1,19 @@
 import t from 'tap'
-import { deployRelease } from '../../controller/deploy.js'
-import type { DeployedTag, ImageAvailability, ImageRetention } from '../../controller/ecr/retention.js'
-import type { DeployOptions } from '../../controller/options.js'
-import { parseKeepDeployed, tagsBeyondWindow } from '../../controller/retention.js'
-import { rollbackRelease } from '../../controller/rollback.js'
+import { deployRelease } from '../../controller/deploy.ts'
+import type { DeployedTag, ImageAvailability, ImageRetention } from '../../controller/ecr/retention.ts'
+import type { DeployOptions } from '../../controller/options.ts'
+import { parseKeepDeployed, tagsBeyondWindow } from '../../controller/retention.ts'
+import { rollbackRelease } from '../../controller/rollback.ts'
 import {
   ExitCode,
   exitCodeOf,
   ImageUnavailableError,
   ScanRefusedError,
   UsageError,
-} from '../../shared/errors.js'
-import { type ImageRef, parseImageRef, withDigest } from '../../shared/image-ref.js'
-import { releaseText } from '../../shared/release.js'
-import { releaseFleet, steppingClock } from '../support/release-fleet.js'
+} from '../../shared/errors.ts'
+import { type ImageRef, parseImageRef, withDigest } from '../../shared/image-ref.ts'
+import { releaseText } from '../../shared/release.ts'
+import { releaseFleet, steppingClock } from '../support/release-fleet.ts'
 
 const NAME = '/ecr-deploy/prod/web'
 const REPO = '123456789012.dkr.ecr.us-east-1.amazonaws.com/web'

@@ -2,10 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import { loadGround } from '../ground/ground.js'
-import { fleetStub, stubInstanceEnv } from '../support/fleet-stub.js'
-import { installDeployDocument, startFakeOnGround } from '../support/ground-aws.js'
-import { runController } from '../support/run-controller.js'
+import { loadGround } from '../ground/ground.ts'
+import { fleetStub, stubInstanceEnv } from '../support/fleet-stub.ts'
+import { installDeployDocument, startFakeOnGround } from '../support/ground-aws.ts'
+import { runController } from '../support/run-controller.ts'
 
 const ground = loadGround()
 const repository = `${ground.registryHost}/${ground.images.v1.repository}`

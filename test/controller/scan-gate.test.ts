@@ -1,8 +1,8 @@
 import t from 'tap'
-import type { ScanFinding, ScanReport } from '../../controller/ecr/scan-findings.js'
-import { judgeScan, passScanGate, SCAN_POLL_MS } from '../../controller/scan-gate.js'
-import { ExitCode, exitCodeOf, ScanRefusedError } from '../../shared/errors.js'
-import { parseImageRef } from '../../shared/image-ref.js'
+import type { ScanFinding, ScanReport } from '../../controller/ecr/scan-findings.ts'
+import { judgeScan, passScanGate, SCAN_POLL_MS } from '../../controller/scan-gate.ts'
+import { ExitCode, exitCodeOf, ScanRefusedError } from '../../shared/errors.ts'
+import { parseImageRef } from '../../shared/image-ref.ts'
 
 const DIGEST = `sha256:${'a'.repeat(64)}`
 const ref = parseImageRef(`123456789012.dkr.ecr.us-east-1.amazonaws.com/shop/web@${DIGEST}`)

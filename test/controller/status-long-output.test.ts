@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import t from 'tap'
-import { loadGround } from '../ground/ground.js'
-import { installDeployDocument, startFakeOnGround } from '../support/ground-aws.js'
-import { runController } from '../support/run-controller.js'
+import { loadGround } from '../ground/ground.ts'
+import { installDeployDocument, startFakeOnGround } from '../support/ground-aws.ts'
+import { runController } from '../support/run-controller.ts'
 
 /*
  * An agent with many services prints a status JSON longer than the 2,500 characters ListCommandInvocations

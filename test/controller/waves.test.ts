@@ -1,6 +1,6 @@
 import t from 'tap'
-import { failuresAllowed, parseRolloutFlags, planWaves } from '../../controller/waves.js'
-import { UsageError } from '../../shared/errors.js'
+import { failuresAllowed, parseRolloutFlags, planWaves } from '../../controller/waves.ts'
+import { UsageError } from '../../shared/errors.ts'
 
 const ids = (n: number) => Array.from({ length: n }, (_, i) => `i-${String(i).padStart(17, '0')}`)
 

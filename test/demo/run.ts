@@ -3,12 +3,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { FakeAws } from '../ground/fake-aws/index.js'
-import { loadGround } from '../ground/ground.js'
-import { startFakeOnGround } from '../support/ground-aws.js'
-import { runController } from '../support/run-controller.js'
-import { type SimFleet, served, startSimFleet } from '../support/sim-fleet.js'
-import { type ProbeCounts, probe } from './prober.js'
+import type { FakeAws } from '../ground/fake-aws/index.ts'
+import { loadGround } from '../ground/ground.ts'
+import { startFakeOnGround } from '../support/ground-aws.ts'
+import { runController } from '../support/run-controller.ts'
+import { type SimFleet, served, startSimFleet } from '../support/sim-fleet.ts'
+import { type ProbeCounts, probe } from './prober.ts'
 
 /*
  * `npm run demo`: the whole tool on one machine, narrated. The test ground gives a real Docker engine and an

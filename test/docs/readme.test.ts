@@ -2,10 +2,10 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Command } from 'commander'
 import t from 'tap'
-import { buildProgram as agentProgram } from '../../agent/cli/program.js'
-import { buildProgram as controllerProgram } from '../../controller/program.js'
-import { agentFileSchema } from '../../shared/agent-config/schema.js'
-import { catalogue, ExitCode } from '../../shared/errors.js'
+import { buildProgram as agentProgram } from '../../agent/cli/program.ts'
+import { buildProgram as controllerProgram } from '../../controller/program.ts'
+import { agentFileSchema } from '../../shared/agent-config/schema.ts'
+import { catalogue, ExitCode } from '../../shared/errors.ts'
 
 /*
  * Every command, flag, exit code and environment variable the README names is one the code has, and its

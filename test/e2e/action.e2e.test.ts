@@ -2,11 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import { codeSpan } from '../../controller/report/markdown-text.js'
-import { loadGround } from '../ground/ground.js'
-import { startFakeOnGround } from '../support/ground-aws.js'
-import { type ActionRun, actionCheckout, CI_KEYS, runAction } from '../support/run-action.js'
-import { served, startSimFleet } from '../support/sim-fleet.js'
+import { codeSpan } from '../../controller/report/markdown-text.ts'
+import { loadGround } from '../ground/ground.ts'
+import { startFakeOnGround } from '../support/ground-aws.ts'
+import { type ActionRun, actionCheckout, CI_KEYS, runAction } from '../support/run-action.ts'
+import { served, startSimFleet } from '../support/sim-fleet.ts'
 
 /*
  * The committed bundle run as the runner runs it, against the fake AWS and three simulated instances

@@ -2,12 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import type { RecordedCall } from '../ground/fake-aws/index.js'
-import { loadGround } from '../ground/ground.js'
-import { until } from '../ground/until.js'
-import { startFakeOnGround } from '../support/ground-aws.js'
-import { runController } from '../support/run-controller.js'
-import { served, startSimFleet } from '../support/sim-fleet.js'
+import type { RecordedCall } from '../ground/fake-aws/index.ts'
+import { loadGround } from '../ground/ground.ts'
+import { until } from '../ground/until.ts'
+import { startFakeOnGround } from '../support/ground-aws.ts'
+import { runController } from '../support/run-controller.ts'
+import { served, startSimFleet } from '../support/sim-fleet.ts'
 
 /*
  * Waves with real agents: the controller CLI sends each wave through the fake SSM to three simulated

@@ -2,11 +2,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { codeSpan } from '../../controller/report/markdown-text.js'
-import { loadGround } from '../ground/ground.js'
-import { startFakeOnGround } from '../support/ground-aws.js'
-import { runController } from '../support/run-controller.js'
-import { served, startSimFleet } from '../support/sim-fleet.js'
+import { codeSpan } from '../../controller/report/markdown-text.ts'
+import { loadGround } from '../ground/ground.ts'
+import { startFakeOnGround } from '../support/ground-aws.ts'
+import { runController } from '../support/run-controller.ts'
+import { served, startSimFleet } from '../support/sim-fleet.ts'
 
 /*
  * The whole product: the controller CLI sends our SSM document through the fake SSM to three simulated

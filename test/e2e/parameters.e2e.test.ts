@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import t from 'tap'
-import { testKeys } from '../ground/fake-aws/test-clients.js'
-import { loadGround } from '../ground/ground.js'
-import { startFakeOnGround } from '../support/ground-aws.js'
-import { runController } from '../support/run-controller.js'
-import { served, startSimFleet } from '../support/sim-fleet.js'
+import { testKeys } from '../ground/fake-aws/test-clients.ts'
+import { loadGround } from '../ground/ground.ts'
+import { startFakeOnGround } from '../support/ground-aws.ts'
+import { runController } from '../support/run-controller.ts'
+import { served, startSimFleet } from '../support/sim-fleet.ts'
 
 /*
  * A real agent daemon reading envFromParameters over the wire: GetParameters signed with the instance

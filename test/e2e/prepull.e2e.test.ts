@@ -2,11 +2,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import type { RecordedCall } from '../ground/fake-aws/index.js'
-import { loadGround } from '../ground/ground.js'
-import { startFakeOnGround } from '../support/ground-aws.js'
-import { runController } from '../support/run-controller.js'
-import { served, startSimFleet } from '../support/sim-fleet.js'
+import type { RecordedCall } from '../ground/fake-aws/index.ts'
+import { loadGround } from '../ground/ground.ts'
+import { startFakeOnGround } from '../support/ground-aws.ts'
+import { runController } from '../support/run-controller.ts'
+import { served, startSimFleet } from '../support/sim-fleet.ts'
 
 /*
  * The pull before the switch, with real agents: the controller CLI sends `pull` to the whole fleet through

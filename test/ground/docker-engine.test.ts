@@ -2,9 +2,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { isAlive } from './daemon-process.js'
-import { dockerAnswers, ensureDockerd, stopDockerd } from './docker-engine.js'
-import { DOCKER_SOCKET } from './ground.js'
+import { isAlive } from './daemon-process.ts'
+import { dockerAnswers, ensureDockerd, stopDockerd } from './docker-engine.ts'
+import { DOCKER_SOCKET } from './ground.ts'
 
 // The machine's engine keeps serving other tests, so this starts a second one with its own socket
 // and roots, the same way the ground starts the real one. It runs in its own network namespace:

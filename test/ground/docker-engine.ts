@@ -1,6 +1,6 @@
 import { request } from 'node:http'
 import { join } from 'node:path'
-import { spawnDaemon, stopDaemon, waitUntil } from './daemon-process.js'
+import { spawnDaemon, stopDaemon, waitUntil } from './daemon-process.ts'
 
 const DOCKERD = '/usr/sbin/dockerd'
 

@@ -1,8 +1,8 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { stopDockerd } from './docker-engine.js'
-import { GROUND_DIR, GROUND_FILE } from './ground.js'
-import { stopRegistry } from './registry.js'
+import { stopDockerd } from './docker-engine.ts'
+import { GROUND_DIR, GROUND_FILE } from './ground.ts'
+import { stopRegistry } from './registry.ts'
 
 /** What the ground started and must therefore stop; a null pid means "not ours". */
 export interface StartedParts {

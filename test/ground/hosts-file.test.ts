@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { ensureHostNames } from './hosts-file.js'
+import { ensureHostNames } from './hosts-file.ts'
 
 t.test('adds missing names once and leaves existing lines alone', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ground-hosts-'))

@@ -3,9 +3,9 @@ import { randomBytes } from 'node:crypto'
 import { copyFileSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type Docker from 'dockerode'
-import type { GroundImage, TestImageName } from './ground.js'
-import type { ImageRecipe } from './image-recipes.js'
-import { manifestDigest, type RegistryAccess } from './registry.js'
+import type { GroundImage, TestImageName } from './ground.ts'
+import type { ImageRecipe } from './image-recipes.ts'
+import { manifestDigest, type RegistryAccess } from './registry.ts'
 
 const BUSYBOX = '/bin/busybox'
 

@@ -1,4 +1,4 @@
-import type { TestImageName } from './ground.js'
+import type { TestImageName } from './ground.ts'
 
 /** How to build one test image on top of the busybox base, as plain data. */
 export interface ImageRecipe {

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import Docker from 'dockerode'
 import t, { type Test } from 'tap'
-import { loadGround, type TestImageName } from './ground.js'
-import { pullImage } from './registry-pull.js'
+import { loadGround, type TestImageName } from './ground.ts'
+import { pullImage } from './registry-pull.ts'
 
 const ground = loadGround()
 const docker = new Docker({ socketPath: ground.dockerSocket })

@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { isAlive } from './daemon-process.js'
+import { isAlive } from './daemon-process.ts'
 
 /**
  * Cross-process coordination for the shared ground. Every tap run holds a lease (a file named by

@@ -1,12 +1,12 @@
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr'
 import Docker from 'dockerode'
 import t, { type Test } from 'tap'
-import { parseImageRef } from '../../shared/image-ref.js'
-import { startFakeOnGround } from '../support/ground-aws.js'
-import { testKeys } from './fake-aws/test-clients.js'
-import { loadGround } from './ground.js'
-import { manifestDigest, registryStatus } from './registry.js'
-import { type PullAuth, pullImage } from './registry-pull.js'
+import { parseImageRef } from '../../shared/image-ref.ts'
+import { startFakeOnGround } from '../support/ground-aws.ts'
+import { testKeys } from './fake-aws/test-clients.ts'
+import { loadGround } from './ground.ts'
+import { manifestDigest, registryStatus } from './registry.ts'
+import { type PullAuth, pullImage } from './registry-pull.ts'
 
 const ground = loadGround()
 const docker = new Docker({ socketPath: ground.dockerSocket })

@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { request } from 'node:https'
 import { join } from 'node:path'
-import { isAlive, spawnDaemon, stopDaemon, waitUntil } from './daemon-process.js'
-import type { TlsFiles } from './test-ca.js'
+import { isAlive, spawnDaemon, stopDaemon, waitUntil } from './daemon-process.ts'
+import type { TlsFiles } from './test-ca.ts'
 
 const REGISTRY_BINARY = '/usr/bin/docker-registry'
 const MANIFEST_TYPES = [

@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Docker from 'dockerode'
-import { isAlive } from './daemon-process.js'
-import { ensureDockerd } from './docker-engine.js'
+import { isAlive } from './daemon-process.ts'
+import { ensureDockerd } from './docker-engine.ts'
 import {
   ACCOUNT_ID,
   DOCKER_SOCKET,
@@ -18,19 +18,19 @@ import {
   type Ground,
   REGION,
   REGISTRY_HOST,
-} from './ground.js'
-import { readStartedParts, stopStartedParts, writeStartedParts } from './ground-state.js'
-import { ensureHostNames } from './hosts-file.js'
-import { openLeaseBook } from './lease.js'
+} from './ground.ts'
+import { readStartedParts, stopStartedParts, writeStartedParts } from './ground-state.ts'
+import { ensureHostNames } from './hosts-file.ts'
+import { openLeaseBook } from './lease.ts'
 import {
   type RegistryAccess,
   registryStatus,
   startRegistry,
   stopRegistry,
   writeRegistryFiles,
-} from './registry.js'
-import { ensureTlsFiles, trustInDocker } from './test-ca.js'
-import { ensureTestImages } from './test-images.js'
+} from './registry.ts'
+import { ensureTlsFiles, trustInDocker } from './test-ca.ts'
+import { ensureTestImages } from './test-images.ts'
 
 const RESTART = `stop what the ground started with "npx tsx test/ground/teardown.ts", then run the tests again`
 const runPid = process.ppid

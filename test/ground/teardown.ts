@@ -2,9 +2,9 @@
  * tap `after` hook: gives up this run's lease on the shared test ground, and stops what the
  * ground started when no other tap run still holds a lease.
  */
-import { GROUND_DIR } from './ground.js'
-import { stopStartedParts } from './ground-state.js'
-import { openLeaseBook } from './lease.js'
+import { GROUND_DIR } from './ground.ts'
+import { stopStartedParts } from './ground-state.ts'
+import { openLeaseBook } from './lease.ts'
 
 const book = openLeaseBook(GROUND_DIR)
 await book.withLock(300_000, async () => {

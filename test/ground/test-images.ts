@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto'
 import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type Docker from 'dockerode'
-import type { GroundImage, TestImageName } from './ground.js'
-import { buildImage, importBusyboxBase, pushImage } from './image-builder.js'
-import { type ImageRecipe, imageRecipes } from './image-recipes.js'
-import { manifestDigest, type RegistryAccess } from './registry.js'
+import type { GroundImage, TestImageName } from './ground.ts'
+import { buildImage, importBusyboxBase, pushImage } from './image-builder.ts'
+import { type ImageRecipe, imageRecipes } from './image-recipes.ts'
+import { manifestDigest, type RegistryAccess } from './registry.ts'
 
 type ImageSet = Record<TestImageName, GroundImage>
 

@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
-import { controllerBundleName } from '../../scripts/controller-bundle.js'
-import { foreignRunner } from '../../scripts/foreign-runner.js'
-import { AGENT_ARCHES, artefactName, artefactStem } from '../../shared/agent-artefact.js'
-import { parseConfig } from '../../shared/agent-config/parse.js'
-import { VERSION } from '../../shared/version.js'
-import { agentExecutable, RELEASE_DIR } from '../support/agent-executable.js'
+import { controllerBundleName } from '../../scripts/controller-bundle.ts'
+import { foreignRunner } from '../../scripts/foreign-runner.ts'
+import { AGENT_ARCHES, artefactName, artefactStem } from '../../shared/agent-artefact.ts'
+import { parseConfig } from '../../shared/agent-config/parse.ts'
+import { VERSION } from '../../shared/version.ts'
+import { agentExecutable, RELEASE_DIR } from '../support/agent-executable.ts'
 
 const run = promisify(execFile)
 

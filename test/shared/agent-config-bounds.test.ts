@@ -1,6 +1,6 @@
 import t from 'tap'
-import { parseConfig } from '../../shared/agent-config/parse.js'
-import { ConfigError } from '../../shared/errors.js'
+import { parseConfig } from '../../shared/agent-config/parse.ts'
+import { ConfigError } from '../../shared/errors.ts'
 
 /*
  * Bounds on the agent's configuration: each refusal names the file, the key path, what was expected and

@@ -1,9 +1,9 @@
 import t from 'tap'
-import { parseConfig } from '../../shared/agent-config/parse.js'
-import { effectiveService } from '../../shared/agent-config/policy.js'
-import type { ServiceConfig } from '../../shared/agent-config/types.js'
-import { PolicyRefusedError, ReleaseInvalidError } from '../../shared/errors.js'
-import { type ReleaseSpecText, releaseSpecSchema } from '../../shared/release.js'
+import { parseConfig } from '../../shared/agent-config/parse.ts'
+import { effectiveService } from '../../shared/agent-config/policy.ts'
+import type { ServiceConfig } from '../../shared/agent-config/types.ts'
+import { PolicyRefusedError, ReleaseInvalidError } from '../../shared/errors.ts'
+import { type ReleaseSpecText, releaseSpecSchema } from '../../shared/release.ts'
 
 /*
  * The instance's file is policy: a release's spec overrides the service's entry and may ask for no more

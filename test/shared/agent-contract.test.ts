@@ -1,7 +1,7 @@
 import t from 'tap'
-import { rollbackBodySchema } from '../../agent/api/schemas.js'
-import { buildProgram } from '../../agent/cli/program.js'
-import { deployDocument } from '../../controller/ssm/document.js'
+import { rollbackBodySchema } from '../../agent/api/schemas.ts'
+import { buildProgram } from '../../agent/cli/program.ts'
+import { deployDocument } from '../../controller/ssm/document.ts'
 import {
   deployArgv,
   parseResultLine,
@@ -9,8 +9,8 @@ import {
   resultLineText,
   rollbackArgv,
   statusArgv,
-} from '../../shared/agent-contract.js'
-import { isAuthErrorName } from '../../shared/aws-auth-errors.js'
+} from '../../shared/agent-contract.ts'
+import { isAuthErrorName } from '../../shared/aws-auth-errors.ts'
 
 const IDS = [
   'r1',

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import t from 'tap'
-import * as errors from '../../shared/errors.js'
+import * as errors from '../../shared/errors.ts'
 
 type ErrorClass = new (message: string) => errors.DeployToolError
 const classes = (Object.values(errors) as unknown[]).filter(

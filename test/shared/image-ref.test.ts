@@ -1,6 +1,6 @@
 import t from 'tap'
-import { ImageRefError } from '../../shared/errors.js'
-import { formatImageRef, PINNED_IMAGE_PATTERN, parseImageRef, withDigest } from '../../shared/image-ref.js'
+import { ImageRefError } from '../../shared/errors.ts'
+import { formatImageRef, PINNED_IMAGE_PATTERN, parseImageRef, withDigest } from '../../shared/image-ref.ts'
 
 const REGISTRY = '123456789012.dkr.ecr.eu-west-1.amazonaws.com'
 const DIGEST = `sha256:${'ab'.repeat(32)}`

@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap'
-import { createLogger, hideInLogs } from '../../shared/log.js'
+import { createLogger, hideInLogs } from '../../shared/log.ts'
 
 const PASSWORD = 'eyJwYXlsb2FkIjoicmVkYWN0LW1lLXBsZWFzZSJ9-log-test'
 const TOKEN = Buffer.from(`AWS:${PASSWORD}`).toString('base64')

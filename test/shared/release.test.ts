@@ -10,7 +10,7 @@ import {
   releaseText,
   stableVersionOf,
   withState,
-} from '../../shared/release.js'
+} from '../../shared/release.ts'
 
 const image = `123456789012.dkr.ecr.us-east-1.amazonaws.com/web@sha256:${'a'.repeat(64)}`
 const release: DesiredRelease = {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { artefactStem } from '../../shared/agent-artefact.js'
-import { VERSION } from '../../shared/version.js'
+import { artefactStem } from '../../shared/agent-artefact.ts'
+import { VERSION } from '../../shared/version.ts'
 
 const HOST_ARCH = process.arch === 'arm64' ? 'arm64' : 'x64'
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
-import { socketAnswers } from '../../agent/net/socket-answers.js'
-import { agentExecutable } from './agent-executable.js'
+import { socketAnswers } from '../../agent/net/socket-answers.ts'
+import { agentExecutable } from './agent-executable.ts'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { resourceSpecProblems } from './cfn-resource-spec.js'
+import { resourceSpecProblems } from './cfn-resource-spec.ts'
 
 // The checker itself: a template the model rejects must give a problem, or the template test proves nothing.
 const document = (properties: Record<string, unknown>) => ({

@@ -1,9 +1,13 @@
-import type { Clock } from '../../agent/health/clock.js'
+import type { Clock } from '../../agent/health/clock.ts'
 
 /** A clock that only moves when something sleeps; records every sleep. */
 export class FakeClock implements Clock {
   readonly sleeps: number[] = []
-  constructor(private time = Date.parse('2026-01-01T00:00:00Z')) {}
+  private time: number
+
+  constructor(time: number = Date.parse('2026-01-01T00:00:00Z')) {
+    this.time = time
+  }
   now(): number {
     return this.time
   }

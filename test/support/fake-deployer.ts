@@ -9,7 +9,7 @@ import type {
   RollbackRequest,
   ServiceStatus,
   UpkeepReport,
-} from '../../agent/deploy/deployer.js'
+} from '../../agent/deploy/deployer.ts'
 
 /** One recorded call, without the progress callback (functions do not compare). */
 export type FakeCall =

@@ -1,5 +1,5 @@
-import { type ReleaseSource, releaseOf } from '../../agent/config/release-source.js'
-import { ReleaseInvalidError } from '../../shared/errors.js'
+import { type ReleaseSource, releaseOf } from '../../agent/config/release-source.ts'
+import { ReleaseInvalidError } from '../../shared/errors.ts'
 import {
   type DesiredRelease,
   type ReleaseSelector,
@@ -7,7 +7,7 @@ import {
   releaseParameterName,
   releaseSelectorText,
   releaseText,
-} from '../../shared/release.js'
+} from '../../shared/release.ts'
 
 /**
  * Release parameters for tests that do not need the wire: every put is a new version, as in Parameter

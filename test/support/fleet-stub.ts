@@ -2,7 +2,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Test } from 'tap'
-import { type AgentResultLine, resultLineText, statusLineText } from '../../shared/agent-contract.js'
+import { type AgentResultLine, resultLineText, statusLineText } from '../../shared/agent-contract.ts'
 
 /**
  * A stand-in `ecr-deploy-agent` for controller tests: it logs its arguments, prints a progress line and the

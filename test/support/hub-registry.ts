@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Test } from 'tap'
-import { startRegistry, stopRegistry, writeRegistryFiles } from '../ground/registry.js'
-import { freePort } from './free-port.js'
+import { startRegistry, stopRegistry, writeRegistryFiles } from '../ground/registry.ts'
+import { freePort } from './free-port.ts'
 
 /** A second distribution registry playing Docker Hub: plain HTTP on a loopback port, htpasswd login. */
 export interface HubRegistry {

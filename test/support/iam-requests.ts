@@ -1,5 +1,5 @@
-import type { RecordedCall } from '../ground/fake-aws/server.js'
-import type { PolicyRequest } from './policy-evaluator.js'
+import type { RecordedCall } from '../ground/fake-aws/server.ts'
+import type { PolicyRequest } from './policy-evaluator.ts'
 
 /**
  * What IAM authorizes for one call the code made (as the fake AWS recorded it off the wire), so that a test

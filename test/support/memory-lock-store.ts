@@ -1,4 +1,4 @@
-import type { LockParameterStore, StoredLock } from '../../controller/lock/lock-store.js'
+import type { LockParameterStore, StoredLock } from '../../controller/lock/lock-store.ts'
 
 export interface LockStoreCall {
   readonly method: keyof LockParameterStore

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
-import { OCI_INDEX, OCI_MANIFEST } from '../../controller/registry/media-types.js'
-import type { Manifest, Registry } from '../../controller/registry/registry.js'
+import { OCI_INDEX, OCI_MANIFEST } from '../../controller/registry/media-types.ts'
+import type { Manifest, Registry } from '../../controller/registry/registry.ts'
 
 /** One platform's image: its manifest and the blobs (config first) it names. */
 export interface TestImage {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { allows, type EvaluatedPolicy } from './policy-evaluator.js'
+import { allows, type EvaluatedPolicy } from './policy-evaluator.ts'
 
 // The evaluator itself: each feature must be able to say no, or the IAM tests built on it prove nothing.
 const policy = (statement: EvaluatedPolicy['Statement'][number]): EvaluatedPolicy => ({

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { connect } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
-import { agentExecutable } from './agent-executable.js'
+import { agentExecutable } from './agent-executable.ts'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 

@@ -5,7 +5,7 @@ import type {
   FullOutput,
   InvocationPage,
   ParameterVersion,
-} from '../../controller/ssm/fleet-api.js'
+} from '../../controller/ssm/fleet-api.ts'
 
 /** One call the code under test made, with its arguments as passed. */
 export interface FleetCall {

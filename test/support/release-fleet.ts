@@ -1,7 +1,7 @@
-import type { CommandRequest, Invocation } from '../../controller/ssm/fleet-api.js'
-import type { WaitClock } from '../../controller/ssm/waiter.js'
-import { resultLineText } from '../../shared/agent-contract.js'
-import { type RecordingFleetApi, recordingFleetApi } from './recording-fleet-api.js'
+import type { CommandRequest, Invocation } from '../../controller/ssm/fleet-api.ts'
+import type { WaitClock } from '../../controller/ssm/waiter.ts'
+import { resultLineText } from '../../shared/agent-contract.ts'
+import { type RecordingFleetApi, recordingFleetApi } from './recording-fleet-api.ts'
 
 /**
  * How one instance answers one command: it deployed (or pulled, for `action=pull`), its agent failed and

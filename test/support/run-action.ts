@@ -2,8 +2,8 @@ import { type ChildProcess, execFile } from 'node:child_process'
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import type { FakeAws } from '../ground/fake-aws/index.js'
-import { parseOutputFile, runnerInputEnv } from './runner-env.js'
+import type { FakeAws } from '../ground/fake-aws/index.ts'
+import { parseOutputFile, runnerInputEnv } from './runner-env.ts'
 
 const root = new URL('../..', import.meta.url).pathname
 const run = promisify(execFile)

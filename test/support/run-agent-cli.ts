@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { runAgentCli } from '../../agent/cli/program.js'
+import { runAgentCli } from '../../agent/cli/program.ts'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const MAIN = fileURLToPath(new URL('../../agent/cli/main.ts', import.meta.url))
@@ -16,7 +16,7 @@ export interface CliRun {
 /** Runs the agent CLI from source, as a separate process, the way SSM runs it. */
 export function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    const child = spawn(process.execPath, [MAIN, ...args], {
       cwd: ROOT,
       env: { ...process.env, ECR_DEPLOY_AGENT_SOCKET: '', ...env },
     })

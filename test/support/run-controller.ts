@@ -1,7 +1,7 @@
 import { type ChildProcess, execFile } from 'node:child_process'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import type { FakeAws } from '../ground/fake-aws/index.js'
+import type { FakeAws } from '../ground/fake-aws/index.ts'
 
 const root = new URL('../..', import.meta.url).pathname
 const run = promisify(execFile)
@@ -38,7 +38,7 @@ export function startController(
     AWS_EC2_METADATA_DISABLED: 'true',
     ...extraEnv,
   }
-  const started = run(process.execPath, ['--import', 'tsx', join(root, 'controller/cli.ts'), ...args], {
+  const started = run(process.execPath, [join(root, 'controller/cli.ts'), ...args], {
     env,
     cwd: root,
   })

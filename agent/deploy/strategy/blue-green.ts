@@ -1,14 +1,14 @@
-import type { PortMapping, ServiceConfig } from '../../../shared/agent-config/types.js'
-import type { DeployerDeps } from '../deps.js'
+import type { PortMapping, ServiceConfig } from '../../../shared/agent-config/types.ts'
+import type { DeployerDeps } from '../deps.ts'
 import {
   type DeployPlan,
   type DeployPlanInput,
   type DeployStep,
   type ServiceContainer,
   unchangedPlan,
-} from '../plan.js'
-import { holdsPublicPort, routeNamesOf } from '../traffic.js'
-import type { RepairInput, Strategy, Undo, UndoInput } from './strategy.js'
+} from '../plan.ts'
+import { holdsPublicPort, routeNamesOf } from '../traffic.ts'
+import type { RepairInput, Strategy, Undo, UndoInput } from './strategy.ts'
 
 export interface BlueGreenPlanInput extends DeployPlanInput {
   readonly drainTimeoutSeconds: number

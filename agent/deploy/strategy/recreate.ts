@@ -1,16 +1,16 @@
-import type { ServiceConfig } from '../../../shared/agent-config/types.js'
-import { containerName } from '../container-labels.js'
-import type { DeployerDeps } from '../deps.js'
+import type { ServiceConfig } from '../../../shared/agent-config/types.ts'
+import { containerName } from '../container-labels.ts'
+import type { DeployerDeps } from '../deps.ts'
 import {
   type DeployPlan,
   type DeployPlanInput,
   type DeployStep,
   planRestore,
   unchangedPlan,
-} from '../plan.js'
-import { serviceContainers } from '../service-containers.js'
-import { proxyRoutesOf } from '../traffic.js'
-import type { RepairInput, Strategy, Undo, UndoInput } from './strategy.js'
+} from '../plan.ts'
+import { serviceContainers } from '../service-containers.ts'
+import { proxyRoutesOf } from '../traffic.ts'
+import type { RepairInput, Strategy, Undo, UndoInput } from './strategy.ts'
 
 export interface RecreatePlanInput extends DeployPlanInput {
   /**

@@ -1,7 +1,7 @@
-import type { ServiceConfig } from '../../../shared/agent-config/types.js'
-import { blueGreen } from './blue-green.js'
-import { recreate } from './recreate.js'
-import type { Strategy } from './strategy.js'
+import type { ServiceConfig } from '../../../shared/agent-config/types.ts'
+import { blueGreen } from './blue-green.ts'
+import { recreate } from './recreate.ts'
+import type { Strategy } from './strategy.ts'
 
 /** The one place that reads `strategy` from a service's configuration. */
 export function strategyOf(service: ServiceConfig): Strategy {

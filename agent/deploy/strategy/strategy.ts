@@ -1,7 +1,7 @@
-import type { PortMapping, ServiceConfig } from '../../../shared/agent-config/types.js'
-import type { ReleaseRecord } from '../../state/ledger.js'
-import type { DeployerDeps } from '../deps.js'
-import type { DeployPlan, DeployPlanInput, DeployStep, ServiceContainer } from '../plan.js'
+import type { PortMapping, ServiceConfig } from '../../../shared/agent-config/types.ts'
+import type { ReleaseRecord } from '../../state/ledger.ts'
+import type { DeployerDeps } from '../deps.ts'
+import type { DeployPlan, DeployPlanInput, DeployStep, ServiceContainer } from '../plan.ts'
 
 /** What a strategy knows about a release that failed before its commit. */
 export interface UndoInput {

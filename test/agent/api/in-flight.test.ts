@@ -1,6 +1,6 @@
 import t from 'tap'
-import { trackInFlight } from '../../../agent/api/in-flight.js'
-import { FakeDeployer } from '../../support/fake-deployer.js'
+import { trackInFlight } from '../../../agent/api/in-flight.ts'
+import { FakeDeployer } from '../../support/fake-deployer.ts'
 
 t.test('idle() waits for running deploys, and resolves at once when none runs', async (t) => {
   const fake = new FakeDeployer()

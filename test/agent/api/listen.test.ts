@@ -4,9 +4,9 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { listenOnSocket } from '../../../agent/api/listen.js'
-import { buildServer } from '../../../agent/api/server.js'
-import { FakeDeployer } from '../../support/fake-deployer.js'
+import { listenOnSocket } from '../../../agent/api/listen.ts'
+import { buildServer } from '../../../agent/api/server.ts'
+import { FakeDeployer } from '../../support/fake-deployer.ts'
 
 async function tempDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'agent-listen-'))

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { buildServer, type ReloadOutcome } from '../../../agent/api/server.js'
+import { buildServer, type ReloadOutcome } from '../../../agent/api/server.ts'
 import {
   BusyError,
   ConfigError,
@@ -7,8 +7,8 @@ import {
   ReleaseInvalidError,
   UnknownServiceError,
   UsageError,
-} from '../../../shared/errors.js'
-import { DIGEST_1, DIGEST_2, FakeDeployer, IMAGE_REPO } from '../../support/fake-deployer.js'
+} from '../../../shared/errors.ts'
+import { DIGEST_1, DIGEST_2, FakeDeployer, IMAGE_REPO } from '../../support/fake-deployer.ts'
 
 const IMAGE = `${IMAGE_REPO}:v2`
 

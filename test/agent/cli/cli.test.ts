@@ -3,8 +3,8 @@ import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { listenOnSocket } from '../../../agent/api/listen.js'
-import { buildServer } from '../../../agent/api/server.js'
+import { listenOnSocket } from '../../../agent/api/listen.ts'
+import { buildServer } from '../../../agent/api/server.ts'
 import {
   BusyError,
   ConfigError,
@@ -12,9 +12,9 @@ import {
   PullFailedError,
   RollbackFailedError,
   UsageError,
-} from '../../../shared/errors.js'
-import { DIGEST_1, DIGEST_2, FakeDeployer, IMAGE_REPO } from '../../support/fake-deployer.js'
-import { lastJson, runCli, runCliInProcess } from '../../support/run-agent-cli.js'
+} from '../../../shared/errors.ts'
+import { DIGEST_1, DIGEST_2, FakeDeployer, IMAGE_REPO } from '../../support/fake-deployer.ts'
+import { lastJson, runCli, runCliInProcess } from '../../support/run-agent-cli.ts'
 
 /* The CLI's program runs in this process against a daemon on a socket; the last test runs the bin as a process. */
 

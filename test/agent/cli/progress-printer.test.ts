@@ -1,5 +1,5 @@
 import t from 'tap'
-import { LINE_LIMIT, PROGRESS_BUDGET, ProgressPrinter } from '../../../agent/cli/progress-printer.js'
+import { LINE_LIMIT, PROGRESS_BUDGET, ProgressPrinter } from '../../../agent/cli/progress-printer.ts'
 
 t.test('progress stays within its budget, pull lines within theirs, and the cut is reported', async (t) => {
   const printed: string[] = []

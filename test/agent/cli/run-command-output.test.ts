@@ -4,11 +4,11 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { CreateDocumentCommand, GetCommandInvocationCommand, SendCommandCommand } from '@aws-sdk/client-ssm'
 import t from 'tap'
-import { listenOnSocket } from '../../../agent/api/listen.js'
-import { buildServer } from '../../../agent/api/server.js'
-import { HealthFailedError } from '../../../shared/errors.js'
-import { fakeWithSsm, shellDocument } from '../../ground/fake-aws/test-clients.js'
-import { DIGEST_2, FakeDeployer, IMAGE_REPO } from '../../support/fake-deployer.js'
+import { listenOnSocket } from '../../../agent/api/listen.ts'
+import { buildServer } from '../../../agent/api/server.ts'
+import { HealthFailedError } from '../../../shared/errors.ts'
+import { fakeWithSsm, shellDocument } from '../../ground/fake-aws/test-clients.ts'
+import { DIGEST_2, FakeDeployer, IMAGE_REPO } from '../../support/fake-deployer.ts'
 
 /*
  * The agent CLI as SSM Run Command runs it: a document calls `ecr-deploy-agent deploy ... --wait`, and the
@@ -20,7 +20,6 @@ import { DIGEST_2, FakeDeployer, IMAGE_REPO } from '../../support/fake-deployer.
 
 const INSTANCE = 'i-0000000000000a9e1'
 const MAIN = fileURLToPath(new URL('../../../agent/cli/main.ts', import.meta.url))
-const TSX = import.meta.resolve('tsx')
 
 async function setup() {
   const dir = await mkdtemp(join(tmpdir(), 'agent-ssm-'))
@@ -30,7 +29,7 @@ async function setup() {
   await mkdir(bin)
   // What `npm install -g` puts on PATH, pointing at the source instead of the build.
   const shim = join(bin, 'ecr-deploy-agent')
-  await writeFile(shim, `#!/bin/sh\nexec "${process.execPath}" --import "${TSX}" "${MAIN}" "$@"\n`)
+  await writeFile(shim, `#!/bin/sh\nexec "${process.execPath}" "${MAIN}" "$@"\n`)
   await chmod(shim, 0o755)
   const socket = join(dir, 'agent.sock')
   const deployer = new FakeDeployer()

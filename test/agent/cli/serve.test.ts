@@ -3,7 +3,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { runCli } from '../../support/run-agent-cli.js'
+import { runCli } from '../../support/run-agent-cli.ts'
 
 /* `serve` failures that happen before any container is touched: they exit 2, which systemd does not retry. */
 

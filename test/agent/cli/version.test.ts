@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import t from 'tap'
-import { AGENT_VERSION } from '../../../agent/cli/defaults.js'
-import { VERSION } from '../../../shared/version.js'
+import { AGENT_VERSION } from '../../../agent/cli/defaults.ts'
+import { VERSION } from '../../../shared/version.ts'
 
 t.test('the CLI reports the package version without reading package.json at start-up', async (t) => {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {

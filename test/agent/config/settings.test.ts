@@ -1,5 +1,5 @@
 import t from 'tap'
-import { settingsFromEnv } from '../../../agent/config/settings.js'
+import { settingsFromEnv } from '../../../agent/config/settings.ts'
 
 t.test('each setting has its default, and its variable overrides only it', async (t) => {
   t.strictSame(settingsFromEnv({}), {

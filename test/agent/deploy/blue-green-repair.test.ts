@@ -1,7 +1,7 @@
 import t from 'tap'
-import { planBlueGreenRepair, planBlueGreenUndo } from '../../../agent/deploy/strategy/blue-green.js'
-import type { ReleaseRecord } from '../../../agent/state/ledger.js'
-import { parseConfig } from '../../../shared/agent-config/parse.js'
+import { planBlueGreenRepair, planBlueGreenUndo } from '../../../agent/deploy/strategy/blue-green.ts'
+import type { ReleaseRecord } from '../../../agent/state/ledger.ts'
+import { parseConfig } from '../../../shared/agent-config/parse.ts'
 
 const REPO = '123456789012.dkr.ecr.us-east-1.amazonaws.com/web'
 const R1: ReleaseRecord = {

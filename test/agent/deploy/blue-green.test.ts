@@ -1,10 +1,10 @@
 import { connect } from 'node:net'
 import t from 'tap'
-import { HealthFailedError } from '../../../shared/errors.js'
-import { dyingSwitch, refusingSwitch, startBlueGreen } from '../../support/blue-green-harness.js'
-import { get } from '../../support/deploy-harness.js'
-import { startLoad } from '../../support/http-load.js'
-import { useFakeAws } from './fake-aws-env.js'
+import { HealthFailedError } from '../../../shared/errors.ts'
+import { dyingSwitch, refusingSwitch, startBlueGreen } from '../../support/blue-green-harness.ts'
+import { get } from '../../support/deploy-harness.ts'
+import { startLoad } from '../../support/http-load.ts'
+import { useFakeAws } from './fake-aws-env.ts'
 
 await useFakeAws(t)
 

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { releaseContainerSpec } from '../../../agent/deploy/container-spec.js'
-import { parseConfig } from '../../../shared/agent-config/parse.js'
+import { releaseContainerSpec } from '../../../agent/deploy/container-spec.ts'
+import { parseConfig } from '../../../shared/agent-config/parse.ts'
 
 const REPO = '123456789012.dkr.ecr.us-east-1.amazonaws.com/web'
 

@@ -1,7 +1,7 @@
 import t from 'tap'
-import { ImageNotAllowedError, ImageRefError, UnknownServiceError } from '../../../shared/errors.js'
-import { GREETING_PARAMETER, get, startHarness } from '../../support/deploy-harness.js'
-import { useFakeAws } from './fake-aws-env.js'
+import { ImageNotAllowedError, ImageRefError, UnknownServiceError } from '../../../shared/errors.ts'
+import { GREETING_PARAMETER, get, startHarness } from '../../support/deploy-harness.ts'
+import { useFakeAws } from './fake-aws-env.ts'
 
 const env = await useFakeAws(t)
 

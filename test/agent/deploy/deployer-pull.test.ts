@@ -1,8 +1,8 @@
 import t from 'tap'
-import { PolicyRefusedError } from '../../../shared/errors.js'
-import { parseImageRef, repositoryUri } from '../../../shared/image-ref.js'
-import { get, type Harness, startHarness } from '../../support/deploy-harness.js'
-import { useFakeAws } from './fake-aws-env.js'
+import { PolicyRefusedError } from '../../../shared/errors.ts'
+import { parseImageRef, repositoryUri } from '../../../shared/image-ref.ts'
+import { get, type Harness, startHarness } from '../../support/deploy-harness.ts'
+import { useFakeAws } from './fake-aws-env.ts'
 
 /*
  * `pull` readies an instance for a release and changes nothing it runs: no container is created, started

@@ -1,8 +1,8 @@
 import t from 'tap'
-import type { ReleaseRef } from '../../../agent/deploy/deployer.js'
-import { HealthFailedError, PolicyRefusedError } from '../../../shared/errors.js'
-import { get, type Harness, startHarness } from '../../support/deploy-harness.js'
-import { useFakeAws } from './fake-aws-env.js'
+import type { ReleaseRef } from '../../../agent/deploy/deployer.ts'
+import { HealthFailedError, PolicyRefusedError } from '../../../shared/errors.ts'
+import { get, type Harness, startHarness } from '../../support/deploy-harness.ts'
+import { useFakeAws } from './fake-aws-env.ts'
 
 /*
  * A release carries its spec: the deployer runs the file's entry with the spec on top, within the file's

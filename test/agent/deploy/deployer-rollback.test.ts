@@ -1,14 +1,14 @@
 import { createServer } from 'node:net'
 import t from 'tap'
-import type { DeployOutcome } from '../../../agent/deploy/deployer.js'
+import type { DeployOutcome } from '../../../agent/deploy/deployer.ts'
 import {
   HealthFailedError,
   NoPreviousReleaseError,
   PullFailedError,
   RollbackFailedError,
-} from '../../../shared/errors.js'
-import { get, type Harness, startHarness } from '../../support/deploy-harness.js'
-import { useFakeAws } from './fake-aws-env.js'
+} from '../../../shared/errors.ts'
+import { get, type Harness, startHarness } from '../../support/deploy-harness.ts'
+import { useFakeAws } from './fake-aws-env.ts'
 
 await useFakeAws(t)
 

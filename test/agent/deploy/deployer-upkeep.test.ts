@@ -1,14 +1,14 @@
 import { execFileSync } from 'node:child_process'
 import t from 'tap'
-import { releaseContainerSpec } from '../../../agent/deploy/container-spec.js'
-import { beginRelease } from '../../../agent/state/ledger.js'
-import { BusyError } from '../../../shared/errors.js'
-import { loadGround } from '../../ground/ground.js'
-import { ensureLocalBusybox } from '../../support/busybox-image.js'
-import { get, type Harness, startHarness } from '../../support/deploy-harness.js'
-import { freePort } from '../../support/free-port.js'
-import { useFakeAws } from './fake-aws-env.js'
-import { serviceOf } from './upkeep-service.js'
+import { releaseContainerSpec } from '../../../agent/deploy/container-spec.ts'
+import { beginRelease } from '../../../agent/state/ledger.ts'
+import { BusyError } from '../../../shared/errors.ts'
+import { loadGround } from '../../ground/ground.ts'
+import { ensureLocalBusybox } from '../../support/busybox-image.ts'
+import { get, type Harness, startHarness } from '../../support/deploy-harness.ts'
+import { freePort } from '../../support/free-port.ts'
+import { useFakeAws } from './fake-aws-env.ts'
+import { serviceOf } from './upkeep-service.ts'
 
 await useFakeAws(t)
 

@@ -1,8 +1,8 @@
 import t from 'tap'
-import { HealthFailedError } from '../../../shared/errors.js'
-import { get, startHarness } from '../../support/deploy-harness.js'
-import { buildAndPush } from '../docker/pushed-image.js'
-import { useFakeAws } from './fake-aws-env.js'
+import { HealthFailedError } from '../../../shared/errors.ts'
+import { get, startHarness } from '../../support/deploy-harness.ts'
+import { buildAndPush } from '../docker/pushed-image.ts'
+import { useFakeAws } from './fake-aws-env.ts'
 
 await useFakeAws(t)
 

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { useFakeAws } from './fake-aws-env.js'
+import { useFakeAws } from './fake-aws-env.ts'
 
 const NAMES = ['AWS_ACCESS_KEY_ID', 'AWS_PROFILE', 'AWS_EC2_METADATA_SERVICE_ENDPOINT', 'HOME']
 

@@ -2,9 +2,9 @@ import { existsSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Test } from 'tap'
-import type { FakeAws } from '../../ground/fake-aws/index.js'
-import { loadGround } from '../../ground/ground.js'
-import { startFakeOnGround } from '../../support/ground-aws.js'
+import type { FakeAws } from '../../ground/fake-aws/index.ts'
+import { loadGround } from '../../ground/ground.ts'
+import { startFakeOnGround } from '../../support/ground-aws.ts'
 
 /**
  * Starts the fake AWS for this test file and points the process's AWS environment at it, the way

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { type InterruptedInput, planInterrupted } from '../../../agent/deploy/interrupted.js'
-import type { ReleaseRecord } from '../../../agent/state/ledger.js'
+import { type InterruptedInput, planInterrupted } from '../../../agent/deploy/interrupted.ts'
+import type { ReleaseRecord } from '../../../agent/state/ledger.ts'
 
 const REPO = '123456789012.dkr.ecr.us-east-1.amazonaws.com/web'
 const D1 = `sha256:${'1'.repeat(64)}`

@@ -1,8 +1,8 @@
 import t from 'tap'
-import { planRestore } from '../../../agent/deploy/plan.js'
-import { planPrune } from '../../../agent/deploy/prune.js'
-import { planRecreate, type RecreatePlanInput } from '../../../agent/deploy/strategy/recreate.js'
-import type { ReleaseRecord } from '../../../agent/state/ledger.js'
+import { planRestore } from '../../../agent/deploy/plan.ts'
+import { planPrune } from '../../../agent/deploy/prune.ts'
+import { planRecreate, type RecreatePlanInput } from '../../../agent/deploy/strategy/recreate.ts'
+import type { ReleaseRecord } from '../../../agent/state/ledger.ts'
 
 const REPO = '123456789012.dkr.ecr.us-east-1.amazonaws.com/web'
 const D1 = `sha256:${'1'.repeat(64)}`

@@ -1,7 +1,7 @@
 import t from 'tap'
-import { startHarness } from '../../support/deploy-harness.js'
-import { buildAndPush } from '../docker/pushed-image.js'
-import { useFakeAws } from './fake-aws-env.js'
+import { startHarness } from '../../support/deploy-harness.ts'
+import { buildAndPush } from '../docker/pushed-image.ts'
+import { useFakeAws } from './fake-aws-env.ts'
 
 await useFakeAws(t)
 

@@ -1,7 +1,7 @@
 import t from 'tap'
-import { PullFailedError } from '../../../shared/errors.js'
-import { get, startHarness } from '../../support/deploy-harness.js'
-import { useFakeAws } from './fake-aws-env.js'
+import { PullFailedError } from '../../../shared/errors.ts'
+import { get, startHarness } from '../../support/deploy-harness.ts'
+import { useFakeAws } from './fake-aws-env.ts'
 
 await useFakeAws(t)
 

@@ -1,7 +1,7 @@
 import t from 'tap'
-import { beginRelease } from '../../../agent/state/ledger.js'
-import { GREETING_PARAMETER, type Harness, startHarness } from '../../support/deploy-harness.js'
-import { useFakeAws } from './fake-aws-env.js'
+import { beginRelease } from '../../../agent/state/ledger.ts'
+import { GREETING_PARAMETER, type Harness, startHarness } from '../../support/deploy-harness.ts'
+import { useFakeAws } from './fake-aws-env.ts'
 
 /** Reconcile when it cannot bring a release back: it says so, records it, and touches nothing else. */
 await useFakeAws(t)

@@ -5,7 +5,7 @@ import type {
   DockerEngine,
   ImageInfo,
   RegistryCredentials,
-} from '../../../agent/docker/engine.js'
+} from '../../../agent/docker/engine.ts'
 
 /** The real engine, recording which images were pulled and which containers were created. */
 export class RecordingDocker implements DockerEngine {
@@ -19,7 +19,11 @@ export class RecordingDocker implements DockerEngine {
   readonly missingImages = new Set<string>()
   readonly stopped: string[] = []
 
-  constructor(private readonly engine: DockerEngine) {}
+  private readonly engine: DockerEngine
+
+  constructor(engine: DockerEngine) {
+    this.engine = engine
+  }
 
   async pull(image: string, auth: RegistryCredentials, onProgress?: (line: string) => void): Promise<void> {
     this.pulls.push(image)

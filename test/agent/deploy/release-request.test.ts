@@ -1,8 +1,8 @@
 import t from 'tap'
-import { releaseDeploy } from '../../../agent/deploy/release-request.js'
-import { parseConfig } from '../../../shared/agent-config/parse.js'
-import type { DesiredRelease } from '../../../shared/release.js'
-import { FakeReleases } from '../../support/fake-releases.js'
+import { releaseDeploy } from '../../../agent/deploy/release-request.ts'
+import { parseConfig } from '../../../shared/agent-config/parse.ts'
+import type { DesiredRelease } from '../../../shared/release.ts'
+import { FakeReleases } from '../../support/fake-releases.ts'
 
 /* A release an SSM command names is read, and must be for this instance's environment and the service asked. */
 

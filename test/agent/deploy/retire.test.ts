@@ -1,7 +1,7 @@
 import t from 'tap'
-import { startBlueGreen } from '../../support/blue-green-harness.js'
-import { get } from '../../support/deploy-harness.js'
-import { useFakeAws } from './fake-aws-env.js'
+import { startBlueGreen } from '../../support/blue-green-harness.ts'
+import { get } from '../../support/deploy-harness.ts'
+import { useFakeAws } from './fake-aws-env.ts'
 
 /*
  * A service taken out of the configuration, on real dockerd and a real ecr-deploy-proxy: reconcile

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { ServiceLocks } from '../../../agent/deploy/service-locks.js'
-import { BusyError } from '../../../shared/errors.js'
+import { ServiceLocks } from '../../../agent/deploy/service-locks.ts'
+import { BusyError } from '../../../shared/errors.ts'
 
 function gate() {
   let open = (): void => {}

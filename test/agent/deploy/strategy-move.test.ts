@@ -1,9 +1,9 @@
 import t from 'tap'
-import type { ProgressEvent } from '../../../agent/deploy/deployer.js'
-import { dyingSwitch, refusingSwitch, startBlueGreen } from '../../support/blue-green-harness.js'
-import { get } from '../../support/deploy-harness.js'
-import { startLoad } from '../../support/http-load.js'
-import { useFakeAws } from './fake-aws-env.js'
+import type { ProgressEvent } from '../../../agent/deploy/deployer.ts'
+import { dyingSwitch, refusingSwitch, startBlueGreen } from '../../support/blue-green-harness.ts'
+import { get } from '../../support/deploy-harness.ts'
+import { startLoad } from '../../support/http-load.ts'
+import { useFakeAws } from './fake-aws-env.ts'
 
 /*
  * One service `web` on one public port, moved between strategies by its configuration alone: no

@@ -1,5 +1,5 @@
 import t from 'tap'
-import type { DeployerDeps } from '../../../agent/deploy/deps.js'
+import type { DeployerDeps } from '../../../agent/deploy/deps.ts'
 import {
   drain,
   holdsPublicPort,
@@ -7,11 +7,11 @@ import {
   routeTo,
   unroute,
   upstreamOf,
-} from '../../../agent/deploy/traffic.js'
-import type { ContainerInfo } from '../../../agent/docker/engine.js'
-import { parseConfig } from '../../../shared/agent-config/parse.js'
-import { FakeClock } from '../../support/fake-clock.js'
-import { FakeTraffic } from '../proxy/fake-traffic.js'
+} from '../../../agent/deploy/traffic.ts'
+import type { ContainerInfo } from '../../../agent/docker/engine.ts'
+import { parseConfig } from '../../../shared/agent-config/parse.ts'
+import { FakeClock } from '../../support/fake-clock.ts'
+import { FakeTraffic } from '../proxy/fake-traffic.ts'
 
 const config = parseConfig(
   `agentId: a1

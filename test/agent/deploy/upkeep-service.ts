@@ -1,6 +1,6 @@
-import { parseConfig } from '../../../shared/agent-config/parse.js'
-import type { ServiceConfig } from '../../../shared/agent-config/types.js'
-import type { Harness } from '../../support/deploy-harness.js'
+import { parseConfig } from '../../../shared/agent-config/parse.ts'
+import type { ServiceConfig } from '../../../shared/agent-config/types.ts'
+import type { Harness } from '../../support/deploy-harness.ts'
 
 /** The harness's `web` service as the deployer sees it. */
 export function serviceOf(h: Harness): ServiceConfig {

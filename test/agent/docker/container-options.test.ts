@@ -1,5 +1,5 @@
 import t from 'tap'
-import { containerCreateOptions } from '../../../agent/docker/container-options.js'
+import { containerCreateOptions } from '../../../agent/docker/container-options.ts'
 
 t.test('the create body carries exactly the spec', async (t) => {
   const body = containerCreateOptions({

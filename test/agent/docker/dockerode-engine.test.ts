@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import t from 'tap'
-import { DockerodeEngine } from '../../../agent/docker/dockerode-engine.js'
-import type { ContainerSpec } from '../../../agent/docker/engine.js'
-import { DockerError, ImageNotFoundError, PullFailedError } from '../../../shared/errors.js'
-import { loadGround } from '../../ground/ground.js'
-import { ensureLocalBusybox } from '../../support/busybox-image.js'
-import { freePort } from '../../support/free-port.js'
+import { DockerodeEngine } from '../../../agent/docker/dockerode-engine.ts'
+import type { ContainerSpec } from '../../../agent/docker/engine.ts'
+import { DockerError, ImageNotFoundError, PullFailedError } from '../../../shared/errors.ts'
+import { loadGround } from '../../ground/ground.ts'
+import { ensureLocalBusybox } from '../../support/busybox-image.ts'
+import { freePort } from '../../support/free-port.ts'
 
 const engine = new DockerodeEngine()
 const image = ensureLocalBusybox()

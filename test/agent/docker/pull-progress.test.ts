@@ -1,6 +1,6 @@
 import t from 'tap'
-import { demuxLogFrames } from '../../../agent/docker/log-frames.js'
-import { PullProgress } from '../../../agent/docker/pull-progress.js'
+import { demuxLogFrames } from '../../../agent/docker/log-frames.ts'
+import { PullProgress } from '../../../agent/docker/pull-progress.ts'
 
 t.test('pull progress: one line per layer completion and 25% steps, nothing per byte', async (t) => {
   const progress = new PullProgress()

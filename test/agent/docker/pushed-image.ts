@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import Docker from 'dockerode'
 import type { Test } from 'tap'
-import type { Ground } from '../../ground/ground.js'
+import type { Ground } from '../../ground/ground.ts'
 
 /** An image this test built and pushed to the ground registry, in a repository of its own. */
 export interface PushedImage {

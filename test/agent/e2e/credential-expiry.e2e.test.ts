@@ -4,11 +4,11 @@ import { join } from 'node:path'
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import Docker from 'dockerode'
 import t from 'tap'
-import { startFakeAws } from '../../ground/fake-aws/index.js'
-import { loadGround } from '../../ground/ground.js'
-import { eventually, startAgent } from '../../support/agent-process.js'
-import { freePort } from '../../support/free-port.js'
-import { lastJson, runCli } from '../../support/run-agent-cli.js'
+import { startFakeAws } from '../../ground/fake-aws/index.ts'
+import { loadGround } from '../../ground/ground.ts'
+import { eventually, startAgent } from '../../support/agent-process.ts'
+import { freePort } from '../../support/free-port.ts'
+import { lastJson, runCli } from '../../support/run-agent-cli.ts'
 
 /*
  * A real daemon across an expiry of its instance-role keys. The fake IMDS hands out keys that live four

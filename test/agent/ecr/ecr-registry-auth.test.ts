@@ -1,9 +1,9 @@
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr'
 import { mockClient } from 'aws-sdk-client-mock'
 import t from 'tap'
-import { EcrRegistryAuth } from '../../../agent/ecr/ecr-registry-auth.js'
-import { AwsAuthError, AwsError } from '../../../shared/errors.js'
-import { parseImageRef } from '../../../shared/image-ref.js'
+import { EcrRegistryAuth } from '../../../agent/ecr/ecr-registry-auth.ts'
+import { AwsAuthError, AwsError } from '../../../shared/errors.ts'
+import { parseImageRef } from '../../../shared/image-ref.ts'
 
 const IMAGE = parseImageRef('123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:v1')
 const HOUR = 3600_000

@@ -1,11 +1,11 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
-import type { ContainerInfo } from '../../../agent/docker/engine.js'
-import { httpProbe, type Probes, tcpProbe } from '../../../agent/health/probes.js'
-import { addressOf, waitHealthy } from '../../../agent/health/wait-healthy.js'
-import type { HealthCheckConfig, HealthProbe } from '../../../shared/agent-config/types.js'
-import { FakeClock } from '../../support/fake-clock.js'
+import type { ContainerInfo } from '../../../agent/docker/engine.ts'
+import { httpProbe, type Probes, tcpProbe } from '../../../agent/health/probes.ts'
+import { addressOf, waitHealthy } from '../../../agent/health/wait-healthy.ts'
+import type { HealthCheckConfig, HealthProbe } from '../../../shared/agent-config/types.ts'
+import { FakeClock } from '../../support/fake-clock.ts'
 
 const RUNNING: ContainerInfo = {
   id: 'c1',

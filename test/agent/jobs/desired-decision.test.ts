@@ -1,6 +1,6 @@
 import t from 'tap'
-import { decideDesired, needsReplaced, type RunningRelease } from '../../../agent/jobs/desired-decision.js'
-import type { DesiredRelease, ReleaseVersion, RolloutState } from '../../../shared/release.js'
+import { decideDesired, needsReplaced, type RunningRelease } from '../../../agent/jobs/desired-decision.ts'
+import type { DesiredRelease, ReleaseVersion, RolloutState } from '../../../shared/release.ts'
 
 /*
  * Rule 4 of the rollout, state by state: the job acts on stable releases; during a rollout it touches only

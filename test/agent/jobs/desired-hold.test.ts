@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import { holdDesiredOnRollback } from '../../../agent/jobs/desired-hold.js'
-import { FileHoldStore } from '../../../agent/state/hold-store.js'
-import { AwsError, HealthFailedError, PullFailedError } from '../../../shared/errors.js'
-import { DIGEST_1, DIGEST_2, FakeDeployer, IMAGE_REPO, release } from '../../support/fake-deployer.js'
+import { holdDesiredOnRollback } from '../../../agent/jobs/desired-hold.ts'
+import { FileHoldStore } from '../../../agent/state/hold-store.ts'
+import { AwsError, HealthFailedError, PullFailedError } from '../../../shared/errors.ts'
+import { DIGEST_1, DIGEST_2, FakeDeployer, IMAGE_REPO, release } from '../../support/fake-deployer.ts'
 
 const NOW = new Date('2026-03-01T10:00:00.000Z')
 const PINNED_1 = `${IMAGE_REPO}@${DIGEST_1}`

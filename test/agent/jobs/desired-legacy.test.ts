@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import { desiredStateJob } from '../../../agent/jobs/desired-state.js'
-import { FileHoldStore } from '../../../agent/state/hold-store.js'
-import { AwsAuthError, BusyError, HealthFailedError } from '../../../shared/errors.js'
-import { DIGEST_1, DIGEST_2, FakeDeployer, IMAGE_REPO } from '../../support/fake-deployer.js'
-import { FakeReleases } from '../../support/fake-releases.js'
+import { desiredStateJob } from '../../../agent/jobs/desired-state.ts'
+import { FileHoldStore } from '../../../agent/state/hold-store.ts'
+import { AwsAuthError, BusyError, HealthFailedError } from '../../../shared/errors.ts'
+import { DIGEST_1, DIGEST_2, FakeDeployer, IMAGE_REPO } from '../../support/fake-deployer.ts'
+import { FakeReleases } from '../../support/fake-releases.ts'
 
 /*
  * The old layout, read for one version while instances migrate: a file without an environment (or a

@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import { desiredStateJob } from '../../../agent/jobs/desired-state.js'
-import { FileHoldStore } from '../../../agent/state/hold-store.js'
-import { HealthFailedError } from '../../../shared/errors.js'
-import type { DesiredRelease, RolloutState } from '../../../shared/release.js'
-import { DIGEST_1, DIGEST_2, FakeDeployer, IMAGE_REPO, release } from '../../support/fake-deployer.js'
-import { FakeReleases } from '../../support/fake-releases.js'
+import { desiredStateJob } from '../../../agent/jobs/desired-state.ts'
+import { FileHoldStore } from '../../../agent/state/hold-store.ts'
+import { HealthFailedError } from '../../../shared/errors.ts'
+import type { DesiredRelease, RolloutState } from '../../../shared/release.ts'
+import { DIGEST_1, DIGEST_2, FakeDeployer, IMAGE_REPO, release } from '../../support/fake-deployer.ts'
+import { FakeReleases } from '../../support/fake-releases.ts'
 
 /*
  * The desired-state job on the release layout: it reads the newest version of /ecr-deploy/<env>/<service>,

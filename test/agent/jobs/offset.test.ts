@@ -1,5 +1,5 @@
 import t from 'tap'
-import { atOffset, offsetDelayMs } from '../../../agent/jobs/offset.js'
+import { atOffset, offsetDelayMs } from '../../../agent/jobs/offset.ts'
 
 /* Each agent runs the desired-state job at its own place in the interval, so a fleet spreads its calls. */
 

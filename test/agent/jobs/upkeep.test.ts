@@ -1,11 +1,11 @@
 import { getTasks } from 'node-cron'
 import t from 'tap'
-import { scheduleJobs } from '../../../agent/jobs/cron.js'
-import { exclusive } from '../../../agent/jobs/exclusive.js'
-import type { JobLog } from '../../../agent/jobs/job-log.js'
-import { DEFAULT_SCHEDULES, schedulesFromEnv } from '../../../agent/jobs/schedules.js'
-import { tokenRefreshJob } from '../../../agent/jobs/token-refresh.js'
-import type { ImageRef } from '../../../shared/image-ref.js'
+import { scheduleJobs } from '../../../agent/jobs/cron.ts'
+import { exclusive } from '../../../agent/jobs/exclusive.ts'
+import type { JobLog } from '../../../agent/jobs/job-log.ts'
+import { DEFAULT_SCHEDULES, schedulesFromEnv } from '../../../agent/jobs/schedules.ts'
+import { tokenRefreshJob } from '../../../agent/jobs/token-refresh.ts'
+import type { ImageRef } from '../../../shared/image-ref.ts'
 
 function recordingLog() {
   const entries: { level: string; fields: object; message: string }[] = []

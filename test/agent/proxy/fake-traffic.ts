@@ -1,5 +1,5 @@
-import type { Address, ProxyStatus, Route } from '../../../agent/proxy/routes.js'
-import type { TrafficSwitch } from '../../../agent/proxy/traffic-switch.js'
+import type { Address, ProxyStatus, Route } from '../../../agent/proxy/routes.ts'
+import type { TrafficSwitch } from '../../../agent/proxy/traffic-switch.ts'
 
 /** A TrafficSwitch that records route calls and reports the connection counts a test scripts. */
 export class FakeTraffic implements TrafficSwitch {

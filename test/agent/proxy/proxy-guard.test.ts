@@ -3,10 +3,10 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { ProxyClient } from '../../../agent/proxy/proxy-client.js'
-import { agentExecutable } from '../../support/agent-executable.js'
-import { freePort } from '../../support/free-port.js'
-import { startProxy } from '../../support/proxy-process.js'
+import { ProxyClient } from '../../../agent/proxy/proxy-client.ts'
+import { agentExecutable } from '../../support/agent-executable.ts'
+import { freePort } from '../../support/free-port.ts'
+import { startProxy } from '../../support/proxy-process.ts'
 
 t.test(
   'a second proxy on the same control socket is refused with exit 2, and the first keeps its routes',

@@ -3,11 +3,11 @@ import { connect, createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import { ProxyClient } from '../../../agent/proxy/proxy-client.js'
-import { ProxyError } from '../../../shared/errors.js'
-import { until } from '../../ground/until.js'
-import { freePort } from '../../support/free-port.js'
-import { startProxy } from '../../support/proxy-process.js'
+import { ProxyClient } from '../../../agent/proxy/proxy-client.ts'
+import { ProxyError } from '../../../shared/errors.ts'
+import { until } from '../../ground/until.ts'
+import { freePort } from '../../support/free-port.ts'
+import { startProxy } from '../../support/proxy-process.ts'
 
 /** A TCP server that answers every line with `<name>:<line>`. */
 async function echo(t: Test, name: string): Promise<number> {

@@ -1,6 +1,6 @@
 import type { NetworkInterfaceInfo } from 'node:os'
 import t from 'tap'
-import { upstreamRefusal } from '../../../agent/proxy/upstream-policy.js'
+import { upstreamRefusal } from '../../../agent/proxy/upstream-policy.ts'
 
 const iface = (address: string, cidr: string): NetworkInterfaceInfo => ({
   address,

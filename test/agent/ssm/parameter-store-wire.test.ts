@@ -1,8 +1,8 @@
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import t from 'tap'
-import { ParameterStore } from '../../../agent/ssm/parameter-store.js'
-import { startFakeAws } from '../../ground/fake-aws/index.js'
-import { testKeys } from '../../ground/fake-aws/test-clients.js'
+import { ParameterStore } from '../../../agent/ssm/parameter-store.ts'
+import { startFakeAws } from '../../ground/fake-aws/index.ts'
+import { testKeys } from '../../ground/fake-aws/test-clients.ts'
 
 // The adapter over the wire against the fake SSM (the deploy tests on the ground read parameters the
 // same way): more than ten names take two GetParameters calls, SecureStrings come back decrypted, and a

@@ -1,7 +1,7 @@
 import { GetParameterCommand, GetParametersCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm'
 import { mockClient } from 'aws-sdk-client-mock'
 import t from 'tap'
-import { ParameterStore } from '../../../agent/ssm/parameter-store.js'
+import { ParameterStore } from '../../../agent/ssm/parameter-store.ts'
 
 function setup() {
   const client = new SSMClient({

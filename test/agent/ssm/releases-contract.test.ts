@@ -1,11 +1,11 @@
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import t, { type Test } from 'tap'
-import type { ReleaseSource } from '../../../agent/config/release-source.js'
-import { ParameterStore } from '../../../agent/ssm/parameter-store.js'
-import { type DesiredRelease, releaseText } from '../../../shared/release.js'
-import { startFakeAws } from '../../ground/fake-aws/index.js'
-import { testKeys } from '../../ground/fake-aws/test-clients.js'
-import { FakeReleases } from '../../support/fake-releases.js'
+import type { ReleaseSource } from '../../../agent/config/release-source.ts'
+import { ParameterStore } from '../../../agent/ssm/parameter-store.ts'
+import { type DesiredRelease, releaseText } from '../../../shared/release.ts'
+import { startFakeAws } from '../../ground/fake-aws/index.ts'
+import { testKeys } from '../../ground/fake-aws/test-clients.ts'
+import { FakeReleases } from '../../support/fake-releases.ts'
 
 /*
  * The deploy and job tests read releases through FakeReleases; the agent through ParameterStore. Both

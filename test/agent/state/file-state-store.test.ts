@@ -2,9 +2,9 @@ import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { FileStateStore } from '../../../agent/state/file-state-store.js'
-import { emptyLedger } from '../../../agent/state/ledger.js'
-import { InternalError, UsageError } from '../../../shared/errors.js'
+import { FileStateStore } from '../../../agent/state/file-state-store.ts'
+import { emptyLedger } from '../../../agent/state/ledger.ts'
+import { InternalError, UsageError } from '../../../shared/errors.ts'
 
 function store() {
   const dir = mkdtempSync(join(tmpdir(), 'agent-state-'))

@@ -2,8 +2,8 @@ import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import { FileHoldStore } from '../../../agent/state/hold-store.js'
-import { InternalError, UsageError } from '../../../shared/errors.js'
+import { FileHoldStore } from '../../../agent/state/hold-store.ts'
+import { InternalError, UsageError } from '../../../shared/errors.ts'
 
 const HOLD = {
   service: 'web',

@@ -8,7 +8,7 @@ import {
   HISTORY_LIMIT,
   nextReleaseId,
   type ReleaseRecord,
-} from '../../../agent/state/ledger.js'
+} from '../../../agent/state/ledger.ts'
 
 const IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/web'
 

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
-import { AGENT_INSTALL_PATH } from '../../../shared/agent-artefact.js'
-import { agentExecutable } from '../../support/agent-executable.js'
+import { AGENT_INSTALL_PATH } from '../../../shared/agent-artefact.ts'
+import { agentExecutable } from '../../support/agent-executable.ts'
 
 const UNIT = fileURLToPath(new URL('../../../agent/systemd/ecr-deploy-proxy.service', import.meta.url))
 const TEXT = readFileSync(UNIT, 'utf8')

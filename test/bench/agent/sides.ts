@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { BLOG_FLOW } from './blog-flow.js'
+import { BLOG_FLOW } from './blog-flow.ts'
 
 /** How to run the agent's CLI: the shipped executable, or `node dist/agent/cli/main.js`. */
 export interface AgentCommand {

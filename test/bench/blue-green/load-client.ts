@@ -1,7 +1,7 @@
 import { once } from 'node:events'
 import { createInterface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { startLoad } from '../../support/http-load.js'
+import { startLoad } from '../../support/http-load.ts'
 
 /*
  * The load of one path measurement, run inside the bench's network namespace by outside-client.ts:

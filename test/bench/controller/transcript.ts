@@ -1,7 +1,7 @@
-import { ProgressPrinter } from '../../../agent/cli/progress-printer.js'
-import type { ProgressEvent } from '../../../agent/deploy/deployer.js'
-import { type PullEvent, PullProgress } from '../../../agent/docker/pull-progress.js'
-import { resultLineText } from '../../../shared/agent-contract.js'
+import { ProgressPrinter } from '../../../agent/cli/progress-printer.ts'
+import type { ProgressEvent } from '../../../agent/deploy/deployer.ts'
+import { type PullEvent, PullProgress } from '../../../agent/docker/pull-progress.ts'
+import { resultLineText } from '../../../shared/agent-contract.ts'
 
 /**
  * A deploy as the stand-in agent replays it: a version deploy pulls the image's layers the instance does

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import t from 'tap'
-import { ACTION_BUNDLE, bundleAction } from '../../../scripts/action-bundle.js'
+import { ACTION_BUNDLE, bundleAction } from '../../../scripts/action-bundle.ts'
 
 const root = new URL('../../..', import.meta.url).pathname
 const manifest = JSON.parse(await readFile(`${root}package.json`, 'utf8')) as {

@@ -1,9 +1,9 @@
 import * as core from '@actions/core'
 import t, { type Test } from 'tap'
-import { deployFlagsFromInputs } from '../../../controller/action/inputs.js'
-import { parseDeployFlags } from '../../../controller/options.js'
-import { UsageError } from '../../../shared/errors.js'
-import { inputVariable, runnerInputEnv } from '../../support/runner-env.js'
+import { deployFlagsFromInputs } from '../../../controller/action/inputs.ts'
+import { parseDeployFlags } from '../../../controller/options.ts'
+import { UsageError } from '../../../shared/errors.ts'
+import { inputVariable, runnerInputEnv } from '../../support/runner-env.ts'
 
 /*
  * The inputs read by the toolkit itself from the environment the runner sets (defaults from action.yml

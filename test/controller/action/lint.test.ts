@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import t from 'tap'
-import { lintAction, lintWorkflow } from '../../../scripts/action-lint.js'
+import { lintAction, lintWorkflow } from '../../../scripts/action-lint.ts'
 
 const root = new URL('../../..', import.meta.url).pathname
 const action = await readFile(`${root}action.yml`, 'utf8')

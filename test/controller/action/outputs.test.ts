@@ -1,9 +1,9 @@
 import t from 'tap'
-import { outputValues } from '../../../controller/action/outputs.js'
-import type { DeployReport, PhaseReport } from '../../../controller/report/fleet-report.js'
-import { outputs } from '../../../controller/report/github.js'
-import type { InstanceOutcome } from '../../../controller/ssm/outcome.js'
-import { parseOutputFile } from '../../support/runner-env.js'
+import { outputValues } from '../../../controller/action/outputs.ts'
+import type { DeployReport, PhaseReport } from '../../../controller/report/fleet-report.ts'
+import { outputs } from '../../../controller/report/github.ts'
+import type { InstanceOutcome } from '../../../controller/ssm/outcome.ts'
+import { parseOutputFile } from '../../support/runner-env.ts'
 
 const DIGEST = `sha256:${'b'.repeat(64)}`
 const outcome = (instanceId: string, result: InstanceOutcome['result']): InstanceOutcome => ({

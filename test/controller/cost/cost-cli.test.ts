@@ -2,11 +2,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import type { CostReport } from '../../../controller/cost/storage-cost.js'
-import { httpRegistryContents } from '../../ground/fake-aws/registry-contents.js'
-import { loadGround } from '../../ground/ground.js'
-import { startFakeOnGround } from '../../support/ground-aws.js'
-import { runController } from '../../support/run-controller.js'
+import type { CostReport } from '../../../controller/cost/storage-cost.ts'
+import { httpRegistryContents } from '../../ground/fake-aws/registry-contents.ts'
+import { loadGround } from '../../ground/ground.ts'
+import { startFakeOnGround } from '../../support/ground-aws.ts'
+import { runController } from '../../support/run-controller.ts'
 
 // `ecr-deploy cost` against the fake ECR answering from the ground's real registry, whose test images
 // share their busybox base layers.

@@ -1,8 +1,8 @@
 import t from 'tap'
-import { type CostImage, costReport, GB, uniqueBytes } from '../../../controller/cost/storage-cost.js'
-import { costChart, costSummary } from '../../../controller/report/cost-summary.js'
-import { costText, formatDollars } from '../../../controller/report/cost-text.js'
-import { mermaidLabel } from '../../../controller/report/mermaid-text.js'
+import { type CostImage, costReport, GB, uniqueBytes } from '../../../controller/cost/storage-cost.ts'
+import { costChart, costSummary } from '../../../controller/report/cost-summary.ts'
+import { costText, formatDollars } from '../../../controller/report/cost-text.ts'
+import { mermaidLabel } from '../../../controller/report/mermaid-text.ts'
 
 const MiB = 2 ** 20
 const base = { digest: 'sha256:base', sizeBytes: 300 * MiB }

@@ -1,10 +1,10 @@
 import { ECRClient } from '@aws-sdk/client-ecr'
 import t, { type Test } from 'tap'
-import { manifestBlobs } from '../../../controller/ecr/manifest-blobs.js'
-import { EcrImageStorage } from '../../../controller/ecr/storage-store.js'
-import { AwsError } from '../../../shared/errors.js'
-import { MemoryRegistryContents, startFakeAws } from '../../ground/fake-aws/index.js'
-import { testKeys } from '../../ground/fake-aws/test-clients.js'
+import { manifestBlobs } from '../../../controller/ecr/manifest-blobs.ts'
+import { EcrImageStorage } from '../../../controller/ecr/storage-store.ts'
+import { AwsError } from '../../../shared/errors.ts'
+import { MemoryRegistryContents, startFakeAws } from '../../ground/fake-aws/index.ts'
+import { testKeys } from '../../ground/fake-aws/test-clients.ts'
 
 // The ECR adapter of `ecr-deploy cost` against the fake ECR over in-memory registry contents: no ground.
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json'

@@ -1,9 +1,9 @@
 import t from 'tap'
-import { finalStatus, withGithubDeployment } from '../../../controller/github/deployment-status.js'
-import { describedWithin } from '../../../controller/github/deployments.js'
-import { RestDeployments } from '../../../controller/github/rest-deployments.js'
-import type { DeployReport } from '../../../controller/report/fleet-report.js'
-import { type FakeGithub, startFakeGithub } from '../../support/fake-github.js'
+import { finalStatus, withGithubDeployment } from '../../../controller/github/deployment-status.ts'
+import { describedWithin } from '../../../controller/github/deployments.ts'
+import { RestDeployments } from '../../../controller/github/rest-deployments.ts'
+import type { DeployReport } from '../../../controller/report/fleet-report.ts'
+import { type FakeGithub, startFakeGithub } from '../../support/fake-github.ts'
 
 const TOKEN = 'ghs_000000000000000000000000000000000000'
 const SHA = 'a'.repeat(40)

@@ -1,8 +1,8 @@
 import t from 'tap'
-import { acquireLock, type LockDeps, type LockRequest } from '../../../controller/lock/acquire.js'
-import { type LockHolder, lockText, parseLockHolder } from '../../../controller/lock/lock-record.js'
-import { BusyError } from '../../../shared/errors.js'
-import { MemoryLockStore } from '../../support/memory-lock-store.js'
+import { acquireLock, type LockDeps, type LockRequest } from '../../../controller/lock/acquire.ts'
+import { type LockHolder, lockText, parseLockHolder } from '../../../controller/lock/lock-record.ts'
+import { BusyError } from '../../../shared/errors.ts'
+import { MemoryLockStore } from '../../support/memory-lock-store.ts'
 
 const NAME = '/ecr-deploy-lock/prod/web'
 const START = Date.parse('2026-06-01T12:00:00.000Z')

@@ -1,7 +1,7 @@
 import t from 'tap'
-import { type LockHolder, lockText } from '../../../controller/lock/lock-record.js'
-import { takeOver } from '../../../controller/lock/take-over.js'
-import { MemoryLockStore } from '../../support/memory-lock-store.js'
+import { type LockHolder, lockText } from '../../../controller/lock/lock-record.ts'
+import { takeOver } from '../../../controller/lock/take-over.ts'
+import { MemoryLockStore } from '../../support/memory-lock-store.ts'
 
 const NAME = '/ecr-deploy-lock/prod/web'
 const holder = (token: string, takesOver?: string): LockHolder => ({

@@ -1,10 +1,10 @@
 import t from 'tap'
-import { runInterruptCleanups } from '../../../controller/interrupt.js'
-import type { LockDeps, LockRequest } from '../../../controller/lock/acquire.js'
-import { parseLockFlags } from '../../../controller/lock/lock-options.js'
-import { whileLocked } from '../../../controller/lock/while-locked.js'
-import { UsageError } from '../../../shared/errors.js'
-import { MemoryLockStore } from '../../support/memory-lock-store.js'
+import { runInterruptCleanups } from '../../../controller/interrupt.ts'
+import type { LockDeps, LockRequest } from '../../../controller/lock/acquire.ts'
+import { parseLockFlags } from '../../../controller/lock/lock-options.ts'
+import { whileLocked } from '../../../controller/lock/while-locked.ts'
+import { UsageError } from '../../../shared/errors.ts'
+import { MemoryLockStore } from '../../support/memory-lock-store.ts'
 
 const NAME = '/ecr-deploy-lock/prod/web'
 const request: LockRequest = {

@@ -1,14 +1,14 @@
 import type { Test } from 'tap'
 import t from 'tap'
-import { decideTag } from '../../../controller/migrate/decide.js'
-import { migrateTags, type TagResult, type TagsToCopy } from '../../../controller/migrate/migrate-tags.js'
-import { PullPacer } from '../../../controller/migrate/pull-pacer.js'
-import { selectTags, tagSelection } from '../../../controller/migrate/tag-filter.js'
-import { HttpRegistry } from '../../../controller/registry/http-registry.js'
-import type { Registry } from '../../../controller/registry/registry.js'
-import { TagConflictError } from '../../../shared/errors.js'
-import { MiniRegistry } from '../../support/mini-registry.js'
-import { pushImage, pushIndex, testImage, testIndex } from '../../support/oci-images.js'
+import { decideTag } from '../../../controller/migrate/decide.ts'
+import { migrateTags, type TagResult, type TagsToCopy } from '../../../controller/migrate/migrate-tags.ts'
+import { PullPacer } from '../../../controller/migrate/pull-pacer.ts'
+import { selectTags, tagSelection } from '../../../controller/migrate/tag-filter.ts'
+import { HttpRegistry } from '../../../controller/registry/http-registry.ts'
+import type { Registry } from '../../../controller/registry/registry.ts'
+import { TagConflictError } from '../../../shared/errors.ts'
+import { MiniRegistry } from '../../support/mini-registry.ts'
+import { pushImage, pushIndex, testImage, testIndex } from '../../support/oci-images.ts'
 
 const A = `sha256:${'a'.repeat(64)}`
 const B = `sha256:${'b'.repeat(64)}`

@@ -1,11 +1,11 @@
 import type { Test } from 'tap'
 import t from 'tap'
-import type { EcrRepositories, TagMutability } from '../../../controller/ecr/repositories.js'
-import { newRepositoryPolicy, runMigration } from '../../../controller/migrate/run-migration.js'
-import { parseSource } from '../../../controller/migrate/source.js'
-import { HttpRegistry } from '../../../controller/registry/http-registry.js'
-import { MiniRegistry } from '../../support/mini-registry.js'
-import { pushImage, testImage } from '../../support/oci-images.js'
+import type { EcrRepositories, TagMutability } from '../../../controller/ecr/repositories.ts'
+import { newRepositoryPolicy, runMigration } from '../../../controller/migrate/run-migration.ts'
+import { parseSource } from '../../../controller/migrate/source.ts'
+import { HttpRegistry } from '../../../controller/registry/http-registry.ts'
+import { MiniRegistry } from '../../support/mini-registry.ts'
+import { pushImage, testImage } from '../../support/oci-images.ts'
 
 /** ECR as migrate sees it, recording what it was asked; the registry API is a mini registry. */
 class RecordingEcr implements EcrRepositories {

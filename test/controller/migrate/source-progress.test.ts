@@ -1,8 +1,8 @@
 import t from 'tap'
-import { MigrationProgress, resultTable } from '../../../controller/migrate/progress.js'
-import { parseSource, sourceLogin } from '../../../controller/migrate/source.js'
-import { RegistryError } from '../../../shared/errors.js'
-import { censorSecrets } from '../../../shared/log-secrets.js'
+import { MigrationProgress, resultTable } from '../../../controller/migrate/progress.ts'
+import { parseSource, sourceLogin } from '../../../controller/migrate/source.ts'
+import { RegistryError } from '../../../shared/errors.ts'
+import { censorSecrets } from '../../../shared/log-secrets.ts'
 
 t.test('--from is read as docker reads an image name', async (t) => {
   t.strictSame(parseSource('docker.io/acme/web'), {

@@ -1,11 +1,11 @@
 import type { Test } from 'tap'
 import t from 'tap'
-import { HttpRegistry } from '../../../controller/registry/http-registry.js'
-import type { RateLimit } from '../../../controller/registry/registry.js'
-import { RegistryAuthError, SourceNotFoundError } from '../../../shared/errors.js'
-import { censorSecrets } from '../../../shared/log-secrets.js'
-import { MiniRegistry, sha256 } from '../../support/mini-registry.js'
-import { pushImage, streamOf, testImage } from '../../support/oci-images.js'
+import { HttpRegistry } from '../../../controller/registry/http-registry.ts'
+import type { RateLimit } from '../../../controller/registry/registry.ts'
+import { RegistryAuthError, SourceNotFoundError } from '../../../shared/errors.ts'
+import { censorSecrets } from '../../../shared/log-secrets.ts'
+import { MiniRegistry, sha256 } from '../../support/mini-registry.ts'
+import { pushImage, streamOf, testImage } from '../../support/oci-images.ts'
 
 async function mini(t: Test, options: ConstructorParameters<typeof MiniRegistry>[0]): Promise<MiniRegistry> {
   const registry = await new MiniRegistry(options).start()

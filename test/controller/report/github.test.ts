@@ -1,8 +1,8 @@
 import t from 'tap'
-import type { DeployReport } from '../../../controller/report/fleet-report.js'
-import { annotations, escapeData, jobSummary, outputs } from '../../../controller/report/github.js'
-import { outcomeLine } from '../../../controller/report/text.js'
-import { verdictOf } from '../../../controller/report/verdict.js'
+import type { DeployReport } from '../../../controller/report/fleet-report.ts'
+import { annotations, escapeData, jobSummary, outputs } from '../../../controller/report/github.ts'
+import { outcomeLine } from '../../../controller/report/text.ts'
+import { verdictOf } from '../../../controller/report/verdict.ts'
 
 const A = `sha256:${'a'.repeat(64)}`
 const B = `sha256:${'b'.repeat(64)}`

@@ -1,7 +1,7 @@
 import t from 'tap'
-import { installExitCode, statusExitCode } from '../../../controller/report/verdict.js'
-import type { InstanceOutcome } from '../../../controller/ssm/outcome.js'
-import { ExitCode } from '../../../shared/errors.js'
+import { installExitCode, statusExitCode } from '../../../controller/report/verdict.ts'
+import type { InstanceOutcome } from '../../../controller/ssm/outcome.ts'
+import { ExitCode } from '../../../shared/errors.ts'
 
 /* The exit-code rules of status and setup agents; verdictOf's are in github.test.ts. */
 

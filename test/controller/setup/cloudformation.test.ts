@@ -3,12 +3,12 @@ import {
   cloudFormationTemplate,
   repositoryLogicalId,
   type Template,
-} from '../../../controller/setup/cloudformation.js'
-import { ciRolePolicy, githubTrustPolicy, type IamInput } from '../../../controller/setup/iam.js'
-import { iamDocuments } from '../../../controller/setup/iam-documents.js'
-import { instanceRolePolicy, ssmAgentPolicy } from '../../../controller/setup/instance-policy.js'
-import { lifecyclePolicy } from '../../../controller/setup/lifecycle.js'
-import { resourceSpecProblems } from '../../support/cfn-resource-spec.js'
+} from '../../../controller/setup/cloudformation.ts'
+import { ciRolePolicy, githubTrustPolicy, type IamInput } from '../../../controller/setup/iam.ts'
+import { iamDocuments } from '../../../controller/setup/iam-documents.ts'
+import { instanceRolePolicy, ssmAgentPolicy } from '../../../controller/setup/instance-policy.ts'
+import { lifecyclePolicy } from '../../../controller/setup/lifecycle.ts'
+import { resourceSpecProblems } from '../../support/cfn-resource-spec.ts'
 
 const iam: IamInput = {
   githubRepo: 'acme/shop',

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
 import { CreateDocumentCommand, DescribeDocumentCommand } from '@aws-sdk/client-ssm'
 import t from 'tap'
-import { deployDocumentContent } from '../../../controller/ssm/document.js'
-import { SdkDocumentStore } from '../../../controller/ssm/document-store.js'
-import { fakeWithSsm, shellDocument } from '../../ground/fake-aws/test-clients.js'
+import { deployDocumentContent } from '../../../controller/ssm/document.ts'
+import { SdkDocumentStore } from '../../../controller/ssm/document-store.ts'
+import { fakeWithSsm, shellDocument } from '../../ground/fake-aws/test-clients.ts'
 
 /*
  * `setup document` on an account that already has our document: every existing installation's upgrade.

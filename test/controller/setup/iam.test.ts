@@ -4,14 +4,14 @@ import {
   githubTrustPolicy,
   type IamInput,
   type PolicyDocument,
-} from '../../../controller/setup/iam.js'
+} from '../../../controller/setup/iam.ts'
 import {
   instanceManagedPolicyArns,
   instanceRolePolicy,
   ssmAgentPolicy,
   ssmManagedInstanceCore,
-} from '../../../controller/setup/instance-policy.js'
-import { allows } from '../../support/policy-evaluator.js'
+} from '../../../controller/setup/instance-policy.ts'
+import { allows } from '../../support/policy-evaluator.ts'
 
 const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'
 const OTHER_KEY = 'arn:aws:kms:eu-west-1:123456789012:key/99999999-12ab-34cd-56ef-1234567890ab'
@@ -328,7 +328,7 @@ t.test(
 )
 
 t.test('setup --alarm names alarms exactly: an IAM wildcard in a name is refused', async (t) => {
-  const { parseIamFlags } = await import('../../../controller/setup/flags.js')
+  const { parseIamFlags } = await import('../../../controller/setup/flags.ts')
   const flags = {
     githubRepo: 'acme/shop',
     account: '123456789012',

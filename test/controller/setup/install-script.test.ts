@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
-import { installPlanFrom } from '../../../controller/setup/agent-artefact.js'
-import { type InstallPlan, installCommands } from '../../../controller/setup/install-agents.js'
-import { artefactName, artefactStem } from '../../../shared/agent-artefact.js'
-import { VERSION } from '../../../shared/version.js'
+import { installPlanFrom } from '../../../controller/setup/agent-artefact.ts'
+import { type InstallPlan, installCommands } from '../../../controller/setup/install-agents.ts'
+import { artefactName, artefactStem } from '../../../shared/agent-artefact.ts'
+import { VERSION } from '../../../shared/version.ts'
 
 /*
  * The install script's handling of agent.yaml, run with sh against a scratch root: a stand-in agent (it

@@ -3,7 +3,7 @@ import {
   type FileGrants,
   grantsOfFile,
   parseInstanceGrants,
-} from '../../../controller/setup/instance-grants.js'
+} from '../../../controller/setup/instance-grants.ts'
 
 // A file's envFromParameters names and allow.parameterPaths become the instance role's grants; a file of
 // another environment, or a name under /ecr-deploy/, is refused naming the file and key.

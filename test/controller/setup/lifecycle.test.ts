@@ -1,7 +1,7 @@
 import t from 'tap'
-import type { StoredImage } from '../../../controller/ecr/lifecycle-store.js'
-import { lifecyclePolicy, previewExpiry, protectedImages } from '../../../controller/setup/lifecycle.js'
-import { UsageError } from '../../../shared/errors.js'
+import type { StoredImage } from '../../../controller/ecr/lifecycle-store.ts'
+import { lifecyclePolicy, previewExpiry, protectedImages } from '../../../controller/setup/lifecycle.ts'
+import { UsageError } from '../../../shared/errors.ts'
 
 const now = new Date('2026-06-30T00:00:00Z')
 const image = (digest: string, tags: string[], daysAgo: number): StoredImage => ({

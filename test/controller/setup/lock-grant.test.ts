@@ -1,7 +1,7 @@
 import t from 'tap'
-import { lockParameterName } from '../../../controller/lock/lock-record.js'
-import { lockGrantStatement } from '../../../controller/setup/iam.js'
-import { releaseParameterName } from '../../../shared/release.js'
+import { lockParameterName } from '../../../controller/lock/lock-record.ts'
+import { lockGrantStatement } from '../../../controller/setup/iam.ts'
+import { releaseParameterName } from '../../../shared/release.ts'
 
 const ARN = 'arn:aws:ssm:eu-west-1:123456789012:parameter'
 

@@ -1,8 +1,8 @@
 import t from 'tap'
-import type { CacheRule, CacheRuleStore } from '../../../controller/ecr/pull-through-cache-rules.js'
-import type { SecretDescription, SecretKeys, SecretStore } from '../../../controller/secrets/secret-store.js'
-import { createCacheRule } from '../../../controller/setup/create-cache-rule.js'
-import { UsageError } from '../../../shared/errors.js'
+import type { CacheRule, CacheRuleStore } from '../../../controller/ecr/pull-through-cache-rules.ts'
+import type { SecretDescription, SecretKeys, SecretStore } from '../../../controller/secrets/secret-store.ts'
+import { createCacheRule } from '../../../controller/setup/create-cache-rule.ts'
+import { UsageError } from '../../../shared/errors.ts'
 
 const NAME = 'ecr-pullthroughcache/docker-hub'
 const ARN = `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${NAME}-AbCdEf`

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DescribeDocumentCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm'
 import t from 'tap'
-import { testKeys } from '../../ground/fake-aws/test-clients.js'
-import { loadGround } from '../../ground/ground.js'
-import { startFakeOnGround } from '../../support/ground-aws.js'
-import { runController } from '../../support/run-controller.js'
+import { testKeys } from '../../ground/fake-aws/test-clients.ts'
+import { loadGround } from '../../ground/ground.ts'
+import { startFakeOnGround } from '../../support/ground-aws.ts'
+import { runController } from '../../support/run-controller.ts'
 
 const ground = loadGround()
 const aws = await startFakeOnGround(ground)

@@ -4,15 +4,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
-import type { Template } from '../../../controller/setup/cloudformation.js'
-import type { IamDocuments } from '../../../controller/setup/iam-documents.js'
+import type { Template } from '../../../controller/setup/cloudformation.ts'
+import type { IamDocuments } from '../../../controller/setup/iam-documents.ts'
 
 // `setup iam` and `setup cloudformation` make no AWS call: run as a user would, with no ground.
 const root = new URL('../../..', import.meta.url).pathname
 const run = promisify(execFile)
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const env = { PATH: process.env.PATH ?? '', HOME: tmpdir() }
-  return run(process.execPath, ['--import', 'tsx', join(root, 'controller/cli.ts'), ...args], {
+  return run(process.execPath, [join(root, 'controller/cli.ts'), ...args], {
     env,
     cwd: root,
   })

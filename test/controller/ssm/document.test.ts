@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
-import { deployDocument } from '../../../controller/ssm/document.js'
-import { RELEASE_SELECTOR_PATTERN } from '../../../shared/release.js'
+import { deployDocument } from '../../../controller/ssm/document.ts'
+import { RELEASE_SELECTOR_PATTERN } from '../../../shared/release.ts'
 
 const run = promisify(execFile)
 const IMAGE = `123456789012.dkr.ecr.us-east-1.amazonaws.com/web@sha256:${'a'.repeat(64)}`

@@ -1,11 +1,11 @@
 import { CreateDocumentCommand } from '@aws-sdk/client-ssm'
 import t, { type Test } from 'tap'
-import type { DeployReport } from '../../../controller/report/fleet-report.js'
-import { summaryText } from '../../../controller/report/text.js'
-import { verdictOf } from '../../../controller/report/verdict.js'
-import { SdkFleetApi } from '../../../controller/ssm/sdk-fleet-api.js'
-import { type WaitClock, waitForCommands } from '../../../controller/ssm/waiter.js'
-import { fakeWithSsm, shellDocument } from '../../ground/fake-aws/test-clients.js'
+import type { DeployReport } from '../../../controller/report/fleet-report.ts'
+import { summaryText } from '../../../controller/report/text.ts'
+import { verdictOf } from '../../../controller/report/verdict.ts'
+import { SdkFleetApi } from '../../../controller/ssm/sdk-fleet-api.ts'
+import { type WaitClock, waitForCommands } from '../../../controller/ssm/waiter.ts'
+import { fakeWithSsm, shellDocument } from '../../ground/fake-aws/test-clients.ts'
 
 // The waiter over the wire against the fake SSM, whose invocations stay invisible for a while after
 // SendCommand. The fake and the waiter share one clock whose sleeps move time on at once, so the window

@@ -2,11 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { MIN_SSM_AGENT_VERSION } from '../../../shared/ssm-agent.js'
-import { loadGround } from '../../ground/ground.js'
-import { fleetStub, stubInstanceEnv } from '../../support/fleet-stub.js'
-import { installDeployDocument, startFakeOnGround } from '../../support/ground-aws.js'
-import { runController } from '../../support/run-controller.js'
+import { MIN_SSM_AGENT_VERSION } from '../../../shared/ssm-agent.ts'
+import { loadGround } from '../../ground/ground.ts'
+import { fleetStub, stubInstanceEnv } from '../../support/fleet-stub.ts'
+import { installDeployDocument, startFakeOnGround } from '../../support/ground-aws.ts'
+import { runController } from '../../support/run-controller.ts'
 
 // An SSM Agent older than 3.3.2746.0 runs our document without the SSM_* variables. The document must say
 // which version it needs, and still never splice a parameter into the script.

@@ -1,7 +1,7 @@
 import { CreateDocumentCommand } from '@aws-sdk/client-ssm'
 import t from 'tap'
-import { SdkFleetApi } from '../../../controller/ssm/sdk-fleet-api.js'
-import { fakeWithSsm, shellDocument } from '../../ground/fake-aws/test-clients.js'
+import { SdkFleetApi } from '../../../controller/ssm/sdk-fleet-api.ts'
+import { fakeWithSsm, shellDocument } from '../../ground/fake-aws/test-clients.ts'
 
 // The waiter's own tests run on a recording FleetApi; what the adapter puts on the wire is checked here.
 

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { commandRequests } from '../../../controller/ssm/send-command.js'
+import { commandRequests } from '../../../controller/ssm/send-command.ts'
 
 const plan = {
   documentName: 'ecr-ssm-deploy',

@@ -1,9 +1,9 @@
 import t from 'tap'
-import { awsFailure } from '../../../controller/aws-errors.js'
-import type { CommandState, Invocation, InvocationPage } from '../../../controller/ssm/fleet-api.js'
-import { type WaitClock, waitForCommands } from '../../../controller/ssm/waiter.js'
-import { type AgentResultKind, resultLineText } from '../../../shared/agent-contract.js'
-import { inTurn, recordingFleetApi } from '../../support/recording-fleet-api.js'
+import { awsFailure } from '../../../controller/aws-errors.ts'
+import type { CommandState, Invocation, InvocationPage } from '../../../controller/ssm/fleet-api.ts'
+import { type WaitClock, waitForCommands } from '../../../controller/ssm/waiter.ts'
+import { type AgentResultKind, resultLineText } from '../../../shared/agent-contract.ts'
+import { inTurn, recordingFleetApi } from '../../support/recording-fleet-api.ts'
 
 /** A clock whose sleeps only move time forward, recording each wait. */
 function fakeClock(random = 0.5): WaitClock & { sleeps: number[] } {

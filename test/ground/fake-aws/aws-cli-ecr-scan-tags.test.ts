@@ -1,10 +1,10 @@
 import { ECRClient } from '@aws-sdk/client-ecr'
 import t from 'tap'
-import { EcrImageRetention } from '../../../controller/ecr/retention.js'
-import { parseImageRef } from '../../../shared/image-ref.js'
-import { awsCli } from './aws-cli-runner.js'
-import { MemoryRegistryContents } from './index.js'
-import { fakeWithSsm, testKeys } from './test-clients.js'
+import { EcrImageRetention } from '../../../controller/ecr/retention.ts'
+import { parseImageRef } from '../../../shared/image-ref.ts'
+import { awsCli } from './aws-cli-runner.ts'
+import { MemoryRegistryContents } from './index.ts'
+import { fakeWithSsm, testKeys } from './test-clients.ts'
 
 const MANIFEST = JSON.stringify({ schemaVersion: 2, config: { size: 10 }, layers: [{ size: 90 }] })
 

@@ -1,11 +1,11 @@
 import t from 'tap'
-import { awsCli } from './aws-cli-runner.js'
-import { createCloudWatch } from './cloudwatch.js'
-import { createEcr } from './ecr.js'
-import { MemoryRegistryContents } from './index.js'
-import { createSecretsManager } from './secrets-manager.js'
-import { createSsm } from './ssm/index.js'
-import { fakeWithSsm, shellDocument } from './test-clients.js'
+import { awsCli } from './aws-cli-runner.ts'
+import { createCloudWatch } from './cloudwatch.ts'
+import { createEcr } from './ecr.ts'
+import { MemoryRegistryContents } from './index.ts'
+import { createSecretsManager } from './secrets-manager.ts'
+import { createSsm } from './ssm/index.ts'
+import { fakeWithSsm, shellDocument } from './test-clients.ts'
 
 /** Operations the real CLI already parses in aws-cli.test.ts and aws-cli-paging.test.ts. */
 const CHECKED_ELSEWHERE = [

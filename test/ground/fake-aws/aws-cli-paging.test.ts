@@ -1,8 +1,8 @@
 import { CreateDocumentCommand, PutParameterCommand, SendCommandCommand } from '@aws-sdk/client-ssm'
 import t from 'tap'
-import { awsCli } from './aws-cli-runner.js'
-import { MemoryRegistryContents } from './index.js'
-import { fakeWithSsm, shellDocument } from './test-clients.js'
+import { awsCli } from './aws-cli-runner.ts'
+import { MemoryRegistryContents } from './index.ts'
+import { fakeWithSsm, shellDocument } from './test-clients.ts'
 
 // The CLI follows pagination tokens by itself and aborts when one repeats, so these prove the tokens
 // work and stop on the last page.

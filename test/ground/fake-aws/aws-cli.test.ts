@@ -1,9 +1,9 @@
 import { CreateDocumentCommand, PutParameterCommand } from '@aws-sdk/client-ssm'
 import t from 'tap'
-import { until } from '../until.js'
-import { awsCli } from './aws-cli-runner.js'
-import { MemoryRegistryContents } from './index.js'
-import { fakeWithSsm, shellDocument } from './test-clients.js'
+import { until } from '../until.ts'
+import { awsCli } from './aws-cli-runner.ts'
+import { MemoryRegistryContents } from './index.ts'
+import { fakeWithSsm, shellDocument } from './test-clients.ts'
 
 const INSTANCE = 'i-0000000000000000a'
 

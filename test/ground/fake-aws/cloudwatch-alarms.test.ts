@@ -5,11 +5,11 @@ import path from 'node:path'
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch'
 import { CreateDocumentCommand, SendCommandCommand } from '@aws-sdk/client-ssm'
 import t from 'tap'
-import { SdkAlarmApi } from '../../../controller/cloudwatch/sdk-alarms.js'
-import { SdkFleetApi } from '../../../controller/ssm/sdk-fleet-api.js'
-import { until } from '../until.js'
-import { awsCli } from './aws-cli-runner.js'
-import { fakeWithSsm, shellDocument, testKeys } from './test-clients.js'
+import { SdkAlarmApi } from '../../../controller/cloudwatch/sdk-alarms.ts'
+import { SdkFleetApi } from '../../../controller/ssm/sdk-fleet-api.ts'
+import { until } from '../until.ts'
+import { awsCli } from './aws-cli-runner.ts'
+import { fakeWithSsm, shellDocument, testKeys } from './test-clients.ts'
 
 const [A, B, C] = ['i-0000000000000000a', 'i-0000000000000000b', 'i-0000000000000000c']
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
-import { paginate } from './pagination.js'
+import { paginate } from './pagination.ts'
 import {
   AwsError,
   epochSeconds,
@@ -9,9 +9,9 @@ import {
   optionalString,
   optionalStringList,
   validation,
-} from './protocol.js'
-import type { JsonOperations } from './server.js'
-import { escapeXml, writeXml, writeXmlError } from './sts.js'
+} from './protocol.ts'
+import type { JsonOperations } from './server.ts'
+import { escapeXml, writeXml, writeXmlError } from './sts.ts'
 
 export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'
 

@@ -6,9 +6,9 @@ import {
   GetAuthorizationTokenCommand,
 } from '@aws-sdk/client-ecr'
 import t, { type Test } from 'tap'
-import { startFakeOnGround } from '../../support/ground-aws.js'
-import { loadGround } from '../ground.js'
-import { testKeys } from './test-clients.js'
+import { startFakeOnGround } from '../../support/ground-aws.ts'
+import { loadGround } from '../ground.ts'
+import { testKeys } from './test-clients.ts'
 
 // The fake ECR against the real ground registry (TLS, test CA, basic auth): pushed tags resolve to the
 // digests the registry serves.

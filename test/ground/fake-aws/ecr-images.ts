@@ -1,5 +1,5 @@
-import { AwsError, epochSeconds } from './protocol.js'
-import type { RegistryContents, StoredManifest } from './registry-contents.js'
+import { AwsError, epochSeconds } from './protocol.ts'
+import type { RegistryContents, StoredManifest } from './registry-contents.ts'
 
 /** An `imageIds[]` entry of DescribeImages and BatchGetImage. */
 export interface ImageId {
@@ -20,11 +20,15 @@ export interface TaggedImage {
 export class ImageCatalog {
   readonly #firstSeen = new Map<string, number>()
 
-  constructor(
-    private readonly contents: RegistryContents,
-    private readonly accountId: string,
-    private readonly now: () => number,
-  ) {}
+  private readonly contents: RegistryContents
+  private readonly accountId: string
+  private readonly now: () => number
+
+  constructor(contents: RegistryContents, accountId: string, now: () => number) {
+    this.contents = contents
+    this.accountId = accountId
+    this.now = now
+  }
 
   /** The repository's tags; RepositoryNotFoundException when it does not exist. */
   async requireTags(name: string): Promise<string[]> {

@@ -1,6 +1,6 @@
-import type { ImageCatalog } from './ecr-images.js'
-import { validateLifecyclePolicy } from './ecr-lifecycle.js'
-import { paginate } from './pagination.js'
+import type { ImageCatalog } from './ecr-images.ts'
+import { validateLifecyclePolicy } from './ecr-lifecycle.ts'
+import { paginate } from './pagination.ts'
 import {
   AwsError,
   epochSeconds,
@@ -8,8 +8,8 @@ import {
   optionalNumber,
   optionalString,
   requiredString,
-} from './protocol.js'
-import type { JsonOperations } from './server.js'
+} from './protocol.ts'
+import type { JsonOperations } from './server.ts'
 
 /**
  * ECR's lifecycle policy preview: StartLifecyclePolicyPreview takes a policy text (or the repository's

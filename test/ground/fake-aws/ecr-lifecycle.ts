@@ -1,4 +1,4 @@
-import { AwsError } from './protocol.js'
+import { AwsError } from './protocol.ts'
 
 /**
  * Checks a lifecycle policy text the way ECR's PutLifecyclePolicy does and throws

@@ -9,8 +9,8 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager'
 import t, { type Test } from 'tap'
-import { MemoryRegistryContents, startFakeAws } from './index.js'
-import { testKeys } from './test-clients.js'
+import { MemoryRegistryContents, startFakeAws } from './index.ts'
+import { testKeys } from './test-clients.ts'
 
 // The fake's pull-through cache rules and Secrets Manager through the SDK clients the controller uses (the
 // CLI on the ground predates credentialArn).

@@ -1,4 +1,4 @@
-import { paginate } from './pagination.js'
+import { paginate } from './pagination.ts'
 import {
   AwsError,
   epochSeconds,
@@ -7,8 +7,8 @@ import {
   optionalString,
   optionalStringList,
   requiredString,
-} from './protocol.js'
-import type { JsonOperations } from './server.js'
+} from './protocol.ts'
+import type { JsonOperations } from './server.ts'
 
 /**
  * ECR's pull-through cache rules: CreatePullThroughCacheRule and DescribePullThroughCacheRules. A prefix

@@ -5,7 +5,7 @@ import {
   optionalString,
   requiredString,
   validation,
-} from './protocol.js'
+} from './protocol.ts'
 
 /** What CreateRepository set on a repository. */
 export interface RepositorySettings {

@@ -1,5 +1,5 @@
-import type { ImageCatalog, ImageId } from './ecr-images.js'
-import { paginate } from './pagination.js'
+import type { ImageCatalog, ImageId } from './ecr-images.ts'
+import { paginate } from './pagination.ts'
 import {
   AwsError,
   epochSeconds,
@@ -7,8 +7,8 @@ import {
   optionalNumber,
   optionalString,
   requiredString,
-} from './protocol.js'
-import type { RegistryContents } from './registry-contents.js'
+} from './protocol.ts'
+import type { RegistryContents } from './registry-contents.ts'
 
 /**
  * The scan of one image as a test sets it, in ECR's own shapes: basic scanning answers `findings` (status
@@ -28,11 +28,15 @@ export interface ScanAnswer {
 export class ScanAnswers {
   readonly #answers = new Map<string, ScanAnswer>()
 
-  constructor(
-    private readonly contents: RegistryContents,
-    private readonly catalog: ImageCatalog,
-    private readonly accountId: string,
-  ) {}
+  private readonly contents: RegistryContents
+  private readonly catalog: ImageCatalog
+  private readonly accountId: string
+
+  constructor(contents: RegistryContents, catalog: ImageCatalog, accountId: string) {
+    this.contents = contents
+    this.catalog = catalog
+    this.accountId = accountId
+  }
 
   /** Sets (or, with undefined, removes) the scan of an image. */
   set(repository: string, digest: string, answer: ScanAnswer | undefined): void {

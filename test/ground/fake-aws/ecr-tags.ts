@@ -1,4 +1,4 @@
-import type { RegistryContents, StoredManifest } from './registry-contents.js'
+import type { RegistryContents, StoredManifest } from './registry-contents.ts'
 
 interface RepoChanges {
   /** Tags PutImage added or moved, to a digest. */
@@ -17,7 +17,11 @@ interface RepoChanges {
 export class TagChanges implements RegistryContents {
   readonly #changes = new Map<string, RepoChanges>()
 
-  constructor(private readonly base: RegistryContents) {}
+  private readonly base: RegistryContents
+
+  constructor(base: RegistryContents) {
+    this.base = base
+  }
 
   #repo(name: string): RepoChanges {
     const found = this.#changes.get(name) ?? { added: new Map(), removed: new Set(), deleted: new Set() }

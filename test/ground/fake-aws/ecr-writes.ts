@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
-import type { ImageCatalog, ImageId } from './ecr-images.js'
-import type { TagChanges } from './ecr-tags.js'
-import { AwsError, type JsonInput, optionalString, requiredString } from './protocol.js'
-import type { JsonOperations } from './server.js'
+import type { ImageCatalog, ImageId } from './ecr-images.ts'
+import type { TagChanges } from './ecr-tags.ts'
+import { AwsError, type JsonInput, optionalString, requiredString } from './protocol.ts'
+import type { JsonOperations } from './server.ts'
 
 /**
  * PutImage (a new tag for a manifest the repository holds) and BatchDeleteImage (by tag or digest), as ECR

@@ -8,7 +8,7 @@ import {
   PutLifecyclePolicyCommand,
 } from '@aws-sdk/client-ecr'
 import t, { type Test } from 'tap'
-import { MemoryRegistryContents, startFakeAws } from './index.js'
+import { MemoryRegistryContents, startFakeAws } from './index.ts'
 
 const manifest = (layer: number): string =>
   JSON.stringify({

@@ -1,12 +1,12 @@
-import { ImageCatalog, type ImageId } from './ecr-images.js'
-import { validateLifecyclePolicy } from './ecr-lifecycle.js'
-import { lifecyclePreviewOperations } from './ecr-lifecycle-preview.js'
-import { pullThroughCacheOperations } from './ecr-pull-through-cache.js'
-import { CreatedRepositories } from './ecr-repositories.js'
-import { type ScanAnswer, ScanAnswers } from './ecr-scans.js'
-import { TagChanges } from './ecr-tags.js'
-import { writeOperations } from './ecr-writes.js'
-import { paginate } from './pagination.js'
+import { ImageCatalog, type ImageId } from './ecr-images.ts'
+import { validateLifecyclePolicy } from './ecr-lifecycle.ts'
+import { lifecyclePreviewOperations } from './ecr-lifecycle-preview.ts'
+import { pullThroughCacheOperations } from './ecr-pull-through-cache.ts'
+import { CreatedRepositories } from './ecr-repositories.ts'
+import { type ScanAnswer, ScanAnswers } from './ecr-scans.ts'
+import { TagChanges } from './ecr-tags.ts'
+import { writeOperations } from './ecr-writes.ts'
+import { paginate } from './pagination.ts'
 import {
   AwsError,
   epochSeconds,
@@ -15,9 +15,9 @@ import {
   optionalString,
   optionalStringList,
   requiredString,
-} from './protocol.js'
-import type { RegistryContents } from './registry-contents.js'
-import type { JsonOperations } from './server.js'
+} from './protocol.ts'
+import type { RegistryContents } from './registry-contents.ts'
+import type { JsonOperations } from './server.ts'
 
 /** What the fake ECR needs: where images live and what to hand out as the registry login. */
 export interface EcrOptions {

@@ -1,8 +1,8 @@
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr'
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import t from 'tap'
-import { Faults } from './faults.js'
-import { fakeWithSsm, testKeys } from './test-clients.js'
+import { Faults } from './faults.ts'
+import { fakeWithSsm, testKeys } from './test-clients.ts'
 
 t.test('a throttled operation is retried by the SDK and then succeeds', async (t) => {
   const { aws, ssm } = await fakeWithSsm(t)

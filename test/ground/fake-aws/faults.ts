@@ -1,5 +1,5 @@
-import { AwsError } from './protocol.js'
-import type { DeliveryFailure } from './ssm/instances.js'
+import { AwsError } from './protocol.ts'
+import type { DeliveryFailure } from './ssm/instances.ts'
 
 /** An error a test wants an operation to answer with. */
 export interface InjectedError {
@@ -54,7 +54,11 @@ export class Faults implements FaultControls {
     throw new Error('no SSM instances are wired to these faults')
   }
 
-  constructor(private readonly sleep: (ms: number) => Promise<void>) {}
+  private readonly sleep: (ms: number) => Promise<void>
+
+  constructor(sleep: (ms: number) => Promise<void>) {
+    this.sleep = sleep
+  }
 
   setInstanceOnline(id: string, online: boolean): void {
     this.onInstanceOnline(id, online)

@@ -7,7 +7,7 @@ import { DescribeInstanceInformationCommand, SSMClient } from '@aws-sdk/client-s
 import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts'
 import { fromInstanceMetadata } from '@smithy/credential-provider-imds'
 import t from 'tap'
-import { startFakeAws } from './index.js'
+import { startFakeAws } from './index.ts'
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 

@@ -1,4 +1,4 @@
-import { AwsError, type JsonInput, optionalNumber, validation } from './protocol.js'
+import { AwsError, type JsonInput, optionalNumber, validation } from './protocol.ts'
 
 /** One page of a list and the token for the next one; the token is left out on the last page. */
 export interface Page<T> {

@@ -6,12 +6,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
  * awsJson1_1 or the `Code` of the query protocol), a message and an HTTP status.
  */
 export class AwsError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-    readonly status = 400,
-  ) {
+  readonly type: string
+  readonly status: number
+
+  constructor(type: string, message: string, status: number = 400) {
     super(message)
+    this.type = type
+    this.status = status
     this.name = type
   }
 }

@@ -6,7 +6,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import t, { type Test } from 'tap'
-import { httpRegistryContents } from './registry-contents.js'
+import { httpRegistryContents } from './registry-contents.ts'
 
 // A private plain-HTTP distribution registry with basic auth and a catalog page size of 2, so the
 // HTTP reader's auth, Accept headers, digests and catalog paging are checked against the real thing.

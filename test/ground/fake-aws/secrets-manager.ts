@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto'
-import { AwsError, epochSeconds, type JsonInput, requiredString } from './protocol.js'
-import type { JsonOperations } from './server.js'
+import { AwsError, epochSeconds, type JsonInput, requiredString } from './protocol.ts'
+import type { JsonOperations } from './server.ts'
 
 /** Test controls of the fake Secrets Manager. */
 export interface SecretsManagerControls {

@@ -1,6 +1,6 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { Faults } from './faults.js'
+import type { Faults } from './faults.ts'
 import {
   AwsError,
   type JsonInput,
@@ -8,8 +8,8 @@ import {
   signingAccessKeyId,
   writeJson,
   writeJsonError,
-} from './protocol.js'
-import { writeXmlError } from './sts.js'
+} from './protocol.ts'
+import { writeXmlError } from './sts.ts'
 
 /** Handlers of one awsJson1_1 service, by operation name. */
 export type JsonOperations = Record<string, (input: JsonInput) => unknown>

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { aggregate, type CommandState, type InvocationState } from './ssm/command-state.js'
+import { aggregate, type CommandState, type InvocationState } from './ssm/command-state.ts'
 
 // The command status rules as pure data: no server, no scripts.
 const invocation = (status: string, statusDetails = status): InvocationState => ({

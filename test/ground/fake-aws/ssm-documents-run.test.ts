@@ -12,9 +12,9 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm'
 import t from 'tap'
-import { until } from '../until.js'
-import { startFakeAws } from './index.js'
-import { fakeWithSsm, shellDocument, testKeys } from './test-clients.js'
+import { until } from '../until.ts'
+import { startFakeAws } from './index.ts'
+import { fakeWithSsm, shellDocument, testKeys } from './test-clients.ts'
 
 const A = 'i-0000000000000000a'
 

@@ -10,8 +10,8 @@ import {
   SendCommandCommand,
 } from '@aws-sdk/client-ssm'
 import t, { type Test } from 'tap'
-import { until } from '../until.js'
-import { fakeWithSsm, shellDocument } from './test-clients.js'
+import { until } from '../until.ts'
+import { fakeWithSsm, shellDocument } from './test-clients.ts'
 
 const ids = (n: number): string[] =>
   Array.from({ length: n }, (_, i) => `i-${String(i + 1).padStart(17, '0')}`)

@@ -11,8 +11,8 @@ import {
   SendCommandCommand,
 } from '@aws-sdk/client-ssm'
 import t from 'tap'
-import { until } from '../until.js'
-import { fakeWithSsm, shellDocument } from './test-clients.js'
+import { until } from '../until.ts'
+import { fakeWithSsm, shellDocument } from './test-clients.ts'
 
 const [LINUX, MAC, WINDOWS] = ['i-0000000000000000a', 'i-0000000000000000b', 'i-0000000000000000c']
 

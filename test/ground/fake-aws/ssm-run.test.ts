@@ -6,7 +6,7 @@ import {
   SendCommandCommand,
 } from '@aws-sdk/client-ssm'
 import t, { type Test } from 'tap'
-import { fakeWithSsm, shellDocument } from './test-clients.js'
+import { fakeWithSsm, shellDocument } from './test-clients.ts'
 
 const A = 'i-0000000000000000a'
 const B = 'i-0000000000000000b'

@@ -9,7 +9,7 @@ import {
   UpdateDocumentCommand,
 } from '@aws-sdk/client-ssm'
 import t from 'tap'
-import { fakeWithSsm, shellDocument } from './test-clients.js'
+import { fakeWithSsm, shellDocument } from './test-clients.ts'
 
 t.test('documents have versions, $LATEST/$DEFAULT and the service errors', async (t) => {
   const { ssm } = await fakeWithSsm(t)

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
-import { AwsError } from './protocol.js'
+import { AwsError } from './protocol.ts'
 
 const NS = 'https://sts.amazonaws.com/doc/2011-06-15/'
 

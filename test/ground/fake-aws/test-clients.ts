@@ -1,6 +1,6 @@
 import { SSMClient } from '@aws-sdk/client-ssm'
 import type { Test } from 'tap'
-import { type FakeAws, type FakeAwsOptions, startFakeAws } from './index.js'
+import { type FakeAws, type FakeAwsOptions, startFakeAws } from './index.ts'
 
 /**
  * Dummy static keys; the fake records the access key id of every signed request. A fresh object each

@@ -1,4 +1,4 @@
-import type { JsonInput } from '../protocol.js'
+import type { JsonInput } from '../protocol.ts'
 
 /** Result of one step (plugin) on one instance. */
 export interface PluginState {

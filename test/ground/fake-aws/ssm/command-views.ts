@@ -1,11 +1,11 @@
-import { epochSeconds } from '../protocol.js'
+import { epochSeconds } from '../protocol.ts'
 import {
   type CommandState,
   type InvocationState,
   isError,
   type PluginState,
   TERMINAL_DETAILS,
-} from './command-state.js'
+} from './command-state.ts'
 
 /** SSM keeps the first 24,000 chars of stdout and 8,000 of stderr in GetCommandInvocation. */
 export const STDOUT_LIMIT = 24000

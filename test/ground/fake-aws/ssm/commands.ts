@@ -1,8 +1,8 @@
-import { maxResults, paginate } from '../pagination.js'
-import { AwsError, type JsonInput, optionalString, requiredString } from '../protocol.js'
-import type { JsonOperations } from '../server.js'
-import type { CommandState } from './command-state.js'
-import { commandView, getInvocationView, invocationView } from './command-views.js'
+import { maxResults, paginate } from '../pagination.ts'
+import { AwsError, type JsonInput, optionalString, requiredString } from '../protocol.ts'
+import type { JsonOperations } from '../server.ts'
+import type { CommandState } from './command-state.ts'
+import { commandView, getInvocationView, invocationView } from './command-views.ts'
 
 interface CommandFilter {
   key?: string

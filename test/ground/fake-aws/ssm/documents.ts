@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { parse as parseYaml } from 'yaml'
-import { AwsError, epochSeconds, type JsonInput, optionalString, requiredString } from '../protocol.js'
-import type { JsonOperations } from '../server.js'
+import { AwsError, epochSeconds, type JsonInput, optionalString, requiredString } from '../protocol.ts'
+import type { JsonOperations } from '../server.ts'
 
 /** A parameter definition of a Command document. */
 export interface ParameterDefinition {
@@ -75,7 +75,10 @@ const RUN_SHELL_SCRIPT = {
 export class Documents {
   readonly #docs = new Map<string, StoredDocument>()
 
-  constructor(private readonly now: () => number) {
+  private readonly now: () => number
+
+  constructor(now: () => number) {
+    this.now = now
     // AWS-owned documents exist in every account; AWS-RunShellScript is the one bootstrap commands use.
     // The real one is schema 1.2; this 2.2 equivalent has the same parameters and plugin name.
     this.#docs.set('AWS-RunShellScript', {

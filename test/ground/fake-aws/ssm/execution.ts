@@ -6,12 +6,12 @@ import {
   limitFor,
   type PluginState,
   settleUnrun,
-} from './command-state.js'
-import type { ParsedDocument } from './documents.js'
-import { type Instances, interpolatesEnvVars } from './instances.js'
-import { environmentFor, type ParameterValue, substitute } from './interpolation.js'
-import { decideStep } from './precondition.js'
-import { runShellScript } from './runner.js'
+} from './command-state.ts'
+import type { ParsedDocument } from './documents.ts'
+import { type Instances, interpolatesEnvVars } from './instances.ts'
+import { environmentFor, type ParameterValue, substitute } from './interpolation.ts'
+import { decideStep } from './precondition.ts'
+import { runShellScript } from './runner.ts'
 
 /** What running a command needs besides the command itself. */
 export interface ExecutionDeps {

@@ -1,11 +1,11 @@
-import type { JsonOperations } from '../server.js'
-import type { CommandState } from './command-state.js'
-import { commandView } from './command-views.js'
-import { Commands, type WithheldRead } from './commands.js'
-import { Documents } from './documents.js'
-import { type DeliveryFailure, type InstanceSpec, Instances } from './instances.js'
-import { Parameters } from './parameters.js'
-import { sendCommand } from './send-command.js'
+import type { JsonOperations } from '../server.ts'
+import type { CommandState } from './command-state.ts'
+import { commandView } from './command-views.ts'
+import { Commands, type WithheldRead } from './commands.ts'
+import { Documents } from './documents.ts'
+import { type DeliveryFailure, type InstanceSpec, Instances } from './instances.ts'
+import { Parameters } from './parameters.ts'
+import { sendCommand } from './send-command.ts'
 
 /** How the fake SSM behaves beyond what requests say. */
 export interface SsmOptions {

@@ -1,7 +1,7 @@
-import { maxResults, paginate } from '../pagination.js'
-import { AwsError, epochSeconds, optionalString } from '../protocol.js'
-import type { JsonOperations } from '../server.js'
-import type { Platform } from './precondition.js'
+import { maxResults, paginate } from '../pagination.ts'
+import { AwsError, epochSeconds, optionalString } from '../protocol.ts'
+import type { JsonOperations } from '../server.ts'
+import type { Platform } from './precondition.ts'
 
 /** How SSM ends an invocation it could not deliver (set through `aws.faults.failDelivery`). */
 export type DeliveryFailure = 'Undeliverable' | 'Invalid Platform' | 'Access Denied'
@@ -52,7 +52,11 @@ export class Instances {
   readonly #instances = new Map<string, Instance>()
   readonly #waiters = new Set<() => void>()
 
-  constructor(private readonly now: () => number) {}
+  private readonly now: () => number
+
+  constructor(now: () => number) {
+    this.now = now
+  }
 
   add(spec: InstanceSpec): void {
     if (!/^(i-(\w{8}|\w{17})|mi-\w{17})$/.test(spec.id)) {

@@ -1,5 +1,5 @@
-import { AwsError } from '../protocol.js'
-import type { ParameterDefinition } from './documents.js'
+import { AwsError } from '../protocol.ts'
+import type { ParameterDefinition } from './documents.ts'
 
 /** A resolved parameter value: a string, or a list for StringList parameters. */
 export type ParameterValue = string | string[]

@@ -1,4 +1,4 @@
-import { maxResults, paginate } from '../pagination.js'
+import { maxResults, paginate } from '../pagination.ts'
 import {
   AwsError,
   epochSeconds,
@@ -6,8 +6,8 @@ import {
   optionalStringList,
   requiredString,
   validation,
-} from '../protocol.js'
-import type { JsonOperations } from '../server.js'
+} from '../protocol.ts'
+import type { JsonOperations } from '../server.ts'
 
 interface ParameterVersion {
   readonly name: string
@@ -28,11 +28,15 @@ export const HISTORY_LIMIT = 100
 export class Parameters {
   readonly #history = new Map<string, ParameterVersion[]>()
 
-  constructor(
-    private readonly now: () => number,
-    private readonly region: string,
-    private readonly accountId: string,
-  ) {}
+  private readonly now: () => number
+  private readonly region: string
+  private readonly accountId: string
+
+  constructor(now: () => number, region: string, accountId: string) {
+    this.now = now
+    this.region = region
+    this.accountId = accountId
+  }
 
   /** The current value of a parameter, for `{{ssm:/name}}` references; undefined when absent. */
   value(name: string): string | undefined {

@@ -7,12 +7,12 @@ import {
   optionalStringList,
   requiredString,
   validation,
-} from '../protocol.js'
-import type { CommandState, InvocationState } from './command-state.js'
-import type { Documents } from './documents.js'
-import { type ExecutionDeps, execute } from './execution.js'
-import type { Instance, Instances } from './instances.js'
-import { resolveParameters } from './interpolation.js'
+} from '../protocol.ts'
+import type { CommandState, InvocationState } from './command-state.ts'
+import type { Documents } from './documents.ts'
+import { type ExecutionDeps, execute } from './execution.ts'
+import type { Instance, Instances } from './instances.ts'
+import { resolveParameters } from './interpolation.ts'
 
 const CONCURRENCY_PATTERN = /^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$/
 const ERRORS_PATTERN = /^([1-9][0-9]*|0|[1-9][0-9]%|[0-9]%|100%)$/
