@@ -101,7 +101,8 @@ t.test('of two deploys started at once, one deploys while the other waits, then 
     (first === 'alice' ? b : a).stderr,
     /waiting for the deploy lock \/ecr-deploy-lock\/prod\/web, held by "/,
   )
-  t.equal((await f.stub.calls()).length, 2)
+  // Each deploy: the pull on the one instance, then the switch.
+  t.equal((await f.stub.calls()).length, 4)
   t.equal(f.aws.ssm.parameter(LOCK), undefined, 'released at the end')
 })
 

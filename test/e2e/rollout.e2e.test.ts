@@ -109,8 +109,15 @@ function dispatched(command: CommandState | undefined): Set<string> {
   return new Set((started ?? []).map((i) => i.instanceId))
 }
 
+/** The newest deploy command sent since then (the pull every rollout sends first switches nothing). */
 const newestCommand = (since: number): CommandState | undefined =>
-  aws.ssm.commands().find((c) => c.requestedAt >= since)
+  aws.ssm
+    .commands()
+    .find(
+      (c) =>
+        c.requestedAt >= since &&
+        (c.request.Parameters as Record<string, string[]> | undefined)?.action?.[0] === 'deploy',
+    )
 
 t.before(async () => {
   const first = await deploy('v1')
@@ -196,10 +203,12 @@ t.test('a failing release stops after the first instance; the other four never r
 
 t.test('an instance started mid-rollout gets the stable release, then the new one once stable', async (t) => {
   const held = instance('e')
-  // SSM cannot reach e for now, so the command waits there: the release stays rolling meanwhile.
-  aws.ssm.setOnline(held.id, false)
   const start = Date.now()
   const rollout = deploy('v1', '--max-concurrency', '1')
+  // Once every instance has pulled and the switch has begun (one at a time, e last), SSM cannot reach e
+  // for now, so the command waits there: the release stays rolling meanwhile.
+  await eventually('the switch to begin', 60_000, async () => (newestCommand(start) ? true : undefined))
+  aws.ssm.setOnline(held.id, false)
   await eventually('the command to wait on e', 60_000, async () =>
     newestCommand(start)?.invocations.find((i) => i.instanceId === held.id)?.status === 'Delayed'
       ? true

@@ -57,6 +57,7 @@ await writeFile(
   config,
   [
     `agentId: ${run}`,
+    'environment: prod',
     'services:',
     '  web:',
     `    repository: ${ground.registryHost}/${ground.images.v1.repository}`,
@@ -189,6 +190,8 @@ t.test(
 t.test('the installed executable serves a deploy sent through the document', async (t) => {
   const deploy = await runController(aws, join(dir, 'home'), [
     'deploy',
+    '--environment',
+    'prod',
     '--service',
     'web',
     '--image',
