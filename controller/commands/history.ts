@@ -1,8 +1,6 @@
 import type { Command } from 'commander'
-import { assertServiceName } from '../../shared/service-name.ts'
-import { configFileRegion } from '../config-file-region.ts'
-import { parseEnvironment, resolveRegion } from '../options.ts'
 import { guardedForCi } from '../report/ci-guard.ts'
+import { type ServiceScopeFlags, serviceScope } from './service-scope.ts'
 
 /** `ecr-deploy history`. */
 export function registerHistory(program: Command): void {
@@ -13,14 +11,8 @@ export function registerHistory(program: Command): void {
     .requiredOption('--service <name>', "service name in the agents' configuration")
     .option('--region <region>', 'AWS region (default: AWS_REGION, then the AWS config file)')
     .option('--json', 'print the history as JSON')
-    .action(async (flags: { environment?: string; service: string; region?: string; json?: boolean }) => {
-      const environment = parseEnvironment(flags.environment)
-      const service = assertServiceName(flags.service)
-      const region = resolveRegion(
-        flags.region,
-        process.env,
-        await configFileRegion(flags.region, process.env),
-      )
+    .action(async (flags: ServiceScopeFlags & { json?: boolean }) => {
+      const { environment, service, region } = await serviceScope(flags)
       const [{ SdkFleetApi }, { serviceHistory, historyText }, { jsonLine }, guarded] = await Promise.all([
         import('../ssm/sdk-fleet-api.ts'),
         import('../history.ts'),

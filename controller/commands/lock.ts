@@ -1,13 +1,5 @@
 import type { Command } from 'commander'
-import { assertServiceName } from '../../shared/service-name.ts'
-import { configFileRegion } from '../config-file-region.ts'
-import { parseEnvironment, resolveRegion } from '../options.ts'
-
-interface LockCommandFlags {
-  readonly environment?: string
-  readonly service: string
-  readonly region?: string
-}
+import { type ServiceScopeFlags, serviceScope } from './service-scope.ts'
 
 /** `ecr-deploy lock status|release`. */
 export function registerLock(program: Command): void {
@@ -24,14 +16,8 @@ export function registerLock(program: Command): void {
       .option('--environment <name>', 'environment of the lock')
       .requiredOption('--service <name>', "service name in the agents' configuration")
       .option('--region <region>', 'AWS region (default: AWS_REGION, then the AWS config file)')
-      .action(async (flags: LockCommandFlags) => {
-        const environment = parseEnvironment(flags.environment)
-        const service = assertServiceName(flags.service)
-        const region = resolveRegion(
-          flags.region,
-          process.env,
-          await configFileRegion(flags.region, process.env),
-        )
+      .action(async (flags: ServiceScopeFlags) => {
+        const { environment, service, region } = await serviceScope(flags)
         const [{ SdkLockParameterStore }, report] = await Promise.all([
           import('../ssm/sdk-lock-parameter.ts'),
           import('../lock/lock-report.ts'),
