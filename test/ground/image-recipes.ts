@@ -15,6 +15,8 @@ export interface ImageRecipe {
 export const APP_REPOSITORY = 'ecr-ssm-deploy/app'
 export const OTHER_REPOSITORY = 'ecr-ssm-deploy/other'
 export const APP_PORT = 8080
+/** The incompressible file that makes the `big` image big. */
+export const BIG_IMAGE_RANDOM_BYTES = 50 * 1024 * 1024
 
 /**
  * PID 1 in a container gets no default signal actions, so the entrypoint traps TERM itself:
@@ -72,7 +74,7 @@ export function imageRecipes(base: string): readonly ImageRecipe[] {
     {
       ...app('big'),
       dockerfile: appDockerfile(base, '["/bin/sh", "/app/run.sh"]', [...runScript, 'COPY big.bin /big.bin']),
-      randomBytes: 50 * 1024 * 1024,
+      randomBytes: BIG_IMAGE_RANDOM_BYTES,
     },
     { ...app('other'), repository: OTHER_REPOSITORY, tag: 'v1' },
   ]

@@ -48,6 +48,11 @@ export interface SimFleetOptions {
   readonly strategy?: 'recreate' | 'blue-green'
   /** The `environment:` each agent.yaml names, as the controller's `--environment`. Default `prod`. */
   readonly environment?: string
+  /**
+   * The Docker socket of each instance's own engine (its agent gets it as DOCKER_HOST), for tests that need
+   * an image store per instance. Default: every instance uses the ground's dockerd.
+   */
+  readonly engineFor?: (spec: SimInstanceSpec, index: number) => string
 }
 
 /**
@@ -68,28 +73,46 @@ export async function startSimFleet(
   options: SimFleetOptions = {},
 ): Promise<SimFleet> {
   const blueGreen = options.strategy === 'blue-green'
-  const docker = new Docker({ socketPath: ground.dockerSocket })
   const run = `fleet-${process.pid}-${Date.now().toString(36)}`
   const dir = await mkdtemp(join(tmpdir(), 'sim-fleet-'))
   const repository = `${ground.registryHost}/${ground.images.v1.repository}`
-  const network = await docker.createNetwork({ Name: `${run}-net`, Driver: 'bridge' })
+  // Each engine the fleet runs on, with the network its instances' containers join there.
+  const engines = new Map<string, Promise<{ docker: Docker; network: Docker.Network }>>()
+  const engine = (socketPath: string) => {
+    let found = engines.get(socketPath)
+    if (found === undefined) {
+      const docker = new Docker({ socketPath })
+      found = docker
+        .createNetwork({ Name: `${run}-net`, Driver: 'bridge' })
+        .then((network) => ({ docker, network }))
+      engines.set(socketPath, found)
+    }
+    return found
+  }
+  await engine(ground.dockerSocket)
   const instances: SimInstance[] = []
   const proxies: ProxyProcess[] = []
   const restarts = new Map<SimInstance, () => Promise<void>>()
   const stop = async () => {
     for (const instance of instances) instance.agent.child.kill('SIGKILL')
     await Promise.all(proxies.map((proxy) => proxy.stop()))
-    const containers = await docker.listContainers({
-      all: true,
-      filters: { label: ['ecr-deploy.service=web'] },
-    })
-    const ours = containers.filter((c) => c.Labels['ecr-deploy.agent']?.startsWith(run))
-    await Promise.all(ours.map((c) => docker.getContainer(c.Id).remove({ force: true })))
-    await network.remove().catch(() => undefined)
+    for (const created of engines.values()) {
+      const { docker, network } = await created.catch(() => ({ docker: undefined, network: undefined }))
+      if (docker === undefined || network === undefined) continue
+      const containers = await docker.listContainers({
+        all: true,
+        filters: { label: ['ecr-deploy.service=web'] },
+      })
+      const ours = containers.filter((c) => c.Labels['ecr-deploy.agent']?.startsWith(run))
+      await Promise.all(ours.map((c) => docker.getContainer(c.Id).remove({ force: true })))
+      await network.remove().catch(() => undefined)
+    }
     await rm(dir, { recursive: true, force: true })
   }
   const bin = join(dir, 'bin')
   const add = async (spec: SimInstanceSpec): Promise<SimInstance> => {
+    const socketPath = options.engineFor?.(spec, instances.length)
+    if (socketPath !== undefined) await engine(socketPath)
     const home = join(dir, spec.name)
     await mkdir(join(home, 'home'), { recursive: true })
     const port = await freePort()
@@ -127,6 +150,7 @@ export async function startSimFleet(
       // Each agent's AWS calls carry its instance name (the fake records it as `appId`).
       AWS_SDK_UA_APP_ID: simAppId(spec.name),
       ...(blueGreen ? { ECR_DEPLOY_PROXY_SOCKET: proxySocket } : {}),
+      ...(socketPath === undefined ? {} : { DOCKER_HOST: `unix://${socketPath}` }),
     }
     let agent = await startAgent(socket, env)
     const instance = {
