@@ -16,6 +16,11 @@ export type { DesiredStateDeps, DesiredStateSource } from './desired-deps.ts'
  */
 export function desiredStateJob(deps: DesiredStateDeps): () => Promise<UpkeepReport> {
   const warned = new Set<string>()
+  // The release each service's newest version replaces, as read for that newest version. A version's value
+  // never changes, so while the newest stays the same (a rollout aborted and rolled back stays so until the
+  // next deploy) it is not read again on every run. Keyed by the newest record too, not its number alone,
+  // in case the parameter was deleted and written again from version 1.
+  const replacedFor = new Map<string, { readonly latest: string; readonly replaced: ReleaseVersion }>()
   const once = (key: string, message: string): void => {
     if (warned.has(key)) return
     warned.add(key)
@@ -63,9 +68,16 @@ export function desiredStateJob(deps: DesiredStateDeps): () => Promise<UpkeepRep
     const replaces = latest.release.replaces
     let replaced: ReleaseVersion | undefined
     if (replaces !== undefined && needsReplaced(latest, current)) {
-      const selector = { environment, service, version: replaces.version }
-      replaced = await deps.releases.release(selector)
-      checkReleaseFor(replaced, selector, expected)
+      const key = JSON.stringify(latest)
+      const known = replacedFor.get(service)
+      if (known?.latest === key) {
+        replaced = known.replaced
+      } else {
+        const selector = { environment, service, version: replaces.version }
+        replaced = await deps.releases.release(selector)
+        checkReleaseFor(replaced, selector, expected)
+        replacedFor.set(service, { latest: key, replaced })
+      }
     }
     const hold = await deps.holds.read(service)
     const action = decideDesired({

@@ -119,6 +119,32 @@ t.test('aborted: back to the stable release it replaces; not again once there', 
   t.equal(deploys().length, 1)
 })
 
+t.test('while the newest release stays aborted, each later run reads only the newest version', async (t) => {
+  const { deployer, releases, run } = setup(t)
+  releases.put('prod', 'web', record('stable', PINNED_1))
+  releases.put('prod', 'web', record('aborted', PINNED_2, { replaces: { version: 1, image: PINNED_1 } }))
+  await run()
+  deployer.onStatus = async () => [
+    {
+      service: 'web',
+      state: 'running',
+      healthy: true,
+      current: { ...release('r3', DIGEST_1), release: '/ecr-deploy/prod/web:1', spec: { env: { MODE: 'x' } } },
+    },
+  ]
+  releases.reads.length = 0
+  await run()
+  await run()
+  // A version's value never changes, so the release it replaces is read once per newest version: a fleet
+  // of instances that rolled back does not double its Parameter Store calls for as long as it stays so.
+  t.strictSame(releases.reads, ['/ecr-deploy/prod/web', '/ecr-deploy/prod/web'])
+  // A newer version is read afresh, and what it replaces with it.
+  releases.put('prod', 'web', record('aborted', PINNED_2, { replaces: { version: 1, image: PINNED_1 } }))
+  releases.reads.length = 0
+  await run()
+  t.strictSame(releases.reads, ['/ecr-deploy/prod/web', '/ecr-deploy/prod/web:1'])
+})
+
 t.test('a failed deploy holds the release until another is written; warned once', async (t) => {
   const { deployer, releases, run, deploys, holds, warnings } = setup(t)
   releases.put('prod', 'web', record('stable', PINNED_1))
