@@ -151,7 +151,8 @@ async function sample(side: Side, index: number): Promise<Sample> {
   } catch (error) {
     for (const engine of engines.engines) {
       const log = await readFile(engine.log, 'utf8').catch(() => '')
-      if (log.trim() !== '') console.error(`${engine.log}:\n${log.split('\n').slice(-15).join('\n')}`)
+      const errors = log.split('\n').filter((line) => line.includes('level=error'))
+      if (errors.length > 0) console.error(`${engine.log}:\n${errors.slice(-5).join('\n')}`)
     }
     throw error
   } finally {

@@ -129,7 +129,11 @@ t.test('while the newest release stays aborted, each later run reads only the ne
       service: 'web',
       state: 'running',
       healthy: true,
-      current: { ...release('r3', DIGEST_1), release: '/ecr-deploy/prod/web:1', spec: { env: { MODE: 'x' } } },
+      current: {
+        ...release('r3', DIGEST_1),
+        release: '/ecr-deploy/prod/web:1',
+        spec: { env: { MODE: 'x' } },
+      },
     },
   ]
   releases.reads.length = 0
