@@ -38,8 +38,9 @@ export interface ImageSources {
 }
 
 /**
- * Pulls with a registry token obtained for this pull; progress lines go to `onLine`. Then checks that
- * Docker has the image: a pull can end without an error and without the image (seen when dockerd was
+ * Pulls with a registry token obtained for this pull; progress lines go to `onLine`. A failure Docker
+ * reports (the registry's reason included) is the pull's error. Then checks that Docker has the image,
+ * the last guard: a pull can end without an error and without the image (seen when dockerd was
  * restarted mid-pull), and the plan stops the old release only after this step.
  */
 export async function pullImage(

@@ -11,7 +11,7 @@ import type {
   RegistryCredentials,
 } from './engine.ts'
 import { demuxLogFrames } from './log-frames.ts'
-import { type PullEvent, PullProgress } from './pull-progress.ts'
+import { type PullEvent, PullProgress, pullFailure } from './pull-progress.ts'
 
 /** The one DockerEngine: dockerode over the Docker socket (DOCKER_HOST is honoured by dockerode). */
 export class DockerodeEngine implements DockerEngine {
@@ -24,6 +24,7 @@ export class DockerodeEngine implements DockerEngine {
   async pull(image: string, auth: RegistryCredentials, onProgress?: (line: string) => void): Promise<void> {
     const { repository, reference } = splitReference(image)
     const progress = new PullProgress()
+    let failure: string | null = null
     try {
       // Credentials travel in the X-Registry-Auth header of this one request; nothing is stored.
       const stream = await this.#docker.createImage({ ...auth }, { fromImage: repository, tag: reference })
@@ -32,22 +33,19 @@ export class DockerodeEngine implements DockerEngine {
           stream,
           (error) => (error ? reject(error) : resolve()),
           (event: PullEvent) => {
+            // followProgress passes only a broken stream to its callback; a failure dockerd reports
+            // inside the stream is a message like any other, and the stream then ends normally.
+            failure ??= pullFailure(event)
             const line = progress.line(event)
             if (line !== null) onProgress?.(line)
           },
         )
       })
     } catch (error) {
-      const reason = auth.password
-        ? messageOf(error).replaceAll(auth.password, '[redacted]')
-        : messageOf(error)
-      if (/not found|manifest unknown|name unknown/i.test(reason)) {
-        throw new ImageNotFoundError(`image ${image} was not found in the registry: ${reason}`, {
-          cause: error,
-        })
-      }
-      throw new PullFailedError(`pulling ${image} failed: ${reason}`, { cause: error })
+      throw pullError(image, redacted(messageOf(error), auth), error)
     }
+    // No cause: there is no error object, and Docker's text (redacted here) is all there is to say.
+    if (failure !== null) throw pullError(image, redacted(failure, auth))
   }
 
   async inspectImage(reference: string): Promise<ImageInfo | null> {
@@ -199,6 +197,19 @@ function messageOf(error: unknown): string {
   const json = (error as { json?: { message?: string } } | null)?.json
   if (json?.message) return json.message
   return error instanceof Error ? error.message : String(error)
+}
+
+function redacted(text: string, auth: RegistryCredentials): string {
+  return auth.password ? text.replaceAll(auth.password, '[redacted]') : text
+}
+
+/** A failed pull, by its reason: the registry does not know the image, or anything else. */
+function pullError(image: string, reason: string, cause?: unknown): PullFailedError | ImageNotFoundError {
+  const options = cause === undefined ? {} : { cause }
+  if (/not found|manifest unknown|name unknown/i.test(reason)) {
+    return new ImageNotFoundError(`image ${image} was not found in the registry: ${reason}`, options)
+  }
+  return new PullFailedError(`pulling ${image} failed: ${reason}`, options)
 }
 
 function dockerError(what: string, error: unknown): DockerError {

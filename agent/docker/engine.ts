@@ -6,7 +6,10 @@ import type { PortMapping, RestartPolicy, VolumeMount } from '../../shared/agent
  * PullFailedError, ImageNotFoundError) whose messages never contain credentials.
  */
 export interface DockerEngine {
-  /** Pulls with credentials passed for this request only; nothing is written to ~/.docker. */
+  /**
+   * Pulls with credentials passed for this request only; nothing is written to ~/.docker. Resolves only
+   * when Docker reported no failure, in the HTTP answer or inside its progress stream.
+   */
   pull(image: string, auth: RegistryCredentials, onProgress?: (line: string) => void): Promise<void>
   /** The local image, or null when it is not present. */
   inspectImage(reference: string): Promise<ImageInfo | null>

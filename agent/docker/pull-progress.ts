@@ -1,8 +1,26 @@
-/** One JSON message of Docker's pull stream, as far as progress reporting needs it. */
+/**
+ * One JSON message of Docker's pull stream, as far as the pull needs it. The fields are Docker's text
+ * (the registry's, often) and are read as untrusted: `error` and `errorDetail` may hold anything.
+ */
 export interface PullEvent {
   readonly id?: string
   readonly status?: string
   readonly progressDetail?: { readonly current?: number; readonly total?: number }
+  /** Set when the pull failed after dockerd had answered 200 (a dropped download, a full disk). */
+  readonly error?: unknown
+  readonly errorDetail?: { readonly message?: unknown }
+}
+
+/**
+ * The reason of a failure Docker reports inside the stream, or null for a progress message. The
+ * stream still ends normally after such a message, so this is the only sign the pull failed.
+ */
+export function pullFailure(event: PullEvent): string | null {
+  if (event.error === undefined && event.errorDetail === undefined) return null
+  const detail = event.errorDetail?.message
+  if (typeof detail === 'string' && detail.trim() !== '') return detail
+  if (typeof event.error === 'string' && event.error.trim() !== '') return event.error
+  return 'Docker reported a failure without a reason'
 }
 
 const STEP_PERCENT = 25

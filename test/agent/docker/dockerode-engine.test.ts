@@ -5,6 +5,7 @@ import type { ContainerSpec } from '../../../agent/docker/engine.ts'
 import { DockerError, ImageNotFoundError, PullFailedError } from '../../../shared/errors.ts'
 import { loadGround } from '../../ground/ground.ts'
 import { ensureLocalBusybox } from '../../support/busybox-image.ts'
+import { startCorruptRegistry } from '../../support/corrupt-registry.ts'
 import { freePort } from '../../support/free-port.ts'
 
 const engine = new DockerodeEngine()
@@ -137,4 +138,25 @@ t.test('pulls from the ECR-shaped registry with per-request credentials', async 
     engine.pull(`${ground.registryHost}/ecr-ssm-deploy/app:no-such-tag`, auth),
     ImageNotFoundError,
   )
+})
+
+t.test('a layer dockerd refuses after answering 200 is PullFailedError with its reason', async (t) => {
+  // dockerd reports the refused layer inside its progress stream, which then ends normally.
+  const corrupt = await startCorruptRegistry(t, 'ecr-ssm-deploy/app', 'bad')
+  const bad = `127.0.0.1:${corrupt.port}/ecr-ssm-deploy/app:bad`
+  const auth = {
+    username: 'AWS',
+    password: 'corrupt-registry-pass',
+    serveraddress: `127.0.0.1:${corrupt.port}`,
+  }
+  const error = await engine.pull(bad, auth).then(
+    () => null,
+    (e: unknown) => e,
+  )
+  t.type(error, PullFailedError)
+  t.equal(
+    (error as Error | null)?.message,
+    `pulling ${bad} failed: filesystem layer verification failed for digest ${corrupt.layerDigest}`,
+  )
+  t.equal(await engine.inspectImage(bad), null)
 })
