@@ -22,6 +22,8 @@ export interface DeployDeps {
   /** Needed only with --alarm. */
   readonly alarms?: AlarmApi
   readonly onOutcome?: (outcome: InstanceOutcome, phase: 'pull' | 'deploy' | 'rollback') => void
+  /** Throws LockLostError once the deploy lock is no longer this run's (lock/while-locked.ts); before each wave. */
+  readonly assertLockHeld?: () => void
 }
 
 /** A deploy's or rollback's options; `rollout` absent is one command under SSM's rate control. */
@@ -131,6 +133,8 @@ export async function rollOut(
   let abort: RolloutAbort | undefined
   try {
     for (const [index, targeting] of targets.entries()) {
+      // Another run may hold the lock now: it must not meet this one's next wave on the same instances.
+      deps.assertLockHeld?.()
       const wave = waved ? `wave ${index + 1} of ${targets.length}` : 'the deploy'
       const phase = await runPhase(
         deps,

@@ -6,7 +6,7 @@ import { summaryText } from '../../controller/report/text.ts'
 import { verdictOf } from '../../controller/report/verdict.ts'
 import type { CommandRequest } from '../../controller/ssm/fleet-api.ts'
 import { parseRolloutFlags, type RolloutFlags } from '../../controller/waves.ts'
-import { RolloutAbortedError, UsageError } from '../../shared/errors.ts'
+import { LockLostError, RolloutAbortedError, UsageError } from '../../shared/errors.ts'
 import { parseImageRef, withDigest } from '../../shared/image-ref.ts'
 import { parseRelease, releaseText } from '../../shared/release.ts'
 import { type InstanceAnswer, releaseFleet, steppingClock } from '../support/release-fleet.ts'
@@ -189,6 +189,27 @@ t.test(
       'the canary, B which ran it, and C which SSM cancelled while it ran; not D and E, never started',
     )
     t.match(report.abort, { cause: 'alarm', message: /alarm web-5xx went into ALARM during wave 2 of 2/ })
+    t.strictSame(s.states(), ['stable', 'rolling', 'aborted'])
+  },
+)
+
+t.test(
+  'a deploy lock lost during a wave stops the rollout before the next: nothing more is sent, nothing sent back',
+  async (t) => {
+    const s = setup(() => 'deployed')
+    const lost = new LockLostError('lost the deploy lock /ecr-deploy-lock/prod/web: taken over by "bob"')
+    let checks = 0
+    const assertLockHeld = () => {
+      checks += 1
+      // Lost while the canary ran: found at the check before wave 2.
+      if (s.sends().length > 0) throw lost
+    }
+    const failure = await deployRelease({ ...s.deps, assertLockHeld }, options({ waves: '1,100%' })).catch(
+      (e: unknown) => e,
+    )
+    t.equal(failure, lost)
+    t.equal(checks, 2, 'checked before each wave')
+    t.strictSame(s.sends(), [[`${NAME}:2`, [A], null]], 'the canary only: the other run owns the fleet now')
     t.strictSame(s.states(), ['stable', 'rolling', 'aborted'])
   },
 )
