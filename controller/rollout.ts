@@ -1,3 +1,4 @@
+import { LockLostError } from '../shared/errors.ts'
 import type { DesiredRelease, ReleaseVersion } from '../shared/release.ts'
 import { releaseSelectorText, withState } from '../shared/release.ts'
 import { bake, checkAlarmBeforeStart } from './bake.ts'
@@ -22,7 +23,10 @@ export interface DeployDeps {
   /** Needed only with --alarm. */
   readonly alarms?: AlarmApi
   readonly onOutcome?: (outcome: InstanceOutcome, phase: 'pull' | 'deploy' | 'rollback') => void
-  /** Throws LockLostError once the deploy lock is no longer this run's (lock/while-locked.ts); before each wave. */
+  /**
+   * Throws LockLostError once the deploy lock is no longer this run's (lock/while-locked.ts): asked before
+   * each wave and before the release is marked.
+   */
   readonly assertLockHeld?: () => void
 }
 
@@ -159,9 +163,12 @@ export async function rollOut(
     }
   } catch (error) {
     // Agents converge to the stable release again; the instances of earlier waves may keep the new one.
-    await writeRelease(deps.fleet, withState(release, 'aborted'))
+    // A run that lost its lock writes nothing more: the release parameter is the new holder's now.
+    if (!(error instanceof LockLostError)) await writeRelease(deps.fleet, withState(release, 'aborted'))
     throw error
   }
+  // Lost during the last wave: neither mark the release nor send anything back under another run.
+  deps.assertLockHeld?.()
   const report = {
     environment: release.environment,
     service: release.service,

@@ -117,7 +117,7 @@ export const catalogue = Object.freeze({
   E_AWS: { exitCode: ExitCode.aws, hint: 'An AWS call failed; retry, or check the named resource.' },
   E_LOCK_LOST: {
     exitCode: ExitCode.lockLost,
-    hint: 'Another run may be deploying this service now: see who holds the lock with ecr-deploy lock status, let that run finish, then deploy or roll back again.',
+    hint: 'Another run may be deploying this service now: see who holds the lock with ecr-deploy lock status and let that run finish; the release this run sent stays rolling: deploy or roll back again after it.',
   },
   E_INTERRUPTED: {
     exitCode: ExitCode.interrupted,
@@ -246,7 +246,10 @@ export class AwsAuthError extends DeployToolError {
 export class AwsError extends DeployToolError {
   readonly code = 'E_AWS'
 }
-/** A renewal found the deploy lock deleted or taken over mid-rollout; the rollout stopped before its next wave. */
+/**
+ * A renewal found the deploy lock deleted or taken over mid-rollout; the rollout stopped before its next
+ * wave (or its stable mark) and left the release rolling.
+ */
 export class LockLostError extends DeployToolError {
   readonly code = 'E_LOCK_LOST'
 }

@@ -68,7 +68,7 @@ export function startHeartbeat(deps: LockDeps, lock: HeldLock, ttlSeconds: numbe
     assertHeld: () => {
       if (lost !== undefined) {
         throw new LockLostError(
-          `lost the deploy lock ${lock.name}: ${lost}; nothing further was sent to the instances, and the release is marked aborted (instances of the waves already sent may keep it)`,
+          `lost the deploy lock ${lock.name}: ${lost}; this run sent nothing further to the instances and wrote nothing more to the release parameter, which is the new holder's now: the release stays rolling until a deploy or rollback marks it`,
         )
       }
     },

@@ -210,9 +210,22 @@ t.test(
     t.equal(failure, lost)
     t.equal(checks, 2, 'checked before each wave')
     t.strictSame(s.sends(), [[`${NAME}:2`, [A], null]], 'the canary only: the other run owns the fleet now')
-    t.strictSame(s.states(), ['stable', 'rolling', 'aborted'])
+    t.strictSame(s.states(), ['stable', 'rolling'], 'nor is the release marked: the parameter is theirs')
   },
 )
+
+t.test('a deploy lock lost during the last wave leaves the release unmarked', async (t) => {
+  const s = setup(() => 'deployed')
+  let checks = 0
+  const assertLockHeld = () => {
+    checks += 1
+    if (s.sends().length === 2) throw new LockLostError('lost the deploy lock')
+  }
+  await t.rejects(deployRelease({ ...s.deps, assertLockHeld }, options({ waves: '1,100%' })), LockLostError)
+  t.equal(checks, 3, 'before each wave, and before the mark')
+  t.equal(s.sends().length, 2)
+  t.strictSame(s.states(), ['stable', 'rolling'], 'not marked stable under another run')
+})
 
 t.test('a failing canary stops the rollout before the rest is sent', async (t) => {
   const s = setup((request) => (request.instanceIds?.length === 1 ? 'failed' : 'deployed'))

@@ -141,7 +141,7 @@ t.test(
     t.throws(check, LockLostError)
     t.throws(check, {
       message:
-        /^lost the deploy lock \/ecr-deploy-lock\/prod\/web: taken over by "bob" .*; nothing further was sent/,
+        /^lost the deploy lock \/ecr-deploy-lock\/prod\/web: taken over by "bob" .*; this run sent nothing further to the instances and wrote nothing more/,
     })
     t.equal(store.valueOf(NAME), taker, 'the taker is not overwritten')
     t.equal(clock.pending, 0, 'no renewal after the loss')
