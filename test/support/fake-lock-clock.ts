@@ -11,7 +11,6 @@ interface Pending {
  * due is fired at its time and awaited, in order, so a test sees every beat's effect before it goes on.
  */
 export class FakeLockClock implements WaitClock {
-  readonly sleeps: number[] = []
   readonly #timers = new Set<Pending>()
   #time: number
 
@@ -28,7 +27,6 @@ export class FakeLockClock implements WaitClock {
   }
 
   async sleep(ms: number): Promise<void> {
-    this.sleeps.push(ms)
     await this.advance(ms)
   }
 
