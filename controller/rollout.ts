@@ -1,3 +1,4 @@
+import { LockLostError } from '../shared/errors.ts'
 import type { DesiredRelease, ReleaseVersion } from '../shared/release.ts'
 import { releaseSelectorText, withState } from '../shared/release.ts'
 import { bake, checkAlarmBeforeStart } from './bake.ts'
@@ -22,6 +23,11 @@ export interface DeployDeps {
   /** Needed only with --alarm. */
   readonly alarms?: AlarmApi
   readonly onOutcome?: (outcome: InstanceOutcome, phase: 'pull' | 'deploy' | 'rollback') => void
+  /**
+   * Throws LockLostError once the deploy lock is no longer this run's (lock/while-locked.ts): asked before
+   * each wave and before the release is marked.
+   */
+  readonly assertLockHeld?: () => void
 }
 
 /** A deploy's or rollback's options; `rollout` absent is one command under SSM's rate control. */
@@ -131,6 +137,8 @@ export async function rollOut(
   let abort: RolloutAbort | undefined
   try {
     for (const [index, targeting] of targets.entries()) {
+      // Another run may hold the lock now: it must not meet this one's next wave on the same instances.
+      deps.assertLockHeld?.()
       const wave = waved ? `wave ${index + 1} of ${targets.length}` : 'the deploy'
       const phase = await runPhase(
         deps,
@@ -155,9 +163,12 @@ export async function rollOut(
     }
   } catch (error) {
     // Agents converge to the stable release again; the instances of earlier waves may keep the new one.
-    await writeRelease(deps.fleet, withState(release, 'aborted'))
+    // A run that lost its lock writes nothing more: the release parameter is the new holder's now.
+    if (!(error instanceof LockLostError)) await writeRelease(deps.fleet, withState(release, 'aborted'))
     throw error
   }
+  // Lost during the last wave: neither mark the release nor send anything back under another run.
+  deps.assertLockHeld?.()
   const report = {
     environment: release.environment,
     service: release.service,

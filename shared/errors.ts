@@ -23,6 +23,7 @@ export const ExitCode = Object.freeze({
   /** 128 + SIGINT's number, as a shell reports a process stopped by Ctrl-C. */
   registry: 16,
   conflict: 17,
+  lockLost: 18,
   interrupted: 130,
 })
 
@@ -114,6 +115,10 @@ export const catalogue = Object.freeze({
     hint: 'The rollout stopped, the release is marked aborted, and every instance that had taken it was sent the stable release back (one that failed restored it itself); the report names the alarm or the failures.',
   },
   E_AWS: { exitCode: ExitCode.aws, hint: 'An AWS call failed; retry, or check the named resource.' },
+  E_LOCK_LOST: {
+    exitCode: ExitCode.lockLost,
+    hint: 'Another run may be deploying this service now: see who holds the lock with ecr-deploy lock status and let that run finish; the release this run sent stays rolling: deploy or roll back again after it.',
+  },
   E_INTERRUPTED: {
     exitCode: ExitCode.interrupted,
     hint: 'The run was stopped (SIGINT or SIGTERM) and released its deploy lock; the release it was rolling out stays rolling: deploy or roll back again.',
@@ -240,6 +245,13 @@ export class AwsAuthError extends DeployToolError {
 }
 export class AwsError extends DeployToolError {
   readonly code = 'E_AWS'
+}
+/**
+ * A renewal found the deploy lock deleted or taken over mid-rollout; the rollout stopped before its next
+ * wave (or its stable mark) and left the release rolling.
+ */
+export class LockLostError extends DeployToolError {
+  readonly code = 'E_LOCK_LOST'
 }
 /** The controller was stopped by SIGINT or SIGTERM; it released what it held first. */
 export class InterruptedError extends DeployToolError {

@@ -26,10 +26,10 @@ async function run(): Promise<void> {
     if (github !== undefined) core.setSecret(github.token)
     const options = await loadDeployOptions(flags, process.env)
     const deps = await deployDeps(options.region, false, options.rollout?.alarm !== undefined)
-    const deploy = () => deployRelease(deps, options)
-    const report = await runLocked(options, flags, () =>
-      github === undefined ? deploy() : githubDeployment(github, options, process.env, deploy),
-    )
+    const report = await runLocked(options, flags, (assertLockHeld) => {
+      const deploy = () => deployRelease({ ...deps, assertLockHeld }, options)
+      return github === undefined ? deploy() : githubDeployment(github, options, process.env, deploy)
+    })
     await publish(report)
     const failure = verdictOf(report)
     if (failure) throw failure

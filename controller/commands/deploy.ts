@@ -61,7 +61,9 @@ export function registerDeploy(program: Command, setExit: SetExit): void {
       import('../lock/while-locked.ts'),
     ])
     const deps = await deployDeps(options.region, flags.json === true, options.rollout?.alarm !== undefined)
-    const report = await runLocked(options, flags, () => deployRelease(deps, options))
+    const report = await runLocked(options, flags, (assertLockHeld) =>
+      deployRelease({ ...deps, assertLockHeld }, options),
+    )
     setExit(await finishReport(report, flags.json === true))
   })
 }

@@ -46,7 +46,9 @@ export function registerRollback(program: Command, setExit: SetExit): void {
         import('../lock/while-locked.ts'),
       ])
       const deps = await deployDeps(options.region, flags.json === true)
-      const report = await runLocked(options, flags, () => rollbackRelease(deps, options, flags.to))
+      const report = await runLocked(options, flags, (assertLockHeld) =>
+        rollbackRelease({ ...deps, assertLockHeld }, options, flags.to),
+      )
       setExit(await finishReport(report, flags.json === true))
     },
   )

@@ -2,12 +2,13 @@ import { BusyError } from '../../shared/errors.ts'
 import type { ReleaseOrigin } from '../origin.ts'
 import type { WaitClock } from '../ssm/waiter.ts'
 import {
-  heldForSeconds,
   holderText,
+  isHeldBy,
   type LockHolder,
   lockParameterName,
   lockText,
   parseLockHolder,
+  silentForSeconds,
 } from './lock-record.ts'
 import type { LockParameterStore, StoredLock } from './lock-store.ts'
 import { takeOver } from './take-over.ts'
@@ -19,13 +20,21 @@ export interface LockRequest {
   readonly origin: ReleaseOrigin
   /** How long to wait for a holder to finish; 0 fails at once. */
   readonly waitSeconds: number
-  /** A holder older than this is taken to have died and may be replaced, with a warning. */
+  /** A holder that has not renewed the lock for this long is taken to have died and may be replaced, with a warning. */
   readonly ttlSeconds: number
 }
+
+/**
+ * Calls `beat` once after `ms`; the returned function cancels it if it has not fired. The real one is
+ * unref'd, so that it never keeps the process alive.
+ */
+export type LockTimer = (ms: number, beat: () => Promise<void>) => () => void
 
 export interface LockDeps {
   readonly store: LockParameterStore
   readonly clock: WaitClock
+  /** Schedules the holder's renewals (heartbeat.ts). */
+  readonly timer: LockTimer
   /** A fresh random token per acquisition. */
   readonly newToken: () => string
   readonly warn: (text: string) => void
@@ -47,18 +56,23 @@ export const LOCK_POLL_MS = 5_000
  * Takes the lock of one environment and service: creating the parameter with Overwrite=false is the atomic
  * step, so of two deploys started at once exactly one creates it. The other polls, with jitter so that
  * several waiters do not call in step, until the holder deletes it or `waitSeconds` pass (E_BUSY). A
- * holder older than `ttlSeconds` is replaced through {@link takeOver}, which lets one taker win.
+ * holder that has not renewed it for `ttlSeconds` is replaced through {@link takeOver}, which lets one
+ * taker win.
  */
 export async function acquireLock(deps: LockDeps, request: LockRequest): Promise<HeldLock> {
   const name = lockParameterName(request.environment, request.service)
   const deadline = deps.clock.now() + request.waitSeconds * 1000
-  const holderNow = (takesOver?: string): LockHolder => ({
-    format: 1,
-    token: deps.newToken(),
-    ...request.origin,
-    acquiredAt: new Date(deps.clock.now()).toISOString(),
-    ...(takesOver === undefined ? {} : { takesOver }),
-  })
+  const holderNow = (takesOver?: string): LockHolder => {
+    const at = new Date(deps.clock.now()).toISOString()
+    return {
+      format: 1,
+      token: deps.newToken(),
+      ...request.origin,
+      acquiredAt: at,
+      renewedAt: at,
+      ...(takesOver === undefined ? {} : { takesOver }),
+    }
+  }
   for (;;) {
     const mine = holderNow()
     if (await deps.store.create(name, lockText(mine))) return held(deps, name, mine)
@@ -66,12 +80,12 @@ export async function acquireLock(deps: LockDeps, request: LockRequest): Promise
     // Released between the two calls: try again at once.
     if (current === undefined) continue
     const holder = parseLockHolder(current.value)
-    const stale = holder !== undefined && heldForSeconds(holder, deps.clock.now()) >= request.ttlSeconds
+    const stale = holder !== undefined && silentForSeconds(holder, deps.clock.now()) >= request.ttlSeconds
     if (holder !== undefined && stale) {
       const taker = holderNow(holder.token)
       if (await takeOver(deps.store, name, current, taker)) {
         deps.warn(
-          `took over the deploy lock ${name} from ${holderText(holder, deps.clock.now())}: older than --lock-ttl ${request.ttlSeconds} s, so its deploy is taken to have died; check that run`,
+          `took over the deploy lock ${name} from ${holderText(holder, deps.clock.now())}: not renewed for --lock-ttl ${request.ttlSeconds} s, so its deploy is taken to have died; check that run`,
         )
         return held(deps, name, taker)
       }
@@ -109,11 +123,7 @@ function held(deps: LockDeps, name: string, mine: LockHolder): HeldLock {
   }
 }
 
-/**
- * Deletes the lock if it is still ours: a slow deploy that was taken over must not delete its taker's lock.
- * A loser of a takeover race may have overwritten ours for a moment with a holder that names the same
- * stale lock; that one is ours to delete too (see take-over.ts).
- */
+/** Deletes the lock if it is still ours: a deploy that was taken over must not delete its taker's lock. */
 async function releaseLock(deps: LockDeps, name: string, mine: LockHolder): Promise<void> {
   const current = await deps.store.read(name)
   if (current === undefined) {
@@ -121,9 +131,7 @@ async function releaseLock(deps: LockDeps, name: string, mine: LockHolder): Prom
     return
   }
   const holder = parseLockHolder(current.value)
-  const ours =
-    holder?.token === mine.token || (mine.takesOver !== undefined && holder?.takesOver === mine.takesOver)
-  if (!ours) {
+  if (!isHeldBy(holder, mine)) {
     deps.warn(
       `the deploy lock ${name} is no longer this run's: ${holderText(holder, deps.clock.now())} holds it now; it is left to that holder`,
     )

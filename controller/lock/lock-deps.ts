@@ -9,7 +9,7 @@ export async function warningLine(text: string, env: NodeJS.ProcessEnv): Promise
   return `::warning::${escapeData(text)}\n`
 }
 
-/** The real lock: the SDK's Parameter Store in `region`, the real clock, warnings where CI shows them. */
+/** The real lock: the SDK's Parameter Store in `region`, the real clock and timers, warnings where CI shows them. */
 export async function lockDeps(region: string): Promise<LockDeps> {
   const { SdkLockParameterStore } = await import('../ssm/sdk-lock-parameter.ts')
   // The runner reads workflow commands from stdout, where the report's annotations go too.
@@ -20,6 +20,12 @@ export async function lockDeps(region: string): Promise<LockDeps> {
   return {
     store: SdkLockParameterStore.forRegion(region),
     clock,
+    timer: (ms, beat) => {
+      const handle = setTimeout(() => void beat(), ms)
+      // A renewal must never keep the process alive once the deploy has ended.
+      handle.unref()
+      return () => clearTimeout(handle)
+    },
     newToken: randomUUID,
     warn: print,
     onWaiting: (text) => process.stderr.write(`${text}\n`),

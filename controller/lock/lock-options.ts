@@ -2,12 +2,19 @@ import { type Command, Option } from 'commander'
 import { UsageError } from '../../shared/errors.ts'
 
 /**
- * A holder older than this is taken to have died. An hour: a deploy holds the lock for at most its
- * --timeout for the new release and again for sending the stable one back (2 x 900 s by default), and a
- * live deploy must never be taken over; a dead one costs at most an hour of waiting, or one
+ * A holder that has not renewed its lock for this long is taken to have died. A live deploy renews it
+ * every five minutes at the default (heartbeat.ts), however long its waves, bakes and pulls run; an hour leaves room for a
+ * long outage of Parameter Store, and a dead deploy costs at most an hour of waiting, or one
  * `ecr-deploy lock release`.
  */
 export const DEFAULT_LOCK_TTL_SECONDS = 3_600
+
+/**
+ * The shortest TTL: renewals every TTL/3 must be at least 5 s apart, so that one renewal (two or three
+ * Parameter Store calls, each retried by the SDK when throttled) ends before the next is due, and a holder
+ * may still miss two of them before it looks stale.
+ */
+export const MIN_LOCK_TTL_SECONDS = 15
 
 export interface LockFlags {
   readonly lockWait: string
@@ -31,15 +38,18 @@ export function withLockFlags(command: Command): Command {
     .addOption(
       new Option(
         '--lock-ttl <seconds>',
-        'a lock held longer than this is taken to be left by a dead deploy and is taken over, with a warning',
+        'a lock its holder has not renewed for this long is taken to be left by a dead deploy and is taken over, with a warning',
       ).default(String(DEFAULT_LOCK_TTL_SECONDS)),
     )
 }
 
 const SECONDS = /^(?:0|[1-9][0-9]{0,6})$/
 
-/** The two flags, checked against the deploy's own --timeout: a live deploy must outlast the TTL. */
-export function parseLockFlags(flags: LockFlags, timeoutSeconds: number): LockTimes {
+/**
+ * The two flags. The TTL need not outlast the deploy, which renews its lock while it runs; it must only
+ * leave room for a few renewals.
+ */
+export function parseLockFlags(flags: LockFlags): LockTimes {
   if (!SECONDS.test(flags.lockWait)) {
     throw new UsageError(`--lock-wait: "${flags.lockWait}" is not a whole number of seconds (0 to 9999999)`)
   }
@@ -47,11 +57,9 @@ export function parseLockFlags(flags: LockFlags, timeoutSeconds: number): LockTi
     throw new UsageError(`--lock-ttl: "${flags.lockTtl}" is not a whole number of seconds (0 to 9999999)`)
   }
   const ttlSeconds = Number(flags.lockTtl)
-  // The deploy waits --timeout for the new release, and as long again to send the stable one back.
-  const longest = 2 * timeoutSeconds
-  if (ttlSeconds <= longest) {
+  if (ttlSeconds < MIN_LOCK_TTL_SECONDS) {
     throw new UsageError(
-      `--lock-ttl: ${ttlSeconds} s is not longer than a deploy with --timeout ${timeoutSeconds} may hold the lock (${longest} s: the rollout, then the rollback): a running deploy could be taken over; give more than ${longest}`,
+      `--lock-ttl: ${ttlSeconds} s is too short for a running deploy to renew its lock (every third of the TTL, at least 5 s apart): give ${MIN_LOCK_TTL_SECONDS} or more`,
     )
   }
   return { waitSeconds: Number(flags.lockWait), ttlSeconds }

@@ -30,6 +30,11 @@ const holderSchema = z.strictObject({
     .regex(/^[0-9a-f]{7,64}$/)
     .optional(),
   acquiredAt: z.iso.datetime(),
+  /**
+   * The holder's last renewal (see heartbeat.ts); a lock is stale once this is older than the TTL. A
+   * record written before renewals existed has none: its acquiredAt is its last renewal.
+   */
+  renewedAt: z.iso.datetime().optional(),
   /** Set by a takeover: the token of the stale holder it replaced. */
   takesOver: z
     .string()
@@ -54,15 +59,36 @@ export function parseLockHolder(text: string): LockHolder | undefined {
   }
 }
 
-/** How long the holder has held it, in whole seconds, at `now`. */
-export function heldForSeconds(holder: LockHolder, now: number): number {
-  return Math.max(0, Math.floor((now - Date.parse(holder.acquiredAt)) / 1000))
+/** When the holder last showed it was alive: its last renewal, else when it took the lock. */
+export function lastRenewedAt(holder: LockHolder): string {
+  return holder.renewedAt ?? holder.acquiredAt
 }
 
-/** One line for a person: who holds it, from which run, since when. */
+/** Whole seconds from `at` to `now`, never negative (the holder's clock may run ahead of ours). */
+function secondsSince(at: string, now: number): number {
+  return Math.max(0, Math.floor((now - Date.parse(at)) / 1000))
+}
+
+/** How long ago, in whole seconds at `now`, the holder last renewed the lock: what the TTL is held against. */
+export function silentForSeconds(holder: LockHolder, now: number): number {
+  return secondsSince(lastRenewedAt(holder), now)
+}
+
+/** One line for a person: who holds it, from which run, since when, and when it last renewed it. */
 export function holderText(holder: LockHolder | undefined, now: number): string {
   if (holder === undefined) return 'an unreadable holder (not written by ecr-deploy)'
   const from = holder.runUrl === undefined ? '' : ` (${holder.runUrl})`
   const commit = holder.commit === undefined ? '' : ` at commit ${holder.commit.slice(0, 12)}`
-  return `${JSON.stringify(holder.actor)}${from}${commit}, for ${heldForSeconds(holder, now)} s since ${holder.acquiredAt}`
+  const held = `for ${secondsSince(holder.acquiredAt, now)} s since ${holder.acquiredAt}`
+  const renewed = `last renewed ${silentForSeconds(holder, now)} s ago at ${lastRenewedAt(holder)}`
+  return `${JSON.stringify(holder.actor)}${from}${commit}, ${held}, ${renewed}`
+}
+
+/**
+ * Whether `holder` is `mine`: the same token, or, for a taker, a loser of the same takeover race that
+ * overwrote it for a moment (see take-over.ts); that write is ours to renew or delete too.
+ */
+export function isHeldBy(holder: LockHolder | undefined, mine: LockHolder): boolean {
+  if (holder === undefined) return false
+  return holder.token === mine.token || (mine.takesOver !== undefined && holder.takesOver === mine.takesOver)
 }

@@ -7,7 +7,7 @@
 export interface LockParameterStore {
   /** Creates the parameter only when it does not exist (Overwrite=false); false when it does. */
   create(name: string, value: string): Promise<boolean>
-  /** Writes a new version whatever is there (Overwrite=true) and returns its number. */
+  /** Writes a new version whatever is there (Overwrite=true) and returns its number: a takeover or a renewal. */
   overwrite(name: string, value: string): Promise<number>
   /** The newest version; undefined when the parameter does not exist. */
   read(name: string): Promise<StoredLock | undefined>

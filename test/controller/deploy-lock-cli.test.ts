@@ -150,11 +150,47 @@ t.test('a lock older than --lock-ttl is taken over with a warning', async (t) =>
   t.equal(run.code, 0, run.stderr)
   t.match(
     run.stderr,
-    /^warning: took over the deploy lock \/ecr-deploy-lock\/prod\/web from "ghost" \(https:\/\/github.com\/acme\/shop\/actions\/runs\/7\), for \d+ s since 2026-01-01T00:00:00.000Z: older than --lock-ttl 3600 s/m,
+    /^warning: took over the deploy lock \/ecr-deploy-lock\/prod\/web from "ghost" \(https:\/\/github.com\/acme\/shop\/actions\/runs\/7\), for \d+ s since 2026-01-01T00:00:00.000Z, last renewed \d+ s ago at 2026-01-01T00:00:00.000Z: not renewed for --lock-ttl 3600 s/m,
   )
   t.strictSame(await releaseHistory(f), ['1 alice rolling', '2 alice stable'])
   t.equal(f.aws.ssm.parameter(LOCK), undefined)
 })
+
+t.test(
+  'a deploy that runs longer than --lock-ttl renews its lock, and a second one is refused',
+  async (t) => {
+    const f = await fleet(t)
+    const ttl = ['--lock-ttl', '15']
+    const alice = startController(f.aws, f.work, deployArgs(...ttl), as('alice')).done
+    // Held at the gate until its lock was taken more than --lock-ttl ago: only renewals keep it fresh.
+    const taken = await until('the lock taken --lock-ttl ago', async () => {
+      const holder = lockHolder(f)
+      const at = Date.parse(String(holder?.acquiredAt))
+      return holder !== null && Date.now() - at >= 15_000 ? holder : undefined
+    })
+    t.ok(Date.parse(String(taken.renewedAt)) > Date.parse(String(taken.acquiredAt)), 'renewed meanwhile')
+    let refused: Awaited<ReturnType<typeof runController>> | undefined
+    const bob = runController(f.aws, f.work, deployArgs(...ttl), as('bob')).then((run) => {
+      refused = run
+    })
+    const outcome = await until('bob refused, or holding the lock', async () =>
+      refused !== undefined ? 'refused' : lockHolder(f)?.actor === 'bob' ? 'taken over' : undefined,
+    )
+    await writeFile(f.gate, '')
+    await bob
+    t.equal(outcome, 'refused', 'the live deploy is not taken over')
+    t.equal(refused?.code, 3, refused?.stderr ?? '')
+    t.match(
+      refused?.stderr,
+      /^error \[E_BUSY\]: another deploy of prod\/web holds the lock \/ecr-deploy-lock\/prod\/web: "alice", for \d+ s since \S+, last renewed \d+ s ago at /,
+    )
+    const done = await alice
+    t.equal(done.code, 0, done.stderr)
+    t.notMatch(done.stderr, /lost the deploy lock|could not renew/)
+    t.strictSame(await releaseHistory(f), ['1 alice rolling', '2 alice stable'])
+    t.equal(f.aws.ssm.parameter(LOCK), undefined, 'released at the end')
+  },
+)
 
 t.test('SIGTERM mid-deploy releases the lock and exits 130; SIGKILL leaves it to the TTL', async (t) => {
   const f = await fleet(t)
@@ -179,11 +215,12 @@ t.test('SIGTERM mid-deploy releases the lock and exits 130; SIGKILL leaves it to
   t.equal(left?.actor, 'bob', 'SIGKILL cannot be caught: the lock stays')
   const busy = await runController(f.aws, f.work, deployArgs(), as('carol'))
   t.equal(busy.code, 3)
-  // An hour later (the holder's time moved back), the TTL lets the next deploy take it over.
+  // An hour later (the holder's times moved back), the TTL lets the next deploy take it over.
+  const anHourAgo = new Date(Date.now() - 3_601_000).toISOString()
   await f.ssm.send(
     new PutParameterCommand({
       Name: LOCK,
-      Value: JSON.stringify({ ...left, acquiredAt: new Date(Date.now() - 3_601_000).toISOString() }),
+      Value: JSON.stringify({ ...left, acquiredAt: anHourAgo, renewedAt: anHourAgo }),
       Overwrite: true,
     }),
   )

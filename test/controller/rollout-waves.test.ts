@@ -6,7 +6,7 @@ import { summaryText } from '../../controller/report/text.ts'
 import { verdictOf } from '../../controller/report/verdict.ts'
 import type { CommandRequest } from '../../controller/ssm/fleet-api.ts'
 import { parseRolloutFlags, type RolloutFlags } from '../../controller/waves.ts'
-import { RolloutAbortedError, UsageError } from '../../shared/errors.ts'
+import { LockLostError, RolloutAbortedError, UsageError } from '../../shared/errors.ts'
 import { parseImageRef, withDigest } from '../../shared/image-ref.ts'
 import { parseRelease, releaseText } from '../../shared/release.ts'
 import { type InstanceAnswer, releaseFleet, steppingClock } from '../support/release-fleet.ts'
@@ -192,6 +192,40 @@ t.test(
     t.strictSame(s.states(), ['stable', 'rolling', 'aborted'])
   },
 )
+
+t.test(
+  'a deploy lock lost during a wave stops the rollout before the next: nothing more is sent, nothing sent back',
+  async (t) => {
+    const s = setup(() => 'deployed')
+    const lost = new LockLostError('lost the deploy lock /ecr-deploy-lock/prod/web: taken over by "bob"')
+    let checks = 0
+    const assertLockHeld = () => {
+      checks += 1
+      // Lost while the canary ran: found at the check before wave 2.
+      if (s.sends().length > 0) throw lost
+    }
+    const failure = await deployRelease({ ...s.deps, assertLockHeld }, options({ waves: '1,100%' })).catch(
+      (e: unknown) => e,
+    )
+    t.equal(failure, lost)
+    t.equal(checks, 2, 'checked before each wave')
+    t.strictSame(s.sends(), [[`${NAME}:2`, [A], null]], 'the canary only: the other run owns the fleet now')
+    t.strictSame(s.states(), ['stable', 'rolling'], 'nor is the release marked: the parameter is theirs')
+  },
+)
+
+t.test('a deploy lock lost during the last wave leaves the release unmarked', async (t) => {
+  const s = setup(() => 'deployed')
+  let checks = 0
+  const assertLockHeld = () => {
+    checks += 1
+    if (s.sends().length === 2) throw new LockLostError('lost the deploy lock')
+  }
+  await t.rejects(deployRelease({ ...s.deps, assertLockHeld }, options({ waves: '1,100%' })), LockLostError)
+  t.equal(checks, 3, 'before each wave, and before the mark')
+  t.equal(s.sends().length, 2)
+  t.strictSame(s.states(), ['stable', 'rolling'], 'not marked stable under another run')
+})
 
 t.test('a failing canary stops the rollout before the rest is sent', async (t) => {
   const s = setup((request) => (request.instanceIds?.length === 1 ? 'failed' : 'deployed'))

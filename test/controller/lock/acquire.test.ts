@@ -23,6 +23,8 @@ function deps(store: MemoryLockStore, random = 0.5) {
       },
       random: () => random,
     },
+    // acquireLock alone never renews; whileLocked starts the renewals (heartbeat.test.ts).
+    timer: () => () => {},
     newToken: () => `0000000${++token}`,
     warn: (text) => warnings.push(text),
     onWaiting: (text) => waiting.push(text),
@@ -62,6 +64,7 @@ t.test('a free lock is created with Overwrite=false naming the run, and deleted 
     runUrl: 'https://github.com/acme/shop/actions/runs/42',
     commit: 'a'.repeat(40),
     acquiredAt: '2026-06-01T12:00:00.000Z',
+    renewedAt: '2026-06-01T12:00:00.000Z',
   })
   await lock.release()
   await lock.release()
@@ -83,7 +86,7 @@ t.test(
     t.type(error, BusyError)
     t.equal(
       (error as Error).message,
-      'another deploy of prod/web holds the lock /ecr-deploy-lock/prod/web: "hubot" (https://github.com/acme/shop/actions/runs/41), for 60 s since 2026-06-01T11:59:00.000Z; wait for that run, pass --lock-wait <seconds> to wait for it, or, if it died, run ecr-deploy lock release --environment prod --service web',
+      'another deploy of prod/web holds the lock /ecr-deploy-lock/prod/web: "hubot" (https://github.com/acme/shop/actions/runs/41), for 60 s since 2026-06-01T11:59:00.000Z, last renewed 60 s ago at 2026-06-01T11:59:00.000Z; wait for that run, pass --lock-wait <seconds> to wait for it, or, if it died, run ecr-deploy lock release --environment prod --service web',
     )
     t.strictSame(sleeps, [])
     t.equal(store.valueOf(NAME), lockText(other('2026-06-01T11:59:00.000Z')), 'the holder is untouched')
@@ -124,13 +127,40 @@ t.test('a lock older than --lock-ttl is taken over with a warning; a younger one
   t.equal(lock.holder.takesOver, 'ffffffff')
   t.equal(store.valueOf(NAME), lockText(lock.holder))
   t.strictSame(warnings, [
-    'took over the deploy lock /ecr-deploy-lock/prod/web from "hubot" (https://github.com/acme/shop/actions/runs/41), for 3601 s since 2026-06-01T10:59:59.000Z: older than --lock-ttl 3600 s, so its deploy is taken to have died; check that run',
+    'took over the deploy lock /ecr-deploy-lock/prod/web from "hubot" (https://github.com/acme/shop/actions/runs/41), for 3601 s since 2026-06-01T10:59:59.000Z, last renewed 3601 s ago at 2026-06-01T10:59:59.000Z: not renewed for --lock-ttl 3600 s, so its deploy is taken to have died; check that run',
   ])
 
   const young = new MemoryLockStore()
   young.put(NAME, lockText(other('2026-06-01T11:00:01.000Z')))
   await t.rejects(acquireLock(deps(young).deps, request), BusyError)
 })
+
+t.test(
+  'staleness counts from the last renewal: a lock held long but renewed lately is not taken over',
+  async (t) => {
+    const store = new MemoryLockStore()
+    const renewed = lockText({ ...other('2026-06-01T09:00:00.000Z'), renewedAt: '2026-06-01T11:55:00.000Z' })
+    store.put(NAME, renewed)
+    const error = await acquireLock(deps(store).deps, request).catch((e: unknown) => e)
+    t.type(error, BusyError)
+    t.match(
+      (error as Error).message,
+      /"hubot" .*, for 10800 s since 2026-06-01T09:00:00.000Z, last renewed 300 s ago at 2026-06-01T11:55:00.000Z; wait/,
+    )
+    t.equal(store.valueOf(NAME), renewed)
+  },
+)
+
+t.test(
+  'a holder record from before renewals (no renewedAt) reads, its acquiredAt its last renewal',
+  async (t) => {
+    const old = other('2026-06-01T11:00:00.000Z')
+    t.notOk('renewedAt' in old)
+    t.strictSame(parseLockHolder(lockText(old)), old)
+    t.equal(parseLockHolder(lockText({ ...old, renewedAt: 'yesterday' })), undefined, 'still strict')
+    t.equal(parseLockHolder(JSON.stringify({ ...old, heartbeat: 1 })), undefined, 'no unknown keys')
+  },
+)
 
 t.test('a lock whose value ecr-deploy did not write is never taken over', async (t) => {
   const store = new MemoryLockStore()

@@ -19,6 +19,7 @@ function lockDeps(store: MemoryLockStore, warnings: string[] = []): LockDeps {
   return {
     store,
     clock: { now: () => Date.parse('2026-06-01T12:00:00Z'), sleep: async () => {}, random: () => 0.5 },
+    timer: () => () => {},
     newToken: () => '00000001',
     warn: (text) => warnings.push(text),
   }
@@ -78,17 +79,18 @@ t.test('a lock that cannot be released is a warning naming lock release, not a f
   ])
 })
 
-t.test('--lock-wait and --lock-ttl are whole seconds; the TTL must outlast the deploy', async (t) => {
-  t.strictSame(parseLockFlags({ lockWait: '120', lockTtl: '3600' }, 900), {
+t.test('--lock-wait and --lock-ttl are whole seconds; the TTL leaves room for renewals', async (t) => {
+  t.strictSame(parseLockFlags({ lockWait: '120', lockTtl: '3600' }), {
     waitSeconds: 120,
     ttlSeconds: 3600,
   })
-  t.throws(() => parseLockFlags({ lockWait: '1.5', lockTtl: '3600' }, 900), {
+  t.strictSame(parseLockFlags({ lockWait: '0', lockTtl: '15' }), { waitSeconds: 0, ttlSeconds: 15 })
+  t.throws(() => parseLockFlags({ lockWait: '1.5', lockTtl: '3600' }), {
     message: '--lock-wait: "1.5" is not a whole number of seconds (0 to 9999999)',
   })
-  t.throws(() => parseLockFlags({ lockWait: '0', lockTtl: '1800' }, 900), {
+  t.throws(() => parseLockFlags({ lockWait: '0', lockTtl: '14' }), {
     constructor: UsageError,
     message:
-      '--lock-ttl: 1800 s is not longer than a deploy with --timeout 900 may hold the lock (1800 s: the rollout, then the rollback): a running deploy could be taken over; give more than 1800',
+      '--lock-ttl: 14 s is too short for a running deploy to renew its lock (every third of the TTL, at least 5 s apart): give 15 or more',
   })
 })

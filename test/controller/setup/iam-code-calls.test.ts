@@ -134,7 +134,7 @@ t.test(
       await ecr
         .resolve(parseImageRef('123456789012.dkr.ecr.us-east-1.amazonaws.com/shop/web:v1'))
         .catch(ignore)
-      // The deploy lock: take, read, take over, release.
+      // The deploy lock: take, read, renew or take over (read first, overwrite, check by version), release.
       const locks = new SdkLockParameterStore(ssm)
       const lock = lockParameterName('prod', 'web')
       await locks.create(lock, '{}')
