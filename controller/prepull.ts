@@ -29,6 +29,8 @@ export interface PrepullDeps {
   readonly fleet: FleetApi
   readonly clock: WaitClock
   readonly onOutcome?: (outcome: InstanceOutcome, phase: 'pull') => void
+  /** Throws LockLostError once the deploy lock is no longer this run's (see rollout.ts). */
+  readonly assertLockHeld?: () => void
 }
 
 export interface PrepullOptions extends FleetOptions {
@@ -94,6 +96,8 @@ export async function prepullFleet(
   try {
     phase = await sendPull(deps, options, release, rolling.selector)
   } catch (error) {
+    // A run that lost its lock writes nothing more: the release parameter is the new holder's now.
+    deps.assertLockHeld?.()
     // No instance switched: agents converge to the stable release, which still stands.
     await writeRelease(deps.fleet, withState(release, 'aborted'))
     throw error
@@ -101,6 +105,7 @@ export async function prepullFleet(
   if (phase === undefined) return { report: {} }
   const failure = pullFailure(phase)
   if (failure === undefined) return { report: { prepull: phase } }
+  deps.assertLockHeld?.()
   const marked = await writeRelease(deps.fleet, withState(release, 'aborted'))
   const none = { commandIds: [], outcomes: [], targetCount: 0, timedOut: false, unfinished: [], unlisted: 0 }
   return {

@@ -7,7 +7,7 @@ import { summaryText } from '../../controller/report/text.ts'
 import { verdictOf } from '../../controller/report/verdict.ts'
 import { rollbackRelease } from '../../controller/rollback.ts'
 import type { CommandRequest } from '../../controller/ssm/fleet-api.ts'
-import { PullFailedError, TotalFailureError } from '../../shared/errors.ts'
+import { LockLostError, PullFailedError, TotalFailureError } from '../../shared/errors.ts'
 import { parseImageRef, withDigest } from '../../shared/image-ref.ts'
 import { releaseText } from '../../shared/release.ts'
 import { type InstanceAnswer, releaseFleet, steppingClock } from '../support/release-fleet.ts'
@@ -120,6 +120,21 @@ t.test('a failed pull aborts the release, sends no deploy, and names the instanc
   t.match(jobSummary(report), `No instance switched: the pull before the first wave failed on ${B}, ${C}.`)
   t.match(jobSummary(report), /\| ` i-0000000000000000b ` \| failed \|/)
 })
+
+t.test(
+  'a deploy lock lost while the fleet pulled: a failed pull marks nothing, and nothing is sent',
+  async (t) => {
+    const f = fleet((request, id) => (isPull(request) && id !== A ? 'failed' : 'deployed'))
+    const lost = new LockLostError('lost the deploy lock /ecr-deploy-lock/prod/web: taken over by "bob"')
+    const assertLockHeld = () => {
+      if (f.sent.length > 0) throw lost
+    }
+    const failure = await deployRelease({ ...f.deps, assertLockHeld }, options()).catch((e: unknown) => e)
+    t.equal(failure, lost)
+    t.strictSame(f.sent.map(actionOf), ['pull'])
+    t.strictSame(states(f), ['stable', 'rolling'], "not marked aborted: the parameter is the new holder's")
+  },
+)
 
 t.test('a pull not finished when the wait ends stops the rollout too', async (t) => {
   const f = fleet((request, id) => (isPull(request) && id === C ? 'unfinished' : 'deployed'))
