@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander'
 import { resultLineText } from '../../shared/agent-contract.ts'
 import { ExitCode, exitCodeOf, formatError, UsageError } from '../../shared/errors.ts'
+import { terminalLines } from '../../shared/terminal-text.ts'
 import { DEFAULT_CONFIG_PATH, DEFAULT_SOCKET, SETTING_VARIABLES } from '../config/settings.ts'
 import { AgentClient } from './client.ts'
 import {
@@ -168,8 +169,20 @@ export function buildProgram(io: CliIo = processIo): Command {
   return program
 }
 
+/**
+ * What the CLI prints carries text from containers and Docker (a failed container's last log lines, pull
+ * statuses, the daemon's messages): each line loses the characters a terminal would act on, so that text
+ * cannot move the cursor, retitle or clear the screen of whoever runs it. The JSON result line stays JSON
+ * (it escapes C0 controls itself).
+ */
+function terminalSafe(io: CliIo): CliIo {
+  const safe = (text: string) => terminalLines(text).join('\n')
+  return { ...io, out: (text) => io.out(safe(text)), err: (text) => io.err(safe(text)) }
+}
+
 /** Runs the CLI on `argv` (process.argv's shape) and returns the exit code; the one place that prints errors. */
-export async function runAgentCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+export async function runAgentCli(argv: readonly string[], given: CliIo = processIo): Promise<number> {
+  const io = terminalSafe(given)
   try {
     await buildProgram(io).parseAsync([...argv])
     return ExitCode.ok

@@ -1,4 +1,4 @@
-import { terminalLine } from '../report/terminal-text.ts'
+import { terminalLine } from '../../shared/terminal-text.ts'
 import type { MigrationEvents, TagResult } from './migrate-tags.ts'
 
 const MIB = 1024 * 1024

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { RegistryError, SourceNotFoundError } from '../../shared/errors.ts'
-import { terminalLine } from '../report/terminal-text.ts'
+import { terminalLine } from '../../shared/terminal-text.ts'
 import type { Credentials } from './auth.ts'
 import { nextPage, rateLimit } from './headers.ts'
 import { MANIFEST_ACCEPT } from './media-types.ts'

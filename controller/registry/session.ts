@@ -1,6 +1,6 @@
 import { RegistryAuthError, RegistryError } from '../../shared/errors.ts'
 import { hideInLogs } from '../../shared/log-secrets.ts'
-import { terminalLine } from '../report/terminal-text.ts'
+import { terminalLine } from '../../shared/terminal-text.ts'
 import { basicHeader, type Credentials, parseChallenge, tokenUrl } from './auth.ts'
 
 /** One request to a registry, with the auth scope it needs (`repository:acme/web:pull`). */

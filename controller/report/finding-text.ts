@@ -1,4 +1,4 @@
-import { terminalLine } from './terminal-text.ts'
+import { terminalLine } from '../../shared/terminal-text.ts'
 import { neutraliseCommands } from './workflow-commands.ts'
 
 /** The longest piece of a finding's text that is shown. */

@@ -1,7 +1,7 @@
+import { terminalLines } from '../../shared/terminal-text.ts'
 import type { InstanceOutcome } from '../ssm/outcome.ts'
 import { countsOf, type DeployReport, type PhaseReport } from './fleet-report.ts'
 import { codeSpan, collapsedBlock } from './markdown-text.ts'
-import { terminalLines } from './terminal-text.ts'
 import { formatSeconds, shortDigest, stateLine } from './text.ts'
 import { escapeData, escapeProperty, neutraliseCommands } from './workflow-commands.ts'
 

@@ -1,4 +1,4 @@
-import { terminalLine, terminalLines } from './terminal-text.ts'
+import { terminalLine, terminalLines } from '../../shared/terminal-text.ts'
 
 /**
  * Untrusted text in the Markdown job summary, which GitHub renders with HTML allowed. Inside a code span or a

@@ -1,6 +1,6 @@
+import { terminalLine, terminalLines } from '../../shared/terminal-text.ts'
 import type { InstanceOutcome } from '../ssm/outcome.ts'
 import { countsOf, type DeployReport, type PhaseReport } from './fleet-report.ts'
-import { terminalLine, terminalLines } from './terminal-text.ts'
 import { neutraliseCommands } from './workflow-commands.ts'
 
 /** Text from an instance as one line of the terminal report: no controls, no workflow commands. */

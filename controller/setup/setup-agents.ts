@@ -1,6 +1,6 @@
 import { UsageError } from '../../shared/errors.ts'
+import { terminalLines } from '../../shared/terminal-text.ts'
 import { type FleetFlags, parseFleetFlags } from '../options.ts'
-import { terminalLines } from '../report/terminal-text.ts'
 import { outcomeLine } from '../report/text.ts'
 import { installExitCode } from '../report/verdict.ts'
 import type { FleetApi } from '../ssm/fleet-api.ts'

@@ -121,6 +121,31 @@ t.test('daemon errors become catalogue exit codes, with the result line still la
 })
 
 t.test(
+  'text from a container or Docker reaches the terminal without the controls a terminal acts on',
+  async (t) => {
+    const { socket, deployer } = await daemon()
+    // A failed container's last log lines travel in the health error's message; Docker's pull status in progress.
+    const hostile = 'web failed: last log lines: \x1b]0;owned\x07\x1b[2J\u202eevil\u009b31m done\r'
+    deployer.onDeploy = async (request) => {
+      request.onProgress?.({ service: 'web', phase: 'pull', message: 'Status: \x1b[1A\x1b[2Kfaked' })
+      throw new HealthFailedError(hostile)
+    }
+    const run = await runCliInProcess(['--socket', socket, 'deploy', '--service', 'web', '--image', IMAGE])
+    t.equal(run.code, 5)
+    t.equal(
+      run.stderr.split('\n')[0],
+      'error [E_HEALTH_FAILED]: web failed: last log lines: ]0;owned[2Jevil31m done',
+    )
+    t.match(run.lines[0], /pull: Status: \[1A\[2Kfaked$/)
+    for (const text of [run.stdout, run.stderr]) {
+      t.notMatch(text, /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/, 'no control character')
+    }
+    // The result line is still JSON, with the message as the controller receives it.
+    t.match(lastJson(run), { code: 'E_HEALTH_FAILED', message: /^web failed: last log lines: / })
+  },
+)
+
+t.test(
   'pull prints the pulled result line; a failed pull ends with a failed line and its code',
   async (t) => {
     const { socket, deployer } = await daemon()

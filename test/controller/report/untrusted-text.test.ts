@@ -1,8 +1,8 @@
 import t from 'tap'
 import { jsonLine } from '../../../controller/report/json-text.ts'
 import { codeSpan, collapsedBlock, fencedBlock, htmlText } from '../../../controller/report/markdown-text.ts'
-import { terminalLine, terminalLines } from '../../../controller/report/terminal-text.ts'
 import { commandsStopped, neutraliseCommands } from '../../../controller/report/workflow-commands.ts'
+import { terminalLine, terminalLines } from '../../../shared/terminal-text.ts'
 import { runnerCommands } from '../../support/runner-commands.ts'
 
 // Each sink's escaping, fed the strings an instance could print.
