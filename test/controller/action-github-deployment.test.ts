@@ -12,6 +12,9 @@ import { actionCheckout, runAction, startAction } from '../support/run-action.ts
 // The committed bundle as the runner runs it, with github-deployment: true, against the fake AWS (a
 // stand-in agent on two simulated instances) and a local fake of GitHub's deployments endpoints.
 const ground = loadGround()
+// Each subtest starts its own fake AWS and stand-in fleet and spends most of its time waiting on SSM (the
+// invocations it shows only after a moment, the controller's polls between reads): they run side by side.
+t.jobs = 4
 const TOKEN = 'ghs_abcdefghijklmnopqrstuvwxyz0123456789'
 const SHA = 'c'.repeat(40)
 

@@ -15,6 +15,9 @@ import { runController } from '../support/run-controller.ts'
 // per wave, SSM's alarm guard and the controller's own check between waves, with a stand-in agent on each
 // of four simulated instances. The same with real agents is test/e2e/canary.e2e.test.ts.
 const ground = loadGround()
+// Each subtest starts its own fake AWS and stand-in fleet and spends most of its time waiting on SSM (the
+// invocations it shows only after a moment, the controller's polls between reads): they run side by side.
+t.jobs = 4
 const v1 = ground.images.v1
 const RELEASE = '/ecr-deploy/prod/web'
 const IDS = ['i-0000000000000000a', 'i-0000000000000000b', 'i-0000000000000000c', 'i-0000000000000000d']

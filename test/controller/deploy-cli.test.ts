@@ -14,6 +14,9 @@ import { runController } from '../support/run-controller.ts'
 // The controller CLI as CI runs it, against the fake SSM and ECR: the real document, SSM's parameter checks,
 // rate control and the waiter, with a stand-in agent on each simulated instance.
 const ground = loadGround()
+// Each subtest starts its own fake AWS and stand-in fleet and spends most of its time waiting on SSM (the
+// invocations it shows only after a moment, the controller's polls between reads): they run side by side.
+t.jobs = 4
 const v1 = ground.images.v1
 const pinnedV1 = `${ground.registryHost}/${v1.repository}@${v1.digest}`
 

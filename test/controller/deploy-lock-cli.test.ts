@@ -14,6 +14,9 @@ import { runController, startController } from '../support/run-controller.ts'
 // The deploy lock as CI meets it: controllers started as processes against the fake SSM, one simulated
 // instance whose stand-in agent holds each deploy until the test opens its gate.
 const ground = loadGround()
+// Each subtest starts its own fake AWS and stand-in fleet and spends most of its time waiting on SSM (the
+// invocations it shows only after a moment, the controller's polls between reads): they run side by side.
+t.jobs = 4
 const LOCK = '/ecr-deploy-lock/prod/web'
 const RELEASE = '/ecr-deploy/prod/web'
 const INSTANCE = 'i-0000000000000000a'

@@ -10,6 +10,9 @@ import { runController } from '../support/run-controller.ts'
 
 // The controller CLI against the fake's fault controls: what AWS does on a bad day, end to end.
 const ground = loadGround()
+// Each subtest starts its own fake AWS and stand-in fleet and spends most of its time waiting on SSM (the
+// invocations it shows only after a moment, the controller's polls between reads): they run side by side.
+t.jobs = 4
 const A = 'i-0000000000000000a'
 const B = 'i-0000000000000000b'
 

@@ -13,6 +13,9 @@ import { runnerCommands } from '../support/runner-commands.ts'
 // reporting path (the CLI against the fake SSM) none of it may act as a workflow command, markup or a
 // terminal control sequence.
 const ground = loadGround()
+// Each subtest starts its own fake AWS and stand-in fleet and spends most of its time waiting on SSM (the
+// invocations it shows only after a moment, the controller's polls between reads): they run side by side.
+t.jobs = 4
 
 const HOSTILE_TAIL = [
   '::stop-commands::x',

@@ -15,6 +15,9 @@ import { runController } from '../support/run-controller.ts'
  */
 
 const ground = loadGround()
+// Each subtest starts its own fake AWS and stand-in fleet and spends most of its time waiting on SSM (the
+// invocations it shows only after a moment, the controller's polls between reads): they run side by side.
+t.jobs = 4
 const repo = ground.images.v1.repository
 
 async function setup(t: Test) {

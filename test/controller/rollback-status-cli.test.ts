@@ -8,6 +8,9 @@ import { installDeployDocument, startFakeOnGround } from '../support/ground-aws.
 import { runController } from '../support/run-controller.ts'
 
 const ground = loadGround()
+// Each subtest starts its own fake AWS and stand-in fleet and spends most of its time waiting on SSM (the
+// invocations it shows only after a moment, the controller's polls between reads): they run side by side.
+t.jobs = 4
 const repository = `${ground.registryHost}/${ground.images.v1.repository}`
 const pinned = (name: 'v1' | 'v2') => `${repository}@${ground.images[name].digest}`
 

@@ -3,6 +3,7 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import type { FakeAws } from '../ground/fake-aws/index.ts'
+import { compileCacheEnv } from './compile-cache-env.ts'
 import { parseOutputFile, runnerInputEnv } from './runner-env.ts'
 
 const root = new URL('../..', import.meta.url).pathname
@@ -67,6 +68,7 @@ export async function startAction(
   const env = {
     PATH: process.env.PATH ?? '',
     HOME: workspace,
+    ...compileCacheEnv(),
     ...aws.env(),
     ...CI_KEYS,
     AWS_EC2_METADATA_DISABLED: 'true',

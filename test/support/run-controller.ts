@@ -2,6 +2,7 @@ import { type ChildProcess, execFile } from 'node:child_process'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import type { FakeAws } from '../ground/fake-aws/index.ts'
+import { compileCacheEnv } from './compile-cache-env.ts'
 
 const root = new URL('../..', import.meta.url).pathname
 const run = promisify(execFile)
@@ -32,6 +33,7 @@ export function startController(
   const env = {
     PATH: process.env.PATH ?? '',
     HOME: home,
+    ...compileCacheEnv(),
     ...aws.env(),
     AWS_ACCESS_KEY_ID: 'AKIDCONTROLLER',
     AWS_SECRET_ACCESS_KEY: 'test',

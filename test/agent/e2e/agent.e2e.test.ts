@@ -289,8 +289,10 @@ t.test('a manual rollback holds the Parameter Store digest until the parameter c
     (await stat(holdFile).catch(() => undefined)) === undefined ? true : undefined,
   )
   await put(pinned('v2'))
+  // Until the job's deploy has ended (v2 answers before the old container is stopped), the service stays
+  // locked: a deploy the next test starts would be refused as busy.
   await eventually('the desired-state job to deploy v2 again', 60_000, async () =>
-    (await served()) === 'v2' ? true : undefined,
+    (await served()) === 'v2' && (await webStatus()).state === 'running' ? true : undefined,
   )
 })
 

@@ -13,6 +13,9 @@ import t, { type Test } from 'tap'
 import { until } from '../until.ts'
 import { fakeWithSsm, shellDocument } from './test-clients.ts'
 
+// Each subtest starts a fake of its own and mostly waits out its invocation lag: they run side by side.
+t.jobs = 4
+
 const ids = (n: number): string[] =>
   Array.from({ length: n }, (_, i) => `i-${String(i + 1).padStart(17, '0')}`)
 

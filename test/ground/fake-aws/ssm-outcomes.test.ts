@@ -14,6 +14,9 @@ import t from 'tap'
 import { until } from '../until.ts'
 import { fakeWithSsm, shellDocument } from './test-clients.ts'
 
+// Each subtest starts a fake of its own and mostly waits out its invocation lag: they run side by side.
+t.jobs = 4
+
 const [LINUX, MAC, WINDOWS] = ['i-0000000000000000a', 'i-0000000000000000b', 'i-0000000000000000c']
 
 /** One step that leaves a file per instance, guarded like our deploy document. */
