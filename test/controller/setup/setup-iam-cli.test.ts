@@ -6,12 +6,13 @@ import { promisify } from 'node:util'
 import t from 'tap'
 import type { Template } from '../../../controller/setup/cloudformation.ts'
 import type { IamDocuments } from '../../../controller/setup/iam-documents.ts'
+import { compileCacheEnv } from '../../support/compile-cache-env.ts'
 
 // `setup iam` and `setup cloudformation` make no AWS call: run as a user would, with no ground.
 const root = new URL('../../..', import.meta.url).pathname
 const run = promisify(execFile)
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { PATH: process.env.PATH ?? '', HOME: tmpdir() }
+  const env = { PATH: process.env.PATH ?? '', HOME: tmpdir(), ...compileCacheEnv() }
   return run(process.execPath, [join(root, 'controller/cli.ts'), ...args], {
     env,
     cwd: root,
