@@ -75,7 +75,7 @@ export const catalogue = Object.freeze({
   },
   E_PULL_FAILED: {
     exitCode: ExitCode.pullFailed,
-    hint: 'Nothing was changed. Check registry reachability and the instance role ECR permissions.',
+    hint: "Nothing was changed. The message names the cause: most often the registry out of reach, the instance role without ECR pull rights, a full disk, or a release the instance's agent.yaml refuses.",
   },
   E_HEALTH_FAILED: {
     exitCode: ExitCode.healthFailedRolledBack,
