@@ -14,7 +14,7 @@ import { startInstanceEngines } from './rollout/instance-engines.ts'
 import { startThrottledRelay, type ThrottledRelay } from './rollout/throttled-relay.ts'
 
 /*
- * A rollout with and without the pull before the switch (#16's `pull` phase), side by side in one run:
+ * A rollout with and without the pull before the switch (the rollout's `pull` phase), side by side in one run:
  * 12 simulated instances, each with a real agent on an engine (dockerd) and image store of its own, reach
  * the ground's registry through a relay that gives each instance BENCH_MBPS MB/s; the release is the
  * ground's `big` image (a 50 MB layer on top of what v1 already brought). The controller CLI deploys with
