@@ -216,15 +216,19 @@ export function parseDeployFlags(
   const image = parseImageRef(flags.image)
   const release = parseReleaseFlags(flags, env, origin, image.region)
   const scanGate = parseScanGateFlags(flags)
-  const rollout = parseRolloutFlags(flags)
-  const plain = rollout.waves.length === 0 && rollout.alarm === undefined
   return Object.freeze({
     ...release,
     image,
     ...(spec === undefined ? {} : { spec }),
     ...(scanGate === undefined ? {} : { scanGate }),
-    ...(plain ? {} : { rollout }),
+    ...rolloutOption(flags),
   })
+}
+
+/** `rollout` when a flag asks for waves or an alarm; without any, one command under SSM's rate control. */
+export function rolloutOption(flags: RolloutFlags): { readonly rollout?: RolloutOptions } {
+  const rollout = parseRolloutFlags(flags)
+  return rollout.waves.length === 0 && rollout.alarm === undefined ? {} : { rollout }
 }
 
 /** `--max-severity HIGH|CRITICAL` turns the scan gate on; the other two flags only shape it. */

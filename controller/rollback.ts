@@ -7,6 +7,7 @@ import { type HistoryEntry, releaseHistory } from './release-store.ts'
 import type { DeployReport } from './report/fleet-report.ts'
 import { requireAvailable } from './retention.ts'
 import { rollOut } from './rollout.ts'
+import type { RolloutOptions } from './waves.ts'
 
 /** Parameter Store keeps this many versions of a parameter and drops the oldest. */
 const KEPT_VERSIONS = 100
@@ -88,7 +89,7 @@ export function rollbackTarget(history: readonly HistoryEntry[], name: string, t
  */
 export async function rollbackRelease(
   deps: DeployDeps & RegistryDeps,
-  options: ReleaseOptions,
+  options: ReleaseOptions & { readonly rollout?: RolloutOptions },
   to?: string,
 ): Promise<DeployReport> {
   const name = releaseParameterName(options.environment, options.service)

@@ -4,6 +4,7 @@ import { type LockFlags, withLockFlags } from '../lock/lock-options.ts'
 import type { DeployFlags } from '../options.ts'
 import { finishReport } from './deploy-report.ts'
 import { fleetCommand, type SetExit } from './fleet-command.ts'
+import { withRolloutFlags } from './rollout-flags.ts'
 
 /** `ecr-deploy deploy`. */
 export function registerDeploy(program: Command, setExit: SetExit): void {
@@ -34,26 +35,10 @@ export function registerDeploy(program: Command, setExit: SetExit): void {
       '--keep-deployed <count>',
       'deployed-<environment>.<service>.<version> tags kept in ECR, which the lifecycle policy never expires (default 10)',
     )
-    .option(
-      '--canary <n|%>',
-      'send the release to this many instances first, then the rest (= --waves <n>,100%)',
-    )
-    .option(
-      '--waves <list>',
-      'cumulative wave sizes, e.g. 1,10%,100%: one SSM command per wave, each at --max-concurrency',
-    )
-    .option(
-      '--bake <seconds>',
-      'wait this long after each wave, watching --alarm, before the next (default 0)',
-    )
-    .option(
-      '--alarm <name>',
-      'CloudWatch alarm (one; a composite alarm watches several): SSM stops a command while it is in ALARM, and the rollout is aborted and rolled back',
-    )
-    .option(
-      '--no-prepull',
-      'do not have every target pull the image before the first wave (each wave then pulls as it switches)',
-    )
+  withRolloutFlags(command).option(
+    '--no-prepull',
+    'do not have every target pull the image before the first wave (each wave then pulls as it switches)',
+  )
   withLockFlags(command).action(async (flags: DeployFlags & LockFlags & { json?: boolean }) => {
     const options = await loadDeployOptions(flags, process.env)
     const [{ deployRelease }, { runLocked }] = await Promise.all([

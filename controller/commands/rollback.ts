@@ -2,10 +2,12 @@ import type { Command } from 'commander'
 import { configFileRegion } from '../config-file-region.ts'
 import { deployDeps, localUser } from '../deploy-deps.ts'
 import { type LockFlags, withLockFlags } from '../lock/lock-options.ts'
-import { type FleetFlags, parseReleaseFlags } from '../options.ts'
+import { type FleetFlags, parseReleaseFlags, rolloutOption } from '../options.ts'
 import { releaseOrigin } from '../origin.ts'
+import type { RolloutFlags } from '../waves.ts'
 import { finishReport } from './deploy-report.ts'
 import { fleetCommand, type SetExit } from './fleet-command.ts'
+import { withRolloutFlags } from './rollout-flags.ts'
 
 /** `ecr-deploy rollback`. */
 export function registerRollback(program: Command, setExit: SetExit): void {
@@ -23,11 +25,15 @@ export function registerRollback(program: Command, setExit: SetExit): void {
       '--keep-deployed <count>',
       'deployed-<environment>.<service>.<version> tags kept in ECR, which the lifecycle policy never expires (default 10)',
     )
-    .option('--no-prepull', 'do not have every target pull the image before the first instance switches')
+  withRolloutFlags(command).option(
+    '--no-prepull',
+    'do not have every target pull the image before the first instance switches',
+  )
   withLockFlags(command).action(
     async (
       flags: FleetFlags &
-        LockFlags & {
+        LockFlags &
+        RolloutFlags & {
           environment?: string
           json?: boolean
           to?: string
@@ -35,17 +41,20 @@ export function registerRollback(program: Command, setExit: SetExit): void {
           prepull?: boolean
         },
     ) => {
-      const options = parseReleaseFlags(
-        flags,
-        process.env,
-        releaseOrigin(process.env, localUser()),
-        await configFileRegion(flags.region, process.env),
-      )
+      const options = {
+        ...parseReleaseFlags(
+          flags,
+          process.env,
+          releaseOrigin(process.env, localUser()),
+          await configFileRegion(flags.region, process.env),
+        ),
+        ...rolloutOption(flags),
+      }
       const [{ rollbackRelease }, { runLocked }] = await Promise.all([
         import('../rollback.ts'),
         import('../lock/while-locked.ts'),
       ])
-      const deps = await deployDeps(options.region, flags.json === true)
+      const deps = await deployDeps(options.region, flags.json === true, options.rollout?.alarm !== undefined)
       const report = await runLocked(options, flags, (assertLockHeld) =>
         rollbackRelease({ ...deps, assertLockHeld }, options, flags.to),
       )

@@ -52,7 +52,8 @@ async function fleet(t: Test, mode: (id: string) => StubMode = () => 'ok'): Prom
   return { aws, stub, work }
 }
 
-const deploy = (f: Fleet, ...more: string[]) =>
+const deploy = (f: Fleet, ...more: string[]) => deployImage(f, v1.uri, ...more)
+const deployImage = (f: Fleet, image: string, ...more: string[]) =>
   runController(f.aws, f.work, [
     'deploy',
     '--environment',
@@ -60,7 +61,7 @@ const deploy = (f: Fleet, ...more: string[]) =>
     '--service',
     'web',
     '--image',
-    v1.uri,
+    image,
     '--targets',
     'tag:Role=web',
     '--timeout',
@@ -69,7 +70,6 @@ const deploy = (f: Fleet, ...more: string[]) =>
     ...more,
   ])
 
-/** Which release each instance was sent, in order: "<instance> <version>". */
 /** The deploys each instance's stub ran (the pull before the first wave is asserted apart). */
 async function sentReleases(f: Fleet): Promise<string[]> {
   const deploys = (await f.stub.calls()).filter((line) => line.split(' ')[1] === 'deploy')
@@ -167,4 +167,44 @@ t.test('an alarm already firing is refused before anything is written or sent', 
   t.match(result.stderr, /"web-health" is in ALARM now/)
   t.equal(sendCommands(f).length, 0)
   t.equal(stateOf(f), 'stable', 'the parameter still holds the stable release only')
+})
+
+t.test('a rollback takes the canary and the alarm too', async (t) => {
+  const f = await fleet(t)
+  // v1's image (rolling as version 2, stable as 3), then v2's (4, then 5): the rollback restores version 3.
+  t.equal((await deploy(f)).code, 0, 'v1 deployed and stable')
+  const second = await deployImage(f, ground.images.v2.uri)
+  t.equal(second.code, 0, second.stderr)
+  const before = sendCommands(f).length
+  const result = await runController(f.aws, f.work, [
+    'rollback',
+    '--environment',
+    'prod',
+    '--service',
+    'web',
+    '--targets',
+    'tag:Role=web',
+    '--timeout',
+    '60',
+    '--json',
+    '--canary',
+    '1',
+    '--alarm',
+    'web-health',
+  ])
+  t.equal(result.code, 0, result.stderr)
+  const waves = sendCommands(f).slice(before)
+  t.strictSame(
+    waves.map((c) => c.input.InstanceIds),
+    [IDS.slice(0, 1), IDS.slice(1)],
+    'the canary by id, then the other three',
+  )
+  for (const call of waves) {
+    t.strictSame(call.input.AlarmConfiguration, {
+      Alarms: [{ Name: 'web-health' }],
+      IgnorePollAlarmFailure: false,
+    })
+  }
+  t.ok(f.aws.calls.some((c) => c.service === 'cloudwatch' && c.operation === 'DescribeAlarms'))
+  t.match(JSON.parse(f.aws.ssm.parameter(RELEASE) ?? '{}'), { state: 'stable', restores: 3 })
 })

@@ -4,11 +4,12 @@ import { deployRelease } from '../../controller/deploy.ts'
 import type { DeployOptions } from '../../controller/options.ts'
 import { summaryText } from '../../controller/report/text.ts'
 import { verdictOf } from '../../controller/report/verdict.ts'
+import { rollbackRelease } from '../../controller/rollback.ts'
 import type { CommandRequest } from '../../controller/ssm/fleet-api.ts'
 import { parseRolloutFlags, type RolloutFlags } from '../../controller/waves.ts'
 import { LockLostError, RolloutAbortedError, UsageError } from '../../shared/errors.ts'
 import { parseImageRef, withDigest } from '../../shared/image-ref.ts'
-import { parseRelease, releaseText } from '../../shared/release.ts'
+import { type DesiredRelease, parseRelease, releaseText } from '../../shared/release.ts'
 import { type InstanceAnswer, releaseFleet, steppingClock } from '../support/release-fleet.ts'
 
 const NAME = '/ecr-deploy/prod/web'
@@ -279,6 +280,33 @@ t.test('an alarm that is missing or already firing is refused before anything is
     t.strictSame(s.states(), ['stable'], 'nothing written')
     t.equal(s.sent.length, 0, 'nothing sent')
   }
+})
+
+t.test('a rollback rolls out in waves too, baked and guarded the same way', async (t) => {
+  const alarms = alarmApi(() => 'OK')
+  const s = setup(() => 'deployed', { alarms })
+  const stable2 = releaseText({
+    ...(parseRelease(STABLE_1) as { ok: true; release: DesiredRelease }).release,
+    image: `${REPO}@${digest(2)}`,
+    replaces: { version: 1, image: `${REPO}@${digest(1)}` },
+  })
+  s.parameters.set(NAME, [STABLE_1, stable2])
+  const report = await rollbackRelease(s.deps, options({ canary: '1', bake: '60', alarm: 'web-5xx' }))
+  t.strictSame(s.sends(), [
+    [`${NAME}:3`, [A], 'web-5xx'],
+    [`${NAME}:3`, [B, C, D, E], 'web-5xx'],
+  ])
+  t.strictSame(s.states(), ['stable', 'stable', 'rolling', 'stable'])
+  t.match(report, { state: 'stable', restores: 1, waves: [{}, {}] })
+  t.ok(alarms.readings > 0, 'the alarm was read between the waves')
+})
+
+t.test('the rollback command takes the rollout flags', async (t) => {
+  const { buildProgram } = await import('../../controller/program.ts')
+  const rollback = buildProgram(() => {}).commands.find((c) => c.name() === 'rollback')
+  const names = rollback?.options.map((o) => o.long)
+  for (const flag of ['--canary', '--waves', '--bake', '--alarm', '--no-prepull'])
+    t.ok(names?.includes(flag), flag)
 })
 
 t.test('explicit instance ids are planned as given, without asking SSM', async (t) => {
