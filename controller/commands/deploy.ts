@@ -35,10 +35,7 @@ export function registerDeploy(program: Command, setExit: SetExit): void {
       '--keep-deployed <count>',
       'deployed-<environment>.<service>.<version> tags kept in ECR, which the lifecycle policy never expires (default 10)',
     )
-  withRolloutFlags(command).option(
-    '--no-prepull',
-    'do not have every target pull the image before the first wave (each wave then pulls as it switches)',
-  )
+  withRolloutFlags(command)
   withLockFlags(command).action(async (flags: DeployFlags & LockFlags & { json?: boolean }) => {
     const options = await loadDeployOptions(flags, process.env)
     const [{ deployRelease }, { runLocked }] = await Promise.all([

@@ -25,10 +25,7 @@ export function registerRollback(program: Command, setExit: SetExit): void {
       '--keep-deployed <count>',
       'deployed-<environment>.<service>.<version> tags kept in ECR, which the lifecycle policy never expires (default 10)',
     )
-  withRolloutFlags(command).option(
-    '--no-prepull',
-    'do not have every target pull the image before the first instance switches',
-  )
+  withRolloutFlags(command)
   withLockFlags(command).action(
     async (
       flags: FleetFlags &

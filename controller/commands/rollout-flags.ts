@@ -1,7 +1,8 @@
 import type { Command } from 'commander'
 
 /**
- * `--canary`, `--waves`, `--bake` and `--alarm`: how `deploy` and `rollback` roll a release out (waves.ts).
+ * `--canary`, `--waves`, `--bake`, `--alarm` and `--no-prepull`: how `deploy` and `rollback` roll a release
+ * out (waves.ts, prepull.ts).
  * A rollback is a release like any other, and one that goes back far (`--to 7`) deserves a canary too.
  */
 export function withRolloutFlags(command: Command): Command {
@@ -21,5 +22,9 @@ export function withRolloutFlags(command: Command): Command {
     .option(
       '--alarm <name>',
       'CloudWatch alarm (one; a composite alarm watches several): SSM stops a command while it is in ALARM, and the rollout is aborted and rolled back',
+    )
+    .option(
+      '--no-prepull',
+      'do not have every target pull the image before the first wave (each wave then pulls as it switches)',
     )
 }
