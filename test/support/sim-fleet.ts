@@ -89,7 +89,6 @@ export async function startSimFleet(
     }
     return found
   }
-  await engine(ground.dockerSocket)
   const instances: SimInstance[] = []
   const proxies: ProxyProcess[] = []
   const restarts = new Map<SimInstance, () => Promise<void>>()
@@ -112,7 +111,7 @@ export async function startSimFleet(
   const bin = join(dir, 'bin')
   const add = async (spec: SimInstanceSpec): Promise<SimInstance> => {
     const socketPath = options.engineFor?.(spec, instances.length)
-    if (socketPath !== undefined) await engine(socketPath)
+    await engine(socketPath ?? ground.dockerSocket)
     const home = join(dir, spec.name)
     await mkdir(join(home, 'home'), { recursive: true })
     const port = await freePort()
