@@ -23,7 +23,7 @@ const FLEET = [
   'i-0000000000000000c',
 ]
 const [A, B, C, D, E] = [...FLEET].sort() as [string, string, string, string, string]
-const STABLE_1 = releaseText({
+const STABLE_1_RECORD: DesiredRelease = {
   format: 1,
   environment: 'prod',
   service: 'web',
@@ -31,7 +31,8 @@ const STABLE_1 = releaseText({
   spec: {},
   state: 'stable',
   origin: { actor: 'octocat', createdAt: '2026-03-01T11:00:00.000Z' },
-})
+}
+const STABLE_1 = releaseText(STABLE_1_RECORD)
 
 function options(flags: RolloutFlags, extra: Partial<DeployOptions> = {}): DeployOptions {
   return {
@@ -286,7 +287,7 @@ t.test('a rollback rolls out in waves too, baked and guarded the same way', asyn
   const alarms = alarmApi(() => 'OK')
   const s = setup(() => 'deployed', { alarms })
   const stable2 = releaseText({
-    ...(parseRelease(STABLE_1) as { ok: true; release: DesiredRelease }).release,
+    ...STABLE_1_RECORD,
     image: `${REPO}@${digest(2)}`,
     replaces: { version: 1, image: `${REPO}@${digest(1)}` },
   })
